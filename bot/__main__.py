@@ -1,0 +1,57 @@
+"""`mentorbot` / `python -m bot`: run the bot, or `db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from bot import logging as bot_logging
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)")
+    console_parser = sub.add_parser("console", help="the local console on a demo program")
+    console_parser.add_argument(
+        "--tour", action="store_true", help="play the scripted tour and exit"
+    )
+    db_parser = sub.add_parser("db", help="database maintenance")
+    db_parser.add_argument("action", choices=["upgrade"])
+    args = parser.parse_args(argv)
+    settings = Settings()
+    console = args.command == "console" or not (
+        settings.slack_configured or settings.teams_configured
+    )
+    # The console's transcript is the output; its routine log lines would only interleave.
+    level = "WARNING" if console and "MENTORBOT_LOG_LEVEL" not in os.environ else settings.log_level
+    bot_logging.configure(level, settings.log_format)
+    if args.command == "db":
+        return asyncio.run(_upgrade(settings))
+    if console:
+        from bot.console.run import run_console
+
+        tour = getattr(args, "tour", False) or not sys.stdin.isatty()
+        asyncio.run(run_console(settings, tour=tour))
+        return 0
+    from bot.app import serve
+
+    asyncio.run(serve(settings))
+    return 0
+
+
+async def _upgrade(settings: Settings) -> int:
+    from storage import db
+
+    engine = db.create_engine(settings.database_url)
+    await db.upgrade(engine)
+    await engine.dispose()
+    print("database is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

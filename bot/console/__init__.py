@@ -1,0 +1,1 @@
+"""A terminal stand-in for a chat platform: act as any person of a demo program."""

@@ -1,0 +1,63 @@
+"""Delivers DMs by printing them, and keeps their buttons pressable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.console.render import render
+from handlers.ports import Address, PermanentFailure, SentRef
+from handlers.views import Actions, MessageView
+
+
+@dataclass
+class PressableButton:
+    owner: str  # the console handle the message went to
+    action: str
+    value: str
+    label: str
+    message_id: int
+
+
+class ConsoleMessenger:
+    platform = "console"
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+        self.buttons: dict[int, PressableButton] = {}
+        self.unreachable: set[str] = set()
+        self._messages = 0
+        self._buttons_made = 0
+
+    async def post(self, to: Address, view: MessageView) -> SentRef:
+        if to.external_id in self.unreachable:
+            raise PermanentFailure("user_not_found")
+        self._messages += 1
+        self._show(f"📨 DM to @{to.external_id}", to.external_id, self._messages, view)
+        return {"message": self._messages, "to": to.external_id}
+
+    async def update(self, ref: SentRef, view: MessageView) -> SentRef:
+        self._show(
+            f"✏️  DM to @{ref['to']} updated (message {ref['message']})",
+            ref["to"],
+            ref["message"],
+            view,
+        )
+        return ref
+
+    def _show(self, heading: str, owner: str, message_id: int, view: MessageView) -> None:
+        for number in [n for n, b in self.buttons.items() if b.message_id == message_id]:
+            del self.buttons[number]  # an updated message replaces its old buttons
+        labels = []
+        for block in view.blocks:
+            if isinstance(block, Actions):
+                for button in block.buttons:
+                    self._buttons_made += 1
+                    number = self._buttons_made
+                    self.buttons[number] = PressableButton(
+                        owner, button.action, button.value, button.label, message_id
+                    )
+                    labels.append(f"[{number}: {button.label}]")
+        self.write(heading)
+        for line in render(view, labels):
+            self.write(f"   {line}")

@@ -1,0 +1,110 @@
+"""The console: type commands as any person. `as @name` switches who you are,
+`press N` presses button N of a message you received, `quit` leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterable
+
+from bot.console.messenger import ConsoleMessenger
+from bot.console.people import PLATFORM, as_mentions
+from bot.console.render import render
+from handlers.context import Caller, Deps
+from handlers.router import handle_action, handle_text
+from handlers.views import MessageView
+from scheduler.dispatcher import Dispatcher
+
+DEMO_SETUP = [
+    ("maya", 'program create "Demo Mentoring" purpose "Help new graduates settle in and grow"'),
+    ("maya", "enrol @omar mentor"),
+    ("maya", "enrol @lena mentor"),
+    ("maya", "enrol @sam mentee"),
+    ("maya", "enrol @priya mentee"),
+    ("maya", "pair @omar @sam"),
+]
+TOUR = [
+    *DEMO_SETUP,
+    ("omar", 'concern missed-meeting @sam "Sam has missed our last two meetings & I am worried"'),
+    ("maya", "press 1"),
+    ("maya", "status"),
+]
+HELP = "Commands are as in Slack, without /mentoring. Also: `as @name`, `press N`, `quit`."
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        deps: Deps,
+        messenger: ConsoleMessenger,
+        dispatcher: Dispatcher,
+        write: Callable[[str], None] = print,
+    ) -> None:
+        self.deps, self.messenger, self.dispatcher, self.write = deps, messenger, dispatcher, write
+        self.me = "maya"
+
+    async def send(self, line: str) -> bool:
+        """Handle one line typed by the current person. False when they want to leave."""
+        line = line.strip()
+        if line in ("quit", "exit"):
+            return False
+        if line.startswith("as "):
+            self.me = line[3:].strip().lstrip("@").lower() or self.me
+            self.write(f"── you are now @{self.me} ──")
+        elif line.startswith("press "):
+            await self._press(line[6:].strip())
+        elif line == "?":
+            self.write(HELP)
+        else:
+            answer = await handle_text(self.deps, self._caller(), as_mentions(line))
+            self._show_private(answer)
+        await self.drain()
+        return True
+
+    async def drain(self) -> None:
+        """Deliver everything queued, so the transcript reads in order."""
+        while await self.dispatcher.run_once():
+            pass
+
+    async def play(self, script: Iterable[tuple[str, str]], *, echo: bool = True) -> None:
+        for person, line in script:
+            if person != self.me:
+                await self.send(f"as @{person}") if echo else setattr(self, "me", person)
+            if echo:
+                self.write(f"@{self.me} › {line}")
+            await self.send(line)
+
+    async def _press(self, number: str) -> None:
+        button = self.messenger.buttons.get(int(number)) if number.isdigit() else None
+        if button is None or button.owner != self.me:
+            self.write(f"   (@{self.me} has no button {number} to press)")
+            return
+        self.write(f"   @{self.me} pressed [{button.label}]")
+        answer = await handle_action(self.deps, self._caller(), button.action, button.value)
+        self._show_private(answer)
+
+    def _caller(self) -> Caller:
+        return Caller(PLATFORM, self.me)  # the console directory knows the rest
+
+    def _show_private(self, answer: MessageView | None) -> None:
+        if answer is None:
+            return
+        self.write("🔒 mentorbot (only you see this):")
+        for line in render(answer):
+            self.write(f"   {line}")
+
+
+async def interactive(session: ConsoleSession) -> None:
+    loop = asyncio.get_running_loop()
+    session.write(HELP)
+    while True:
+        try:
+            line = await loop.run_in_executor(None, input, f"@{session.me} › ")
+        except EOFError:
+            return
+        if not await session.send(line):
+            return
+
+
+def is_terminal() -> bool:
+    return sys.stdin.isatty()

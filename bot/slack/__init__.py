@@ -1,0 +1,1 @@
+"""Slack: Bolt listeners, Block Kit rendering, the Web API messenger."""

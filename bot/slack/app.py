@@ -1,0 +1,90 @@
+"""The Bolt app and the Slack pieces the rest of the bot uses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+from bot.slack import listeners
+from bot.slack.messenger import SlackDirectory, SlackMessenger
+from handlers.context import Deps
+
+
+@dataclass
+class SlackEdge:
+    app: AsyncApp
+    client: AsyncWebClient
+    messenger: SlackMessenger
+    directory: SlackDirectory
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    # Default retry handlers retry connection errors only: the outbox owns all other retries.
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url)
+
+
+def build_edge(settings: Settings, client: AsyncWebClient) -> SlackEdge:
+    return SlackEdge(
+        app=None,  # type: ignore[arg-type]  (set by attach, once Deps exist)
+        client=client,
+        messenger=SlackMessenger(client),
+        directory=SlackDirectory(client),
+    )
+
+
+def attach(edge: SlackEdge, settings: Settings, deps: Deps) -> AsyncApp:
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=edge.client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        request_verification_enabled=secret is not None,
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
+    listeners.register(app, deps)
+    edge.app = app
+    return app
+
+
+def http_handler(app: AsyncApp):
+    """POST /slack/events: junk is a 400 before Bolt sees it; Bolt checks the signature."""
+
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.text()
+        if not is_slack_body(request.content_type, body):
+            return web.json_response({"error": "not a Slack request body"}, status=400)
+        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    return handle
+
+
+def is_slack_body(content_type: str, body: str) -> bool:
+    if not body:
+        return False
+    if content_type == "application/json":
+        return _is_json_object(body)
+    if content_type != "application/x-www-form-urlencoded":
+        return False
+    try:
+        fields = parse_qs(body, strict_parsing=True, keep_blank_values=True)
+    except ValueError:
+        return False
+    if "payload" in fields:
+        return len(fields["payload"]) == 1 and _is_json_object(fields["payload"][0])
+    return "command" in fields or "ssl_check" in fields or "type" in fields
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False

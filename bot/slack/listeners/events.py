@@ -1,0 +1,41 @@
+"""Events the manifest subscribes to: `message.im` (commands typed in a DM to the bot)
+and `app_home_opened`. Every subscribed event has a listener, or Slack would retry it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import parse, render
+from handlers.context import Deps
+from handlers.router import handle_text, home_view
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("message")
+    async def direct_message(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return  # edits, joins and the bot's own messages are not commands
+        caller = parse.caller(event["user"], body.get("team_id"))
+        answer = await handle_text(
+            deps,
+            caller,
+            parse.command_text(event.get("text", "")),
+            event_key=f"slack:{body.get('event_id')}",
+        )
+        if answer is not None:  # None: Slack retried an event we already handled
+            await client.chat_postMessage(channel=event["channel"], **render.message(answer))
+
+    @app.event("app_home_opened")
+    async def home_opened(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        caller = parse.caller(event["user"], body.get("team_id"))
+        view = await home_view(deps, caller)
+        await client.views_publish(user_id=event["user"], view=render.home(view))

@@ -1,0 +1,103 @@
+"""Sends DMs through the Slack Web API (`channel=<user id>`, no conversations.open) and
+turns Slack's answers into the outbox's terms: rate limited, temporary, permanent."""
+
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import render
+from handlers.ports import (
+    Address,
+    DeliveryError,
+    PermanentFailure,
+    Profile,
+    RateLimited,
+    SentRef,
+    TemporaryFailure,
+)
+from handlers.views import MessageView
+
+# The person or the message itself is the problem: retrying cannot help.
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "channel_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "is_archived",
+        "not_in_channel",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_text",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+    }
+)
+
+
+class SlackMessenger:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(self, to: Address, view: MessageView) -> SentRef:
+        response = await _call(
+            self.client.chat_postMessage(channel=to.external_id, **render.message(view))
+        )
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+    async def update(self, ref: SentRef, view: MessageView) -> SentRef:
+        response = await _call(
+            self.client.chat_update(channel=ref["channel"], ts=ref["ts"], **render.message(view))
+        )
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+
+async def _call(request):
+    try:
+        return await request
+    except SlackApiError as error:
+        raise classify(error) from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise TemporaryFailure(f"connection failed: {type(error).__name__}") from None
+
+
+def classify(error: SlackApiError) -> DeliveryError:
+    status = error.response.status_code
+    code = str(error.response.get("error") or f"http {status}")
+    if status == 429 or code == "ratelimited":
+        return RateLimited(float(error.response.headers.get("Retry-After", 1)))
+    if status >= 500:
+        return TemporaryFailure(f"slack answered {status}")
+    if code in PERMANENT_ERRORS:
+        return PermanentFailure(code)
+    return TemporaryFailure(code)
+
+
+class SlackDirectory:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def by_id(self, external_id: str) -> Profile | None:
+        return await self._profile(self.client.users_info(user=external_id))
+
+    async def by_email(self, email: str) -> Profile | None:
+        return await self._profile(self.client.users_lookupByEmail(email=email))
+
+    async def _profile(self, request) -> Profile | None:
+        try:
+            user = (await request)["user"]
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            return None
+        profile = user.get("profile", {})
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+        return Profile(
+            user["id"], name or user.get("name") or user["id"], profile.get("email"), user.get("tz")
+        )

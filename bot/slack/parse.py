@@ -1,0 +1,36 @@
+"""Slack text → neutral command text. Slack escapes `&`, `<` and `>` as entities and
+wraps mentions, links and addresses in `<…>`; user mentions become neutral mention
+tokens, everything else plain text. Anything a person typed stays inert text."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.context import Caller
+from handlers.grammar import MENTION_CLOSE, MENTION_OPEN
+
+PLATFORM = "slack"
+ANGLE = re.compile(r"<([^<>]*)>")
+
+
+def command_text(text: str) -> str:
+    text = text.replace(MENTION_OPEN, "").replace(MENTION_CLOSE, "")
+    text = ANGLE.sub(_angle, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _angle(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith("@"):  # <@U123> or <@U123|name>; W… ids are Enterprise Grid users
+        return f"{MENTION_OPEN}{target[1:]}{'|' + label if label else ''}{MENTION_CLOSE}"
+    if target.startswith("mailto:"):
+        return target.removeprefix("mailto:")
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        return label or "@" + target[1:].split("^")[0]
+    return target  # a link: keep the address itself, never a label that hides it
+
+
+def caller(user_id: str, team_id: str | None) -> Caller:
+    return Caller(platform=PLATFORM, external_id=user_id, workspace_id=team_id)

@@ -1,0 +1,275 @@
+"""The command language of PRODUCT.md: parse text into a Command, render a Command back
+to text. Parsing never raises: it returns a Command or a Usage with the correct form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.grammar import GrammarError, PersonRef, Token, quote, readable, tokenize
+
+CONCERN_KINDS = (
+    "missed-preparation",
+    "missed-meeting",
+    "confidentiality",
+    "mismatch",
+    "conduct",
+    "other",
+)
+MAX_WORDS = 2000
+
+USAGE = {
+    "help": "help",
+    "program create": 'program create "<name>" [purpose "<text>"]',
+    "managers add": 'managers add @user [backup] [program "<name>"]',
+    "managers remove": 'managers remove @user [program "<name>"]',
+    "enrol": 'enrol @user mentor|mentee [program "<name>"]',
+    "pair": 'pair @mentor @mentee [program "<name>"]',
+    "status": 'status [program "<name>"]',
+    "concern": "concern <kind> [@partner] [what happened]",
+}
+
+
+@dataclass(frozen=True)
+class Help:
+    def to_text(self) -> str:
+        return "help"
+
+
+@dataclass(frozen=True)
+class Overview:
+    def to_text(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class ProgramCreate:
+    name: str
+    purpose: str | None = None
+
+    def to_text(self) -> str:
+        purpose = f" purpose {quote(self.purpose)}" if self.purpose else ""
+        return f"program create {quote(self.name)}{purpose}"
+
+
+def _program_suffix(program: str | None) -> str:
+    return f" program {quote(program)}" if program else ""
+
+
+@dataclass(frozen=True)
+class ManagersAdd:
+    person: PersonRef
+    backup: bool = False
+    program: str | None = None
+
+    def to_text(self) -> str:
+        backup = " backup" if self.backup else ""
+        return f"managers add {self.person.to_text()}{backup}{_program_suffix(self.program)}"
+
+
+@dataclass(frozen=True)
+class ManagersRemove:
+    person: PersonRef
+    program: str | None = None
+
+    def to_text(self) -> str:
+        return f"managers remove {self.person.to_text()}{_program_suffix(self.program)}"
+
+
+@dataclass(frozen=True)
+class Enrol:
+    person: PersonRef
+    role: str  # "mentor" | "mentee"
+    program: str | None = None
+
+    def to_text(self) -> str:
+        return f"enrol {self.person.to_text()} {self.role}{_program_suffix(self.program)}"
+
+
+@dataclass(frozen=True)
+class PairUp:
+    mentor: PersonRef
+    mentee: PersonRef
+    program: str | None = None
+
+    def to_text(self) -> str:
+        people = f"{self.mentor.to_text()} {self.mentee.to_text()}"
+        return f"pair {people}{_program_suffix(self.program)}"
+
+
+@dataclass(frozen=True)
+class Status:
+    program: str | None = None
+
+    def to_text(self) -> str:
+        return f"status{_program_suffix(self.program)}"
+
+
+@dataclass(frozen=True)
+class RaiseConcern:
+    kind: str
+    partner: PersonRef | None = None
+    words: str | None = None
+
+    def to_text(self) -> str:
+        partner = f" {self.partner.to_text()}" if self.partner else ""
+        words = f" {quote(self.words)}" if self.words else ""
+        return f"concern {self.kind}{partner}{words}"
+
+
+Command = (
+    Help
+    | Overview
+    | ProgramCreate
+    | ManagersAdd
+    | ManagersRemove
+    | Enrol
+    | PairUp
+    | Status
+    | RaiseConcern
+)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Why the text is not a command, and the correct form."""
+
+    problem: str
+    form: str | None = None
+
+
+def parse(source: str) -> Command | Usage:
+    try:
+        tokens = tokenize(source, strict=not _is_concern(source))
+    except GrammarError as error:
+        return Usage(str(error), None)
+    if not tokens:
+        return Overview()
+    head = tokens[0].text.lower() if not tokens[0].quoted else ""
+    parser = _PARSERS.get(head)
+    if parser is None:
+        return Usage(
+            f"I don't know the command “{tokens[0].text[:40]}”. Type `help` to see what I can do."
+        )
+    return parser(source, tokens)
+
+
+def _is_concern(source: str) -> bool:
+    return source.lstrip().lower().startswith("concern")
+
+
+def _help(_source: str, tokens: list[Token]) -> Command | Usage:
+    return Help() if len(tokens) == 1 else Usage("`help` takes nothing after it.", USAGE["help"])
+
+
+def _program(_source: str, tokens: list[Token]) -> Command | Usage:
+    form = USAGE["program create"]
+    if len(tokens) < 3 or tokens[1].text.lower() != "create":
+        return Usage("To create a program, give it a name in quotes.", form)
+    name = tokens[2].text.strip()
+    if not name or len(name) > 80:
+        return Usage("A program's name is 1 to 80 characters.", form)
+    rest = tokens[3:]
+    if not rest:
+        return ProgramCreate(name)
+    if len(rest) == 2 and rest[0].text.lower() == "purpose" and not rest[0].quoted:
+        return ProgramCreate(name, rest[1].text.strip() or None)
+    return Usage('After the name, only `purpose "<text>"` may follow.', form)
+
+
+def _take_program(tokens: list[Token]) -> tuple[list[Token], str | None, bool]:
+    """Remove a `program "<name>"` option; report whether it was well formed."""
+    for i, token in enumerate(tokens):
+        if not token.quoted and token.text.lower() == "program" and i > 0:
+            if i + 1 >= len(tokens) or not tokens[i + 1].text.strip():
+                return tokens, None, False
+            return tokens[:i] + tokens[i + 2 :], tokens[i + 1].text.strip(), True
+    return tokens, None, True
+
+
+def _managers(_source: str, tokens: list[Token]) -> Command | Usage:
+    tokens, program, ok = _take_program(tokens)
+    verb = tokens[1].text.lower() if len(tokens) > 1 else ""
+    if verb not in ("add", "remove"):
+        return Usage("Say `managers add` or `managers remove`.", USAGE["managers add"])
+    form = USAGE[f"managers {verb}"]
+    if not ok:
+        return Usage("`program` needs a name in quotes.", form)
+    person = tokens[2].person if len(tokens) > 2 else None
+    if person is None:
+        return Usage("Name the person with an @mention or an e-mail address.", form)
+    extra = [t.text.lower() for t in tokens[3:]]
+    if verb == "add" and extra in ([], ["backup"]):
+        return ManagersAdd(person, backup=bool(extra), program=program)
+    if verb == "remove" and not extra:
+        return ManagersRemove(person, program=program)
+    return Usage("There is something extra at the end.", form)
+
+
+def _enrol(_source: str, tokens: list[Token]) -> Command | Usage:
+    form = USAGE["enrol"]
+    tokens, program, ok = _take_program(tokens)
+    if not ok:
+        return Usage("`program` needs a name in quotes.", form)
+    if len(tokens) != 3 or tokens[1].person is None:
+        return Usage("Name one person and their role.", form)
+    role = tokens[2].text.lower()
+    if role not in ("mentor", "mentee"):
+        return Usage("The role is `mentor` or `mentee`.", form)
+    return Enrol(tokens[1].person, role, program)
+
+
+def _pair(_source: str, tokens: list[Token]) -> Command | Usage:
+    form = USAGE["pair"]
+    tokens, program, ok = _take_program(tokens)
+    if not ok:
+        return Usage("`program` needs a name in quotes.", form)
+    if len(tokens) != 3 or tokens[1].person is None or tokens[2].person is None:
+        return Usage("Name the mentor, then the mentee.", form)
+    if tokens[1].person == tokens[2].person:
+        return Usage("A person cannot mentor themselves.", form)
+    return PairUp(tokens[1].person, tokens[2].person, program)
+
+
+def _status(_source: str, tokens: list[Token]) -> Command | Usage:
+    tokens, program, ok = _take_program(tokens)
+    if not ok or len(tokens) != 1:
+        return Usage("`status` takes only a program.", USAGE["status"])
+    return Status(program)
+
+
+def _concern(source: str, tokens: list[Token]) -> Command | Usage:
+    form = USAGE["concern"]
+    kinds = ", ".join(CONCERN_KINDS)
+    if len(tokens) < 2:
+        return Usage(f"Say what kind of concern it is: {kinds}.", form)
+    kind = tokens[1].text.lower().replace("_", "-")
+    if kind not in CONCERN_KINDS:
+        return Usage(f"The kind of concern is one of: {kinds}.", form)
+    partner = tokens[2].person if len(tokens) > 2 else None
+    consumed = tokens[2] if partner else tokens[1]
+    words = _words(source[consumed.end :], tokens[3:] if partner else tokens[2:])
+    if words and len(words) > MAX_WORDS:
+        return Usage(f"Please keep it under {MAX_WORDS} characters.", form)
+    return RaiseConcern(kind, partner, words)
+
+
+def _words(rest: str, tokens: list[Token]) -> str | None:
+    """The reporter's own words, as typed; one quoted phrase loses its quotes."""
+    if len(tokens) == 1 and tokens[0].quoted:
+        rest = tokens[0].text
+    cleaned = readable(rest).strip()
+    return cleaned or None
+
+
+_PARSERS = {
+    "help": _help,
+    "?": _help,
+    "program": _program,
+    "managers": _managers,
+    "manager": _managers,
+    "enrol": _enrol,
+    "enroll": _enrol,
+    "pair": _pair,
+    "status": _status,
+    "concern": _concern,
+}

@@ -1,0 +1,266 @@
+"""Concerns: a pair member tells the program's managers something is wrong, at once.
+
+The reporter's words go to the managers' DM body only: never to a notification text,
+a log, or the other member of the pair."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.commands import USAGE, RaiseConcern
+from handlers.context import Context, Refusal
+from handlers.pairing import active_pairs_of
+from handlers.people import mention, resolve
+from handlers.programs import managers_of, role_of
+from handlers.timefmt import when
+from handlers.views import (
+    Actions,
+    Button,
+    Facts,
+    MessageView,
+    Quote,
+    bold,
+    fact,
+    note,
+    section,
+)
+from storage import outbox
+from storage.models import (
+    Concern,
+    ConcernStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Pair,
+    Person,
+    Program,
+    Role,
+)
+
+HIGH_SEVERITY = ("confidentiality", "conduct")
+ACKNOWLEDGE = "concern.acknowledge"
+RESOLVE = "concern.resolve"
+
+
+async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
+    pair = await _reporters_pair(ctx, command)
+    program = await ctx.session.get(Program, pair.program_id)
+    assert program is not None
+    concern = Concern(
+        program_id=program.id,
+        pair_id=pair.id,
+        reporter_id=ctx.me.id,
+        kind=command.kind,
+        severity="high" if command.kind in HIGH_SEVERITY else "normal",
+        words=command.words,
+        created_at=ctx.now,
+    )
+    ctx.session.add(concern)
+    await ctx.session.flush()
+    recipients = await recipients_for(ctx, program, pair)
+    for manager in recipients:
+        view = await concern_view(ctx, concern, manager)
+        await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id)
+    ctx.audit(f"concern.raise.{command.kind}", f"concern:{concern.id}", program.id)
+    return _receipt(program, bool(recipients))
+
+
+async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
+    pairs = await active_pairs_of(ctx, ctx.me)
+    if not pairs:
+        raise Refusal(
+            "You are not in a mentoring pair, so there is no pair to raise a concern about. "
+            "If something is wrong, contact your program manager directly."
+        )
+    if command.partner is not None:
+        partner = await resolve(ctx, command.partner)
+        pairs = [p for p in pairs if partner.id in (p.mentor_id, p.mentee_id)]
+        if not pairs:
+            raise Refusal("You are not in a pair with that person.", USAGE["concern"])
+    if len(pairs) > 1:
+        names = [(await mention(ctx.session, await _partner(ctx, p))).name for p in pairs]
+        raise Refusal(
+            "You are in more than one pair; say which partner it is about: "
+            + ", ".join(f"@{n}" for n in names)
+            + ".",
+            USAGE["concern"],
+        )
+    return pairs[0]
+
+
+async def _partner(ctx: Context, pair: Pair) -> Person:
+    other = pair.mentee_id if pair.mentor_id == ctx.me.id else pair.mentor_id
+    person = await ctx.session.get(Person, other)
+    assert person is not None
+    return person
+
+
+async def recipients_for(ctx: Context, program: Program, pair: Pair) -> list[Person]:
+    """The managers to tell: never one who is in the pair; backups if no manager is left."""
+    in_pair = {pair.mentor_id, pair.mentee_id}
+    for role in (Role.MANAGER, Role.BACKUP_MANAGER):
+        people = [p for p in await managers_of(ctx, program, role) if p.id not in in_pair]
+        if people:
+            return people
+    return []
+
+
+def _dm_key(concern: Concern, manager: Person) -> str:
+    return f"concern:{concern.id}:manager:{manager.id}"
+
+
+def _receipt(program: Program, told: bool) -> MessageView:
+    if told:
+        message = (
+            f"Thank you. The program manager of {program.name} has been told and will "
+            "follow up with you. Your partner has not been told."
+        )
+    else:
+        message = (
+            f"Thank you. Your concern is recorded, but {program.name} has no manager "
+            "to tell right now; it will be shown to the program's managers."
+        )
+    return MessageView(notification="Your concern was recorded.", blocks=[section(message)])
+
+
+async def concern_view(ctx: Context, concern: Concern, viewer: Person) -> MessageView:
+    """The managers' message about one concern, as it stands now."""
+    program = await ctx.session.get(Program, concern.program_id)
+    pair = await ctx.session.get(Pair, concern.pair_id)
+    reporter = await ctx.session.get(Person, concern.reporter_id)
+    assert program and pair and reporter
+    mentor = await mention(ctx.session, await _person(ctx, pair.mentor_id))
+    mentee = await mention(ctx.session, await _person(ctx, pair.mentee_id))
+    urgent = concern.severity == "high"
+    title = f"{'Urgent concern' if urgent else 'Concern'}: {concern.kind.replace('-', ' ')}"
+    blocks = [
+        Facts(
+            facts=[
+                fact("Program", program.name),
+                fact("Pair", mentor, " (mentor) and ", mentee, " (mentee)"),
+                fact("Raised by", await mention(ctx.session, reporter)),
+                fact("Raised", when(concern.created_at, viewer.timezone)),
+            ]
+        ),
+        Quote(text=concern.words) if concern.words else note("They added no words."),
+        *await _progress(ctx, concern, viewer),
+    ]
+    return MessageView(
+        notification=f"{title} in {program.name}. Open mentorbot to respond.",
+        title=title,
+        blocks=blocks,
+    )
+
+
+async def _progress(ctx: Context, concern: Concern, viewer: Person) -> list:
+    value = str(concern.id)
+    acknowledge = Button(label="Acknowledge", action=ACKNOWLEDGE, value=value, style="primary")
+    resolve_button = Button(label="Resolve", action=RESOLVE, value=value)
+    if concern.status == ConcernStatus.OPEN:
+        return [
+            Actions(buttons=[acknowledge, resolve_button]),
+            note("The other member of the pair has not been told."),
+        ]
+    blocks = []
+    if concern.acknowledged_by_id:
+        blocks.append(
+            await _stamp(
+                ctx, "Acknowledged", concern.acknowledged_by_id, concern.acknowledged_at, viewer
+            )
+        )
+    if concern.status == ConcernStatus.RESOLVED:
+        blocks.append(
+            await _stamp(ctx, "Resolved", concern.resolved_by_id, concern.resolved_at, viewer)
+        )
+    else:
+        blocks.append(Actions(buttons=[resolve_button]))
+    return blocks
+
+
+async def _stamp(ctx: Context, verb: str, person_id, at, viewer: Person):
+    if person_id == viewer.id:
+        return section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}")
+    who = await mention(ctx.session, await _person(ctx, person_id))
+    return section(bold(f"{verb} by "), who, f" · {when(at, viewer.timezone)}")
+
+
+async def _person(ctx: Context, person_id: int) -> Person:
+    person = await ctx.session.get(Person, person_id)
+    assert person is not None
+    return person
+
+
+async def acknowledge(ctx: Context, concern_id: str) -> MessageView:
+    concern = await _concern_for_manager(ctx, concern_id)
+    if concern.status != ConcernStatus.OPEN:
+        return await _already(ctx, concern)
+    concern.status = ConcernStatus.ACKNOWLEDGED
+    concern.acknowledged_by_id, concern.acknowledged_at = ctx.me.id, ctx.now
+    await _refresh_dms(ctx, concern)
+    ctx.audit("concern.acknowledge", f"concern:{concern.id}", concern.program_id)
+    return MessageView(
+        notification="You acknowledged the concern.",
+        blocks=[
+            section("You acknowledged the concern. The other managers can see that you have it.")
+        ],
+    )
+
+
+async def resolve_concern(ctx: Context, concern_id: str) -> MessageView:
+    concern = await _concern_for_manager(ctx, concern_id)
+    if concern.status == ConcernStatus.RESOLVED:
+        return await _already(ctx, concern)
+    concern.status = ConcernStatus.RESOLVED
+    concern.resolved_by_id, concern.resolved_at = ctx.me.id, ctx.now
+    await _refresh_dms(ctx, concern)
+    ctx.audit("concern.resolve", f"concern:{concern.id}", concern.program_id)
+    return MessageView(
+        notification="You resolved the concern.",
+        blocks=[section("You marked the concern resolved.")],
+    )
+
+
+async def _concern_for_manager(ctx: Context, concern_id: str) -> Concern:
+    concern = await ctx.session.get(Concern, int(concern_id)) if concern_id.isdigit() else None
+    program = await ctx.session.get(Program, concern.program_id) if concern else None
+    if concern is None or program is None or await role_of(ctx, program, ctx.me) is None:
+        raise Refusal("Only the program's managers can act on this concern.")
+    pair = await ctx.session.get(Pair, concern.pair_id)
+    if pair and ctx.me.id in (pair.mentor_id, pair.mentee_id):
+        raise Refusal("This concern is about your own pair, so another manager handles it.")
+    return concern
+
+
+async def _already(ctx: Context, concern: Concern) -> MessageView:
+    done_by = (
+        concern.resolved_by_id
+        if concern.status == ConcernStatus.RESOLVED
+        else concern.acknowledged_by_id
+    )
+    who = "you" if done_by == ctx.me.id else (await _person(ctx, done_by)).display_name
+    return MessageView(
+        notification=f"Already {concern.status}.",
+        blocks=[section(f"This concern was already {concern.status} by {who}.")],
+    )
+
+
+async def _refresh_dms(ctx: Context, concern: Concern) -> None:
+    """Every manager's copy shows the new state: in place once sent, or before it is sent."""
+    ctx.session.add(concern)
+    query = select(OutboxMessage).where(
+        col(OutboxMessage.dedupe_key).startswith(f"concern:{concern.id}:manager:")
+    )
+    for original in (await ctx.session.exec(query)).all():
+        recipient = await _person(ctx, original.recipient_id)
+        view = await concern_view(ctx, concern, recipient)
+        if original.status == OutboxStatus.PENDING and original.attempts == 0:
+            original.view = view.to_json()
+            ctx.session.add(original)
+        elif original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
+            await outbox.supersede_pending_updates(ctx.session, original.id)
+            await ctx.say(
+                f"concern:{concern.id}:{concern.status}:update:{recipient.id}",
+                recipient,
+                view,
+                program_id=concern.program_id,
+                replaces_id=original.id,
+            )

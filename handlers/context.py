@@ -1,0 +1,95 @@
+"""What every use case gets: the session of its one transaction, the clock, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.ports import Clock, Directory
+from handlers.views import MessageView
+from storage import outbox
+from storage.db import SessionFactory
+from storage.models import AuditEntry, Person
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request, as the platform says."""
+
+    platform: str
+    external_id: str
+    workspace_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    address: dict[str, Any] | None = None  # how to reach them again (Teams conversation ref)
+
+
+@dataclass
+class Deps:
+    sessions: SessionFactory
+    clock: Clock
+    admins: frozenset[str] = frozenset()
+    directories: dict[str, Directory] = field(default_factory=dict)
+    wake_dispatcher: Callable[[], None] = lambda: None
+    open_platforms: frozenset[str] = frozenset({"console"})  # where anyone may create programs
+
+
+class Refusal(Exception):
+    """The request is wrong or not allowed: answer privately, change nothing."""
+
+    def __init__(self, problem: str, form: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.form = form
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    deps: Deps
+    caller: Caller
+    me: Person
+    queued: int = 0
+
+    @property
+    def now(self):
+        return self.deps.clock.now()
+
+    async def say(
+        self,
+        key: str,
+        to: Person,
+        view: MessageView,
+        *,
+        program_id: int | None = None,
+        replaces_id: int | None = None,
+    ) -> None:
+        """Queue a message to one person, in this transaction."""
+        assert to.id is not None
+        added = await outbox.enqueue(
+            self.session,
+            key=key,
+            recipient_id=to.id,
+            view=view.to_json(),
+            now=self.now,
+            program_id=program_id,
+            replaces_id=replaces_id,
+        )
+        self.queued += int(added)
+
+    def audit(self, action: str, subject: str, program_id: int | None = None) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.now,
+                actor_id=self.me.id,
+                action=action,
+                subject=subject,
+                program_id=program_id,
+            )
+        )
+
+
+UseCase = Callable[[Context], Awaitable[MessageView]]

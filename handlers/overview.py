@@ -1,0 +1,103 @@
+"""What a person sees about themselves: `help`, the overview (no command), App Home."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from handlers.context import Context
+from handlers.pairing import active_pairs_of
+from handlers.people import mention
+from handlers.programs import is_admin, programs_managed_by
+from handlers.views import CommandHint, MessageView, Section, bold, note, section
+from storage.models import Concern, ConcernStatus, Pair, Person, Program
+
+EVERYONE = [
+    ("help", "what I can do for you"),
+    ("", "(nothing) your pairs and programs"),
+    (
+        "concern <kind> [@partner] [what happened]",
+        "tell the program manager privately that something is wrong; kinds: missed-preparation, "
+        "missed-meeting, confidentiality, mismatch, conduct, other",
+    ),
+]
+MANAGERS = [
+    ("enrol @person mentor|mentee", "add someone to your program"),
+    ("pair @mentor @mentee", "start a mentoring pair; both are greeted privately"),
+    ("managers add @person [backup]", "add a manager or a backup manager"),
+    ("managers remove @person", "remove a manager"),
+    ("status", "people, pairs, open concerns, undelivered messages"),
+]
+ADMINS = [('program create "<name>" [purpose "<text>"]', "create a program you manage")]
+
+
+async def help_view(ctx: Context) -> MessageView:
+    return MessageView(
+        notification="What mentorbot can do", title="mentorbot", blocks=await _command_blocks(ctx)
+    )
+
+
+async def _command_blocks(ctx: Context) -> list:
+    blocks: list = [_commands("For everyone", EVERYONE)]
+    managed = await programs_managed_by(ctx, ctx.me)
+    if managed:
+        blocks.append(_commands("For program managers", MANAGERS))
+        if len(managed) > 1:
+            blocks.append(
+                note('You manage several programs: add program "<name>" to a manager\'s command.')
+            )
+    if is_admin(ctx):
+        blocks.append(_commands("For mentorbot admins", ADMINS))
+    return blocks
+
+
+def _commands(heading: str, rows: list[tuple[str, str]]) -> Section:
+    parts: list = [bold(heading)]
+    for command, meaning in rows:
+        parts += ["\n• "] + ([CommandHint(text=command), f" {meaning}"] if command else [meaning])
+    return section(*parts)
+
+
+async def overview(ctx: Context) -> MessageView:
+    blocks = await _about_me(ctx)
+    return MessageView(notification="Your mentoring", title="Your mentoring", blocks=blocks)
+
+
+async def home(ctx: Context) -> MessageView:
+    blocks = await _about_me(ctx) + await _command_blocks(ctx)
+    return MessageView(notification="mentorbot", title="Your mentoring", blocks=blocks)
+
+
+async def _about_me(ctx: Context) -> list:
+    blocks: list = []
+    for pair in await active_pairs_of(ctx, ctx.me):
+        blocks.append(await _pair_line(ctx, pair))
+    for program in await programs_managed_by(ctx, ctx.me):
+        blocks.append(await _managed_line(ctx, program))
+    if not blocks:
+        blocks.append(
+            section(
+                "You are not in a mentoring program yet. When a program manager "
+                "pairs you, I will introduce you to your partner here."
+            )
+        )
+    return blocks
+
+
+async def _pair_line(ctx: Context, pair: Pair) -> Section:
+    program = await ctx.session.get(Program, pair.program_id)
+    i_mentor = pair.mentor_id == ctx.me.id
+    partner = await ctx.session.get(Person, pair.mentee_id if i_mentor else pair.mentor_id)
+    assert program and partner
+    who = await mention(ctx.session, partner)
+    if i_mentor:
+        return section("You mentor ", who, " in ", bold(program.name), ".")
+    return section("Your mentor is ", who, " in ", bold(program.name), ".")
+
+
+async def _managed_line(ctx: Context, program: Program) -> Section:
+    query = select(Concern.id).where(
+        Concern.program_id == program.id, Concern.status == ConcernStatus.OPEN
+    )
+    unacknowledged = len((await ctx.session.exec(query)).all())
+    waiting = f" {unacknowledged} concern(s) wait for acknowledgement." if unacknowledged else ""
+    return section("You manage ", bold(program.name), "." + waiting)

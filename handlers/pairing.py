@@ -1,0 +1,141 @@
+"""Enrolment and pairing: who is in a program, and who mentors whom."""
+
+from __future__ import annotations
+
+from sqlmodel import col, or_, select
+
+from handlers.commands import USAGE, Enrol, PairUp
+from handlers.context import Context, Refusal
+from handlers.people import mention, resolve
+from handlers.programs import managed_program
+from handlers.views import CommandHint, Mention, MessageView, bold, note, section
+from storage.models import Membership, Pair, PairState, Person, Program
+
+
+async def enrol(ctx: Context, command: Enrol) -> MessageView:
+    program = await managed_program(ctx, command.program)
+    person = await resolve(ctx, command.person)
+    who = await mention(ctx.session, person)
+    if await has_role(ctx, program, person, command.role):
+        raise Refusal(f"{who.name} is already enrolled as a {command.role} in {program.name}.")
+    ctx.session.add(
+        Membership(
+            program_id=program.id, person_id=person.id, role=command.role, created_at=ctx.now
+        )
+    )
+    ctx.audit(f"enrol.{command.role}", f"person:{person.id}", program.id)
+    return MessageView(
+        notification=f"Enrolled a {command.role} in {program.name}.",
+        blocks=[section("Enrolled ", who, f" as a {command.role} in ", bold(program.name), ".")],
+    )
+
+
+async def has_role(ctx: Context, program: Program, person: Person, role: str) -> bool:
+    query = select(Membership.id).where(
+        Membership.program_id == program.id,
+        Membership.person_id == person.id,
+        Membership.role == role,
+    )
+    return (await ctx.session.exec(query)).first() is not None
+
+
+async def pair(ctx: Context, command: PairUp) -> MessageView:
+    program = await managed_program(ctx, command.program)
+    mentor = await resolve(ctx, command.mentor)
+    mentee = await resolve(ctx, command.mentee)
+    if mentor.id == mentee.id:
+        raise Refusal("A person cannot mentor themselves.", USAGE["pair"])
+    await _require_role(ctx, program, mentor, "mentor")
+    await _require_role(ctx, program, mentee, "mentee")
+    if await _active_pair(ctx, program, mentor, mentee):
+        raise Refusal("Those two are already a pair in this program.")
+    new_pair = Pair(
+        program_id=program.id, mentor_id=mentor.id, mentee_id=mentee.id, created_at=ctx.now
+    )
+    ctx.session.add(new_pair)
+    await ctx.session.flush()
+    mentor_m, mentee_m = await mention(ctx.session, mentor), await mention(ctx.session, mentee)
+    await ctx.say(
+        f"pair:{new_pair.id}:greeting:{mentor.id}",
+        mentor,
+        greeting(program, "mentor", mentee_m),
+        program_id=program.id,
+    )
+    await ctx.say(
+        f"pair:{new_pair.id}:greeting:{mentee.id}",
+        mentee,
+        greeting(program, "mentee", mentor_m),
+        program_id=program.id,
+    )
+    ctx.audit("pair.create", f"pair:{new_pair.id}", program.id)
+    return MessageView(
+        notification=f"Paired a mentor and a mentee in {program.name}.",
+        blocks=[
+            section(
+                "Paired ",
+                mentor_m,
+                " (mentor) with ",
+                mentee_m,
+                " (mentee) in ",
+                bold(program.name),
+                ".",
+            ),
+            note("I have greeted them both privately."),
+        ],
+    )
+
+
+def greeting(program: Program, role: str, partner: Mention) -> MessageView:
+    if role == "mentor":
+        opening = section("You are now mentoring ", partner, " in ", bold(program.name), ".")
+        focus = "Your mentee owns the agenda and the goals; you support them."
+    else:
+        opening = section("Your mentor is ", partner, " in ", bold(program.name), ".")
+        focus = "You own the agenda and the goals: bring what you want to work on."
+    blocks = [opening]
+    if program.purpose:
+        blocks.append(section("The program's purpose: ", program.purpose))
+    blocks += [
+        section(focus + " What you say to each other stays between you."),
+        section(
+            "If something is not working, tell the program manager privately at any time: ",
+            CommandHint(text="concern <kind> [what happened]"),
+            ". Your partner is not told.",
+        ),
+    ]
+    return MessageView(
+        notification=f"You have a new mentoring partner in {program.name}.",
+        title="Welcome to your mentoring pair",
+        blocks=blocks,
+    )
+
+
+async def _require_role(ctx: Context, program: Program, person: Person, role: str) -> None:
+    if not await has_role(ctx, program, person, role):
+        who = await mention(ctx.session, person)
+        raise Refusal(
+            f"{who.name} is not enrolled as a {role} in {program.name}.",
+            f"enrol @{who.name} {role}",
+        )
+
+
+async def _active_pair(ctx: Context, program: Program, mentor: Person, mentee: Person) -> bool:
+    query = select(Pair.id).where(
+        Pair.program_id == program.id,
+        Pair.mentor_id == mentor.id,
+        Pair.mentee_id == mentee.id,
+        Pair.state == PairState.ACTIVE,
+    )
+    return (await ctx.session.exec(query)).first() is not None
+
+
+async def active_pairs_of(ctx: Context, person: Person) -> list[Pair]:
+    query = (
+        select(Pair)
+        .where(
+            Pair.state == PairState.ACTIVE,
+            or_(col(Pair.mentor_id) == person.id, col(Pair.mentee_id) == person.id),
+        )
+        .order_by(Pair.id)
+    )
+    return list((await ctx.session.exec(query)).all())

@@ -1,0 +1,132 @@
+"""People and their platform identities: who is calling, and who a command names."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.context import Caller, Context, Deps, Refusal
+from handlers.grammar import Email, Handle, Name, PersonRef
+from handlers.ports import Profile
+from handlers.views import Mention
+from storage.models import Identity, Person
+
+
+async def identity_of(session: AsyncSession, platform: str, external_id: str) -> Identity | None:
+    query = select(Identity).where(
+        Identity.platform == platform, Identity.external_id == external_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Person:
+    """The caller's person, created on first contact; marks this identity as the one to use."""
+    identity = await identity_of(session, caller.platform, caller.external_id)
+    now = deps.clock.now()
+    if identity is None:
+        profile = Profile(caller.external_id, caller.name or "", caller.email)
+        if not caller.name:
+            profile = await _lookup_id(deps, caller.platform, caller.external_id) or profile
+        person = await _person_for_profile(session, profile, now)
+        identity = Identity(
+            person_id=person.id, platform=caller.platform, external_id=caller.external_id
+        )
+    identity.last_seen_at = now
+    identity.workspace_id = caller.workspace_id or identity.workspace_id
+    identity.address = caller.address or identity.address
+    session.add(identity)
+    person = await session.get(Person, identity.person_id)
+    assert person is not None
+    return person
+
+
+async def resolve(ctx: Context, ref: PersonRef) -> Person:
+    """The person a command names; unknown platform users are added on first mention."""
+    if isinstance(ref, Handle):
+        return await _by_handle(ctx, ref)
+    if isinstance(ref, Email):
+        return await _by_email(ctx, ref.address)
+    return await _by_name(ctx, ref)
+
+
+async def _by_handle(ctx: Context, ref: Handle) -> Person:
+    platform = ctx.caller.platform
+    identity = await identity_of(ctx.session, platform, ref.external_id)
+    if identity is not None:
+        person = await ctx.session.get(Person, identity.person_id)
+        assert person is not None
+        return person
+    profile = await _lookup_id(ctx.deps, platform, ref.external_id)
+    profile = profile or Profile(ref.external_id, ref.name or ref.external_id)
+    return await _add_platform_person(ctx, platform, profile)
+
+
+async def _by_email(ctx: Context, address: str) -> Person:
+    person = (await ctx.session.exec(select(Person).where(Person.email == address))).first()
+    if person is not None:
+        return person
+    directory = ctx.deps.directories.get(ctx.caller.platform)
+    profile = await directory.by_email(address) if directory else None
+    if profile is None:
+        raise Refusal(f"I can't find anyone with the address {address} here.")
+    existing = await identity_of(ctx.session, ctx.caller.platform, profile.external_id)
+    if existing is not None:
+        found = await ctx.session.get(Person, existing.person_id)
+        assert found is not None
+        return found
+    return await _add_platform_person(ctx, ctx.caller.platform, profile)
+
+
+async def _by_name(ctx: Context, ref: Name) -> Person:
+    identity = await identity_of(ctx.session, ctx.caller.platform, ref.name)
+    if identity is not None:
+        person = await ctx.session.get(Person, identity.person_id)
+        assert person is not None
+        return person
+    query = select(Person).where(Person.display_name.ilike(ref.name))  # type: ignore[attr-defined]
+    matches = list((await ctx.session.exec(query)).all())
+    if len(matches) == 1:
+        return matches[0]
+    raise Refusal(
+        f"I don't know who @{ref.name} is. Mention them so the name turns into a link, "
+        "or use their e-mail address."
+    )
+
+
+async def _lookup_id(deps: Deps, platform: str, external_id: str) -> Profile | None:
+    directory = deps.directories.get(platform)
+    return await directory.by_id(external_id) if directory else None
+
+
+async def _add_platform_person(ctx: Context, platform: str, profile: Profile) -> Person:
+    person = await _person_for_profile(ctx.session, profile, ctx.now)
+    ctx.session.add(
+        Identity(person_id=person.id, platform=platform, external_id=profile.external_id)
+    )
+    await ctx.session.flush()
+    return person
+
+
+async def _person_for_profile(session: AsyncSession, profile: Profile, now) -> Person:
+    """A person with this e-mail may already exist from another platform: join them."""
+    email = profile.email.lower() if profile.email else None
+    if email:
+        existing = (await session.exec(select(Person).where(Person.email == email))).first()
+        if existing is not None:
+            return existing
+    person = Person(
+        display_name=profile.name or profile.external_id,
+        email=email,
+        timezone=profile.timezone,
+        created_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def mention(session: AsyncSession, person: Person) -> Mention:
+    identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
+    return Mention(
+        name=person.display_name, handles={i.platform: i.external_id for i in identities}
+    )

@@ -1,0 +1,166 @@
+"""Programs and who manages them."""
+
+from __future__ import annotations
+
+from sqlmodel import col, delete, select
+
+from handlers.commands import USAGE, ManagersAdd, ManagersRemove, ProgramCreate
+from handlers.context import Context, Refusal
+from handlers.people import mention, resolve
+from handlers.views import MessageView, bold, section
+from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def is_admin(ctx: Context) -> bool:
+    if ctx.caller.platform in ctx.deps.open_platforms:
+        return True
+    ids = {ctx.caller.external_id.lower(), (ctx.me.email or "").lower()}
+    return bool(ids & ctx.deps.admins)
+
+
+async def create_program(ctx: Context, command: ProgramCreate) -> MessageView:
+    if not is_admin(ctx):
+        raise Refusal(
+            "Only the people named in MENTORBOT_ADMINS can create programs. "
+            "Ask whoever runs mentorbot here to add you."
+        )
+    key = name_key(command.name)
+    if (await ctx.session.exec(select(Program).where(Program.name_key == key))).first():
+        raise Refusal(
+            f"There is already a program called “{command.name}”.", USAGE["program create"]
+        )
+    program = Program(
+        name=command.name,
+        name_key=key,
+        purpose=command.purpose,
+        created_by_id=ctx.me.id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(program)
+    await ctx.session.flush()
+    await _add_role(ctx, program, ctx.me, Role.MANAGER)
+    ctx.audit("program.create", f"program:{program.id}", program.id)
+    return MessageView(
+        notification=f"Created the program {command.name}.",
+        blocks=[
+            section("Created the program ", bold(command.name), ". You manage it."),
+            section(
+                "Next: `enrol @person mentor` or `enrol @person mentee`, "
+                "then `pair @mentor @mentee`."
+            ),
+        ],
+    )
+
+
+async def managed_program(ctx: Context, name: str | None) -> Program:
+    """The program a manager's command is about: named, or the only one they manage."""
+    if name is not None:
+        program = (
+            await ctx.session.exec(select(Program).where(Program.name_key == name_key(name)))
+        ).first()
+        if program is None or not await manages(ctx, program):
+            raise Refusal(f"You don't manage a program called “{name}”.")
+        return program
+    programs = await programs_managed_by(ctx, ctx.me)
+    if not programs:
+        raise Refusal("Only a program's managers can do that, and you don't manage a program.")
+    if len(programs) > 1:
+        names = ", ".join(f"“{p.name}”" for p in programs)
+        raise Refusal(f'You manage several programs ({names}); add `program "<name>"`.')
+    return programs[0]
+
+
+async def programs_managed_by(ctx: Context, person: Person) -> list[Program]:
+    query = (
+        select(Program)
+        .join(Membership, col(Membership.program_id) == Program.id)
+        .where(Membership.person_id == person.id, col(Membership.role).in_(MANAGER_ROLES))
+        .order_by(Program.name)
+        .distinct()
+    )
+    return list((await ctx.session.exec(query)).all())
+
+
+async def manages(ctx: Context, program: Program) -> bool:
+    return await role_of(ctx, program, ctx.me) is not None
+
+
+async def role_of(ctx: Context, program: Program, person: Person) -> str | None:
+    query = select(Membership.role).where(
+        Membership.program_id == program.id,
+        Membership.person_id == person.id,
+        col(Membership.role).in_(MANAGER_ROLES),
+    )
+    return (await ctx.session.exec(query)).first()
+
+
+async def managers_of(ctx: Context, program: Program, role: Role) -> list[Person]:
+    query = (
+        select(Person)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(Membership.program_id == program.id, Membership.role == role)
+        .order_by(Person.display_name)
+    )
+    return list((await ctx.session.exec(query)).all())
+
+
+async def add_manager(ctx: Context, command: ManagersAdd) -> MessageView:
+    program = await managed_program(ctx, command.program)
+    person = await resolve(ctx, command.person)
+    role = Role.BACKUP_MANAGER if command.backup else Role.MANAGER
+    current = await role_of(ctx, program, person)
+    who = await mention(ctx.session, person)
+    label = "a backup manager" if command.backup else "a manager"
+    if current == role:
+        raise Refusal(f"{who.name} is already {label} of {program.name}.")
+    if current == Role.MANAGER and await _last_manager(ctx, program):
+        raise Refusal(f"{who.name} is the only manager of {program.name}; add another first.")
+    await _clear_manager_roles(ctx, program, person)
+    await _add_role(ctx, program, person, role)
+    ctx.audit(f"managers.add.{role}", f"person:{person.id}", program.id)
+    return MessageView(
+        notification=f"Added {label} to {program.name}.",
+        blocks=[section(who, f" is now {label} of ", bold(program.name), ".")],
+    )
+
+
+async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:
+    program = await managed_program(ctx, command.program)
+    person = await resolve(ctx, command.person)
+    current = await role_of(ctx, program, person)
+    who = await mention(ctx.session, person)
+    if current is None:
+        raise Refusal(f"{who.name} does not manage {program.name}.", USAGE["managers remove"])
+    if current == Role.MANAGER and await _last_manager(ctx, program):
+        raise Refusal(f"{who.name} is the only manager of {program.name}; add another first.")
+    await _clear_manager_roles(ctx, program, person)
+    ctx.audit("managers.remove", f"person:{person.id}", program.id)
+    return MessageView(
+        notification=f"Removed a manager from {program.name}.",
+        blocks=[section(who, " no longer manages ", bold(program.name), ".")],
+    )
+
+
+async def _last_manager(ctx: Context, program: Program) -> bool:
+    return len(await managers_of(ctx, program, Role.MANAGER)) <= 1
+
+
+async def _clear_manager_roles(ctx: Context, program: Program, person: Person) -> None:
+    await ctx.session.exec(  # type: ignore[call-overload]
+        delete(Membership).where(
+            col(Membership.program_id) == program.id,
+            col(Membership.person_id) == person.id,
+            col(Membership.role).in_(MANAGER_ROLES),
+        )
+    )
+
+
+async def _add_role(ctx: Context, program: Program, person: Person, role: Role) -> None:
+    ctx.session.add(
+        Membership(program_id=program.id, person_id=person.id, role=role, created_at=ctx.now)
+    )
+    await ctx.session.flush()

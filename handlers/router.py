@@ -1,0 +1,136 @@
+"""The core's front door: text and button clicks in, a private answer out. Each request
+runs in one transaction; a refusal rolls it back, so bad input changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import IntegrityError
+
+from handlers import concerns, overview, pairing, programs, status
+from handlers.commands import (
+    Command,
+    Enrol,
+    Help,
+    ManagersAdd,
+    ManagersRemove,
+    Overview,
+    PairUp,
+    ProgramCreate,
+    RaiseConcern,
+    Status,
+    Usage,
+    parse,
+)
+from handlers.context import Caller, Context, Deps, Refusal
+from handlers.people import caller_person
+from handlers.views import CommandHint, MessageView, section
+from storage.db import transaction
+from storage.models import ProcessedEvent
+
+Step = Callable[[Context], Awaitable[MessageView]]
+ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
+    concerns.ACKNOWLEDGE: concerns.acknowledge,
+    concerns.RESOLVE: concerns.resolve_concern,
+}
+
+
+async def handle_text(
+    deps: Deps, caller: Caller, text: str, *, event_key: str | None = None
+) -> MessageView | None:
+    """Run what a person typed. None means this event was already handled."""
+    parsed = parse(text)
+    if isinstance(parsed, Usage):
+        if not await _remember_event(deps, event_key):
+            return None
+        return usage_view(parsed.problem, parsed.form)
+    return await run(deps, caller, _step_for(parsed), event_key=event_key)
+
+
+async def handle_action(deps: Deps, caller: Caller, action: str, value: str) -> MessageView:
+    use_case = ACTIONS.get(action)
+    if use_case is None:
+        return usage_view("That button no longer does anything.")
+    answer = await run(deps, caller, lambda ctx: use_case(ctx, value))
+    assert answer is not None
+    return answer
+
+
+async def home_view(deps: Deps, caller: Caller) -> MessageView:
+    answer = await run(deps, caller, overview.home)
+    assert answer is not None
+    return answer
+
+
+def _step_for(command: Command) -> Step:
+    match command:
+        case Help():
+            return overview.help_view
+        case Overview():
+            return overview.overview
+        case ProgramCreate():
+            return lambda ctx: programs.create_program(ctx, command)
+        case ManagersAdd():
+            return lambda ctx: programs.add_manager(ctx, command)
+        case ManagersRemove():
+            return lambda ctx: programs.remove_manager(ctx, command)
+        case Enrol():
+            return lambda ctx: pairing.enrol(ctx, command)
+        case PairUp():
+            return lambda ctx: pairing.pair(ctx, command)
+        case Status():
+            return lambda ctx: status.status(ctx, command)
+        case RaiseConcern():
+            return lambda ctx: concerns.raise_concern(ctx, command)
+    raise AssertionError(f"unrouted command {type(command).__name__}")
+
+
+async def run(
+    deps: Deps, caller: Caller, step: Step, *, event_key: str | None = None
+) -> MessageView | None:
+    try:
+        async with transaction(deps.sessions) as session:
+            if event_key and not await _first_time(session, event_key, deps):
+                return None
+            me = await caller_person(session, deps, caller)
+            ctx = Context(session=session, deps=deps, caller=caller, me=me)
+            answer = await step(ctx)
+    except Refusal as refusal:
+        if not await _remember_event(deps, event_key):
+            return None
+        return usage_view(refusal.problem, refusal.form)
+    except IntegrityError:
+        # Two requests changed the same thing at once (or Slack delivered an event twice).
+        if not await _remember_event(deps, event_key):
+            return None
+        return usage_view("That clashed with a change made at the same moment. Please try again.")
+    if ctx.queued:
+        deps.wake_dispatcher()
+    return answer
+
+
+async def _first_time(session, event_key: str, deps: Deps) -> bool:
+    if await session.get(ProcessedEvent, event_key):
+        return False
+    session.add(ProcessedEvent(event_key=event_key, received_at=deps.clock.now()))
+    await session.flush()
+    return True
+
+
+async def _remember_event(deps: Deps, event_key: str | None) -> bool:
+    """Record a refused event as handled, so a retry does not answer twice.
+    False if it had been handled already."""
+    if not event_key:
+        return True
+    try:
+        async with transaction(deps.sessions) as session:
+            return await _first_time(session, event_key, deps)
+    except IntegrityError:
+        return False
+
+
+def usage_view(problem: str, form: str | None = None) -> MessageView:
+    blocks = [section(problem)]
+    if form:
+        blocks.append(section("The form is: ", CommandHint(text=form)))
+    return MessageView(notification=problem, blocks=blocks)

@@ -1,0 +1,150 @@
+"""Platform-neutral UI. Each platform renders these natively (Block Kit, Adaptive Cards,
+terminal text). Plain strings here are *text*, never markup: every renderer escapes them,
+so a person's words can never turn into a mention, a link or formatting."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Span(BaseModel):
+    type: Literal["span"] = "span"
+    text: str
+    bold: bool = False
+
+
+class Mention(BaseModel):
+    """A person, shown natively where the platform can (a Slack @mention) and by name elsewhere."""
+
+    type: Literal["mention"] = "mention"
+    name: str
+    handles: dict[str, str] = Field(default_factory=dict)  # platform -> that platform's user id
+
+
+class CommandHint(BaseModel):
+    """A command to type, shown in each platform's own form (`/mentoring …` on Slack)."""
+
+    type: Literal["command"] = "command"
+    text: str
+
+
+Inline = Annotated[Span | Mention | CommandHint, Field(discriminator="type")]
+
+
+class Section(BaseModel):
+    type: Literal["section"] = "section"
+    content: list[Inline]
+
+
+class Quote(BaseModel):
+    """A person's own words, shown as a quotation."""
+
+    type: Literal["quote"] = "quote"
+    text: str
+
+
+class Fact(BaseModel):
+    label: str
+    value: list[Inline]
+
+
+class Facts(BaseModel):
+    type: Literal["facts"] = "facts"
+    facts: list[Fact]
+
+
+class Button(BaseModel):
+    label: str
+    action: str  # e.g. "concern.acknowledge"
+    value: str
+    style: Literal["primary", "danger"] | None = None
+
+
+class Actions(BaseModel):
+    type: Literal["actions"] = "actions"
+    buttons: list[Button]
+
+
+class Note(BaseModel):
+    """Small print under a message."""
+
+    type: Literal["note"] = "note"
+    content: list[Inline]
+
+
+Block = Annotated[Section | Quote | Facts | Actions | Note, Field(discriminator="type")]
+
+
+class MessageView(BaseModel):
+    """A whole message. `notification` is what a lock screen shows: never a person's words."""
+
+    notification: str
+    title: str | None = None
+    blocks: list[Block] = Field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageView:
+        return cls.model_validate(data)
+
+
+def text(*parts: str | Mention | Span | CommandHint) -> list[Inline]:
+    """Build inline content: plain strings become spans."""
+    return [Span(text=p) if isinstance(p, str) else p for p in parts]
+
+
+def bold(value: str) -> Span:
+    return Span(text=value, bold=True)
+
+
+def section(*parts: str | Mention | Span | CommandHint) -> Section:
+    return Section(content=text(*parts))
+
+
+def note(*parts: str | Mention | Span | CommandHint) -> Note:
+    return Note(content=text(*parts))
+
+
+def fact(label: str, *parts: str | Mention | Span | CommandHint) -> Fact:
+    return Fact(label=label, value=text(*parts))
+
+
+def simple(message: str, *, title: str | None = None) -> MessageView:
+    """A one-paragraph message whose notification is the message itself (bot words only)."""
+    return MessageView(notification=message, title=title, blocks=[section(message)])
+
+
+def plain_text(view: MessageView) -> str:
+    """A readable text form of a view (console, logs of bot-only text, tests)."""
+    lines: list[str] = [f"*{view.title}*"] if view.title else []
+    for block in view.blocks:
+        lines.extend(_block_lines(block))
+    return "\n".join(lines)
+
+
+def inline_text(content: list[Inline]) -> str:
+    return "".join(_inline(p) for p in content)
+
+
+def _inline(part: Inline) -> str:
+    if isinstance(part, Mention):
+        return f"@{part.name}"
+    if isinstance(part, CommandHint):
+        return f"`{part.text}`"
+    return part.text
+
+
+def _block_lines(block: Block) -> list[str]:
+    if isinstance(block, Section):
+        return [inline_text(block.content)]
+    if isinstance(block, Quote):
+        return [f"> {line}" for line in block.text.splitlines() or [""]]
+    if isinstance(block, Facts):
+        return [f"{f.label}: {inline_text(f.value)}" for f in block.facts]
+    if isinstance(block, Actions):
+        return ["  ".join(f"[{b.label}]" for b in block.buttons)]
+    return [f"({inline_text(block.content)})"]

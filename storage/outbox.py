@@ -1,0 +1,103 @@
+"""The outbox: messages decided in a transaction, sent later by the dispatcher.
+
+Enqueueing is idempotent on the dedupe key. Claiming uses FOR UPDATE SKIP LOCKED on
+PostgreSQL so several dispatchers never take the same row; SQLite has one process."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+SUPERSEDED = "superseded"  # an update overtaken by a newer one for the same message
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    recipient_id: int,
+    view: dict[str, Any],
+    now: datetime,
+    program_id: int | None = None,
+    replaces_id: int | None = None,
+) -> bool:
+    """Add one message for one person. Returns False if that key was already queued."""
+    values = {
+        "dedupe_key": key,
+        "recipient_id": recipient_id,
+        "view": view,
+        "program_id": program_id,
+        "replaces_id": replaces_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this dispatcher until `now + lease`."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.exec(query)).scalars())  # type: ignore[call-overload]
+    for row in rows:
+        row.claimed_until = now + lease
+        row.attempts += 1
+    return rows
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    query = (
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(1)
+    )
+    return (await session.exec(query)).scalar_one_or_none()  # type: ignore[call-overload]
+
+
+async def release_all_claims(session: AsyncSession) -> None:
+    """On a single-process database every claim at start-up belongs to a dead process."""
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .values(claimed_until=None)
+    )
+
+
+async def supersede_pending_updates(session: AsyncSession, replaces_id: int) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(
+            and_(
+                OutboxMessage.replaces_id == replaces_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+        .values(status=SUPERSEDED)
+    )

@@ -1,0 +1,403 @@
+"""A fake Slack Web API for tests, served by a real aiohttp server on 127.0.0.1.
+
+Point a real ``slack_sdk`` client at it::
+
+    async with FakeSlackApi() as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.url)
+        await client.chat_postMessage(channel="U123", text="hi")
+        assert slack.calls_to("chat.postMessage")[0].args["text"] == "hi"
+
+What ``slack_sdk`` (3.47, ``AsyncWebClient``) actually sends, all handled here:
+
+* ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``views.publish``: POST with a
+  JSON body (``application/json;charset=utf-8``), token in ``Authorization: Bearer …``;
+  ``blocks``/``view`` are already JSON objects in the body.
+* ``users.info``, ``users.lookupByEmail``: GET with query parameters.
+* ``auth.test`` and many others: POST with query parameters and a form content type, empty body.
+* ``users.setPhoto``/``files.upload``: multipart form.
+
+Scripted failures (``fail_next``) and how ``slack_sdk`` surfaces them: any answer that is not
+HTTP 200 with ``"ok": true`` makes the client raise ``slack_sdk.errors.SlackApiError``.
+``err.response`` is an ``AsyncSlackResponse``; ``err.response.status_code`` is the HTTP status,
+``err.response["error"]`` the Slack error string, and ``err.response.headers`` is aiohttp's
+case-insensitive ``CIMultiDictProxy``, so ``headers["Retry-After"]`` and
+``headers["retry-after"]`` both give the string ``"7"``. The default retry handlers of
+``AsyncWebClient`` retry only connection errors, never a 429 or a 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+__all__ = ["FakeSlackApi", "RecordedCall"]
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "B0001"
+TEAM_ID = "T0001"
+APP_ID = "A0001"
+
+# Argument names whose values Slack accepts as JSON-encoded strings in form posts.
+_JSON_FIELDS: frozenset[str] = frozenset(
+    {"blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls", "options"}
+)
+
+
+@dataclass
+class RecordedCall:
+    """One request the fake received."""
+
+    method: str
+    """Slack method name, e.g. ``"chat.postMessage"``."""
+    args: dict[str, Any]
+    """Request arguments: query parameters merged with the JSON or form body; JSON strings in
+    ``blocks``/``view``/``attachments``/… decoded to Python objects; ``token`` removed."""
+    token: str | None
+    """Bearer token from the ``Authorization`` header, or the ``token`` argument."""
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+
+
+@dataclass
+class _Hang:
+    pass
+
+
+_Script = _Failure | _Hang
+
+
+@dataclass
+class _HangingRequest:
+    call: RecordedCall
+    task: asyncio.Task[Any] | None = field(default=None)
+
+
+class FakeSlackApi:
+    """In-process fake of ``https://slack.com/api/`` plus ``response_url`` endpoints."""
+
+    def __init__(self) -> None:
+        self.calls: list[RecordedCall] = []
+        self.received: list[RecordedCall] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.responses: list[dict[str, Any]] = []
+        self._response_ids: list[str] = []
+        self._scripts: dict[str, deque[_Script]] = {}
+        self._hanging: list[_HangingRequest] = []
+        self._ts_counter = itertools.count(1)
+        self._view_counter = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Start serving on 127.0.0.1 on a free port, in the running event loop."""
+        if self._runner is not None:
+            raise RuntimeError("FakeSlackApi already started")
+        app = web.Application()
+        app.router.add_route("POST", "/api/{method}", self._handle_api)
+        app.router.add_route("GET", "/api/{method}", self._handle_api)
+        app.router.add_route("POST", "/response/{response_id}", self._handle_response_url)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = int(runner.addresses[0][1])
+        self._runner = runner
+
+    async def stop(self) -> None:
+        """Stop the server; requests left hanging by ``hang_next`` get their connection closed."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        for hanging in self._hanging:
+            if hanging.task is not None and not hanging.task.done():
+                hanging.task.cancel()
+        self._hanging.clear()
+        await runner.cleanup()
+        self._port = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:<port>`` (no trailing slash)."""
+        if self._port is None:
+            raise RuntimeError("FakeSlackApi is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def url(self) -> str:
+        """Web API base URL in slack_sdk's ``base_url`` form: ``http://127.0.0.1:<port>/api/``."""
+        return f"{self.base}/api/"
+
+    def response_url(self, response_id: str) -> str:
+        """Full URL of a fake ``response_url``; JSON posted there lands in ``responses``."""
+        return f"{self.base}/response/{response_id}"
+
+    def responses_to(self, response_id: str) -> list[dict[str, Any]]:
+        """Payloads posted to ``response_url(response_id)``, in order."""
+        return [
+            payload
+            for rid, payload in zip(self._response_ids, self.responses, strict=True)
+            if rid == response_id
+        ]
+
+    # ------------------------------------------------------------------ scripting
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        """Answered calls to ``method``, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls to ``method`` with a failure.
+
+        * ``status=429``: HTTP 429, ``Retry-After: <retry_after or 1>``,
+          body ``{"ok": false, "error": error or "ratelimited"}``.
+        * ``status>=500``: that status, body ``{"ok": false, "error": error or "internal_error"}``.
+        * ``status=200``: HTTP 200, body ``{"ok": false, "error": error}`` (``error`` required).
+        * any other status: body ``{"ok": false, "error": error or "invalid_request"}``.
+        """
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        if status == 200:
+            if error is None:
+                raise ValueError("fail_next with status=200 needs an error string")
+            message = error
+        elif status == 429:
+            message = error or "ratelimited"
+            retry_after = 1 if retry_after is None else retry_after
+        elif status >= 500:
+            message = error or "internal_error"
+        else:
+            message = error or "invalid_request"
+        queue = self._scripts.setdefault(method, deque())
+        for _ in range(times):
+            queue.append(_Failure(status=status, error=message, retry_after=retry_after))
+
+    def hang_next(self, method: str) -> None:
+        """The next call to ``method`` is recorded in ``received`` but never answered.
+
+        ``stop()`` closes its connection.
+        """
+        self._scripts.setdefault(method, deque()).append(_Hang())
+
+    # ------------------------------------------------------------------ users
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        email: str | None = None,
+        tz: str = "Europe/London",
+    ) -> None:
+        """Add a user known to ``users.info`` and ``users.lookupByEmail``."""
+        profile: dict[str, Any] = {"display_name": name, "real_name": name}
+        if email is not None:
+            profile["email"] = email
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "real_name": name,
+            "deleted": False,
+            "is_bot": False,
+            "tz": tz,
+            "profile": profile,
+        }
+
+    @staticmethod
+    def dm_channel_for(user_id: str) -> str:
+        """The DM channel id the fake uses for a user: ``"D" + user_id`` (``U123`` → ``DU123``)."""
+        return f"D{user_id}"
+
+    # ------------------------------------------------------------------ HTTP handlers
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        payload: dict[str, Any]
+        if request.content_type == "application/json":
+            raw = await request.text()
+            payload = json.loads(raw) if raw else {}
+        else:
+            payload = _decode_json_fields(dict((await request.post()).items()))
+        self._response_ids.append(request.match_info["response_id"])
+        self.responses.append(payload)
+        return web.json_response({"ok": True})
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args, token = await _read_args(request)
+        call = RecordedCall(method=method, args=args, token=token)
+        self.received.append(call)
+
+        queue = self._scripts.get(method)
+        script = queue.popleft() if queue else None
+        if isinstance(script, _Hang):
+            hanging = _HangingRequest(call=call, task=asyncio.current_task())
+            self._hanging.append(hanging)
+            await asyncio.Event().wait()  # until stop() cancels this handler
+            raise AssertionError("unreachable")
+
+        if isinstance(script, _Failure):
+            headers: dict[str, str] = {}
+            if script.retry_after is not None and script.status == 429:
+                headers["Retry-After"] = str(script.retry_after)
+            response = web.json_response(
+                {"ok": False, "error": script.error}, status=script.status, headers=headers
+            )
+        else:
+            response = web.json_response(self._answer(method, args))
+        self.calls.append(call)
+        return response
+
+    # ------------------------------------------------------------------ default answers
+
+    def _next_ts(self) -> str:
+        n = next(self._ts_counter) * 100
+        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "chat.postMessage":
+            channel = str(args.get("channel", ""))
+            if channel[:1] in ("U", "W"):
+                channel = self.dm_channel_for(channel)
+            ts = self._next_ts()
+            return {"ok": True, "channel": channel, "ts": ts, "message": _message(args, ts)}
+        if method == "chat.update":
+            ts = str(args.get("ts", ""))
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": ts,
+                "text": args.get("text", ""),
+                "message": _message(args, ts),
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "views.publish":
+            sent = args.get("view")
+            view: dict[str, Any] = dict(sent) if isinstance(sent, dict) else {}
+            view.update(
+                {
+                    "id": f"V{next(self._view_counter):010d}",
+                    "team_id": TEAM_ID,
+                    "app_id": APP_ID,
+                    "bot_id": BOT_ID,
+                    "hash": f"{1700000000}.fake{len(self.calls)}",
+                }
+            )
+            view.setdefault("type", "home")
+            view.setdefault("blocks", [])
+            return {"ok": True, "view": view}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user", "")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": user}
+        if method == "users.lookupByEmail":
+            email = str(args.get("email", "")).lower()
+            for user in self.users.values():
+                if str(user.get("profile", {}).get("email", "")).lower() == email and email:
+                    return {"ok": True, "user": user}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            channel_id = self.dm_channel_for(users) if "," not in users else "G0001"
+            return {"ok": True, "channel": {"id": channel_id}}
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "mentorbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            }
+        if method == "apps.connections.open":
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True}
+
+
+def _message(args: dict[str, Any], ts: str) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "ts": ts,
+        "text": args.get("text", ""),
+    }
+    if "blocks" in args:
+        message["blocks"] = args["blocks"]
+    if "thread_ts" in args:
+        message["thread_ts"] = args["thread_ts"]
+    return message
+
+
+async def _read_args(request: web.Request) -> tuple[dict[str, Any], str | None]:
+    """Merge query parameters and the JSON/form body; pull out the token."""
+    args: dict[str, Any] = dict(request.query.items())
+    if request.body_exists:
+        if request.content_type == "application/json":
+            raw = await request.text()
+            body = json.loads(raw) if raw else {}
+            if isinstance(body, dict):
+                args.update(body)
+        else:
+            for key, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    args[key] = {"filename": value.filename, "content": value.file.read()}
+                else:
+                    args[key] = value
+    token: str | None = None
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        token = auth[len("bearer ") :].strip()
+    form_token = args.pop("token", None)
+    if token is None and isinstance(form_token, str):
+        token = form_token
+    return _decode_json_fields(args), token
+
+
+def _decode_json_fields(args: dict[str, Any]) -> dict[str, Any]:
+    for key in _JSON_FIELDS & args.keys():
+        value = args[key]
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            with contextlib.suppress(json.JSONDecodeError):
+                args[key] = json.loads(value)
+    return args
