@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import signal
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_bolt.async_app import AsyncApp
 from handlers.context import Deps
 from handlers.ports import Clock, Messenger, SystemClock
 from scheduler.dispatcher import Dispatcher
@@ -102,10 +107,10 @@ async def serve(settings: Settings) -> None:
     await _run_until_stopped(runtime, web_app, socket_handler)
 
 
-async def _start_socket_mode(bolt, settings: Settings):
+async def _start_socket_mode(bolt: AsyncApp, settings: Settings) -> AsyncSocketModeHandler:
+    assert settings.slack_app_token is not None
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    assert settings.slack_app_token is not None
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     await handler.connect_async()
     log.info("slack_socket_mode_connected")

@@ -5,6 +5,8 @@ a log, or the other member of the pair."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, select
 
 from handlers.commands import USAGE, RaiseConcern
@@ -19,6 +21,7 @@ from handlers.views import (
     Facts,
     MessageView,
     Quote,
+    Section,
     bold,
     fact,
     note,
@@ -176,7 +179,9 @@ async def _progress(ctx: Context, concern: Concern, viewer: Person) -> list:
     return blocks
 
 
-async def _stamp(ctx: Context, verb: str, person_id, at, viewer: Person):
+async def _stamp(
+    ctx: Context, verb: str, person_id: int | None, at: datetime | None, viewer: Person
+) -> Section:
     if person_id == viewer.id:
         return section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}")
     who = await mention(ctx.session, await _person(ctx, person_id))

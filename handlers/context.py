@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,7 +56,7 @@ class Context:
     queued: int = 0
 
     @property
-    def now(self):
+    def now(self) -> datetime:
         return self.deps.clock.now()
 
     async def say(

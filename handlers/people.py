@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -107,7 +109,7 @@ async def _add_platform_person(ctx: Context, platform: str, profile: Profile) ->
     return person
 
 
-async def _person_for_profile(session: AsyncSession, profile: Profile, now) -> Person:
+async def _person_for_profile(session: AsyncSession, profile: Profile, now: datetime) -> Person:
     """A person with this e-mail may already exist from another platform: join them."""
     email = profile.email.lower() if profile.email else None
     if email:

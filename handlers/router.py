@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import concerns, overview, pairing, programs, status
 from handlers.commands import (
@@ -109,7 +110,7 @@ async def run(
     return answer
 
 
-async def _first_time(session, event_key: str, deps: Deps) -> bool:
+async def _first_time(session: AsyncSession, event_key: str, deps: Deps) -> bool:
     if await session.get(ProcessedEvent, event_key):
         return False
     session.add(ProcessedEvent(event_key=event_key, received_at=deps.clock.now()))

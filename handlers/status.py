@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Select
 from sqlmodel import col, func, select
 
 from handlers.commands import Status
@@ -65,7 +66,7 @@ async def _names(ctx: Context, people: list[Person]) -> list:
     return parts or ["none"]
 
 
-async def _count(ctx: Context, query) -> int:
+async def _count(ctx: Context, query: Select[tuple[int]]) -> int:
     return int((await ctx.session.exec(query)).one())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from handlers.views import (
     Actions,
     Block,
@@ -39,7 +41,7 @@ def render(view: MessageView, buttons: list[str] | None = None) -> list[str]:
     return lines
 
 
-def _block(block: Block, labels) -> list[str]:
+def _block(block: Block, labels: Iterator[str]) -> list[str]:
     if isinstance(block, Section):
         return inline(block.content).splitlines() or [""]
     if isinstance(block, Quote):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_runtime, open_database
 from bot.console.messenger import ConsoleMessenger
@@ -31,7 +34,7 @@ async def run_console(settings: Settings, *, tour: bool) -> None:
             await engine.dispose()
 
 
-def _session(settings: Settings, engine) -> ConsoleSession:
+def _session(settings: Settings, engine: AsyncEngine) -> ConsoleSession:
     messenger = ConsoleMessenger()
     runtime = build_runtime(
         settings,
@@ -43,7 +46,7 @@ def _session(settings: Settings, engine) -> ConsoleSession:
     return ConsoleSession(runtime.deps, messenger, runtime.dispatcher)
 
 
-async def _quietly(session: ConsoleSession, action) -> None:
+async def _quietly(session: ConsoleSession, action: Callable[[], Awaitable[None]]) -> None:
     write = session.write
     session.write = session.messenger.write = lambda _line: None
     try:

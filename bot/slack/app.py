@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -40,21 +41,25 @@ def build_edge(settings: Settings, client: AsyncWebClient) -> SlackEdge:
     )
 
 
-def attach(edge: SlackEdge, settings: Settings, deps: Deps) -> AsyncApp:
+def attach(
+    edge: SlackEdge, settings: Settings, deps: Deps, *, process_before_response: bool = False
+) -> AsyncApp:
+    """Bolt on the core. Tests pass process_before_response=True so an HTTP request
+    returns only when its listener has finished: no waiting on background work."""
     secret = settings.slack_signing_secret
     app = AsyncApp(
         client=edge.client,
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
         token_verification_enabled=False,
-        process_before_response=False,
+        process_before_response=process_before_response,
     )
     listeners.register(app, deps)
     edge.app = app
     return app
 
 
-def http_handler(app: AsyncApp):
+def http_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
     """POST /slack/events: junk is a 400 before Bolt sees it; Bolt checks the signature."""
 
     async def handle(request: web.Request) -> web.Response:

@@ -3,9 +3,12 @@ turns Slack's answers into the outbox's terms: rate limited, temporary, permanen
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack import render
 from handlers.ports import (
@@ -58,7 +61,7 @@ class SlackMessenger:
         return {"channel": response["channel"], "ts": response["ts"]}
 
 
-async def _call(request):
+async def _call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
     try:
         return await request
     except SlackApiError as error:
@@ -91,7 +94,7 @@ class SlackDirectory:
     async def by_email(self, email: str) -> Profile | None:
         return await self._profile(self.client.users_lookupByEmail(email=email))
 
-    async def _profile(self, request) -> Profile | None:
+    async def _profile(self, request: Awaitable[AsyncSlackResponse]) -> Profile | None:
         try:
             user = (await request)["user"]
         except (SlackApiError, aiohttp.ClientError, TimeoutError):

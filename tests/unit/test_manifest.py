@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from jsonschema.validators import validator_for
 
-MANIFEST_PATH = Path(__file__).resolve().parents[1] / "manifest.json"
+MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest.json"
 # The repo sits next to `shared/`, which holds the public schemas, copied unchanged.
 SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2] / "shared" / "schemas" / "slack-app-manifest.v1.schema.json"
+    Path(__file__).resolve().parents[3] / "shared" / "schemas" / "slack-app-manifest.v1.schema.json"
 )
 
 # Least privilege. Each scope is here for one reason:
