@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     console_parser.add_argument(
         "--tour", action="store_true", help="play the scripted tour and exit"
     )
+    package = sub.add_parser("teams-package", help="build the Teams app package (a zip)")
+    package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
+    package.add_argument("--host", help="the bot's public host name, e.g. bot.example.com")
+    package.add_argument("--out", default="mentorbot-teams.zip", help="where to write the zip")
     db_parser = sub.add_parser("db", help="database maintenance")
     db_parser.add_argument("action", choices=["upgrade"])
     args = parser.parse_args(argv)
@@ -29,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     # The console's transcript is the output; its routine log lines would only interleave.
     level = "WARNING" if console and "MENTORBOT_LOG_LEVEL" not in os.environ else settings.log_level
     bot_logging.configure(level, settings.log_format)
+    if args.command == "teams-package":
+        return _teams_package(args.app_id, args.host, args.out)
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if console:
@@ -40,6 +46,24 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import serve
 
     asyncio.run(serve(settings))
+    return 0
+
+
+def _teams_package(app_id: str, host: str | None, out: str) -> int:
+    import uuid
+    from pathlib import Path
+
+    from bot.teams.app_package.build import build
+
+    try:
+        uuid.UUID(app_id)
+    except ValueError:
+        print(
+            f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}", file=sys.stderr
+        )
+        return 2
+    path = build(app_id, Path(out), host=host)
+    print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
     return 0
 
 

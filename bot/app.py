@@ -82,13 +82,18 @@ def build_web_app(runtime: Runtime) -> web.Application:
 async def serve(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT: then stop taking requests, finish in-flight work, exit."""
     from bot.slack.app import attach, build_client, build_edge, http_handler
+    from bot.teams.app import build_edge as build_teams_edge
+    from bot.teams.app import http_handler as teams_http_handler
 
     engine = await open_database(settings.database_url)
     messengers: dict[str, Messenger] = {}
-    edge = None
+    edge = teams = None
     if settings.slack_configured:
         edge = build_edge(settings, build_client(settings))
         messengers["slack"] = edge.messenger
+    if settings.teams_configured:
+        teams = build_teams_edge(settings)
+        messengers["teams"] = teams.messenger
     runtime = build_runtime(
         settings,
         engine,
@@ -104,6 +109,8 @@ async def serve(settings: Settings) -> None:
             socket_handler = await _start_socket_mode(bolt, settings)
         else:
             web_app.router.add_post("/slack/events", http_handler(bolt))
+    if teams is not None:
+        web_app.router.add_post("/api/messages", teams_http_handler(teams, runtime.deps))
     await _run_until_stopped(runtime, web_app, socket_handler)
 
 

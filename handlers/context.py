@@ -26,6 +26,9 @@ class Caller:
     name: str | None = None
     email: str | None = None
     address: dict[str, Any] | None = None  # how to reach them again (Teams conversation ref)
+    aliases: tuple[str, ...] = ()  # other ids that name them (a Teams user's AAD object id)
+    # How to reach people first met in this request by mention (Teams: service URL, tenant).
+    peer_address: dict[str, Any] | None = None
 
 
 @dataclass

@@ -103,7 +103,13 @@ async def _lookup_id(deps: Deps, platform: str, external_id: str) -> Profile | N
 async def _add_platform_person(ctx: Context, platform: str, profile: Profile) -> Person:
     person = await _person_for_profile(ctx.session, profile, ctx.now)
     ctx.session.add(
-        Identity(person_id=person.id, platform=platform, external_id=profile.external_id)
+        Identity(
+            person_id=person.id,
+            platform=platform,
+            external_id=profile.external_id,
+            workspace_id=ctx.caller.workspace_id,
+            address=ctx.caller.peer_address,
+        )
     )
     await ctx.session.flush()
     return person

@@ -19,6 +19,7 @@ def is_admin(ctx: Context) -> bool:
     if ctx.caller.platform in ctx.deps.open_platforms:
         return True
     ids = {ctx.caller.external_id.lower(), (ctx.me.email or "").lower()}
+    ids |= {alias.lower() for alias in ctx.caller.aliases}
     return bool(ids & ctx.deps.admins)
 
 

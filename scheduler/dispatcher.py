@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.ports import (
     Address,
@@ -50,6 +51,7 @@ class Outcome:
     status: str
     ref: SentRef | None = None
     platform: str | None = None
+    recipient: Address | None = None
     retry_in: timedelta | None = None
     error: str | None = None
 
@@ -128,7 +130,7 @@ class Dispatcher:
                 return await self._update(row, view)
             address = await self._address(row.recipient_id)
             ref = await self.messengers[address.platform].post(address, view)
-            return Outcome(OutboxStatus.SENT, ref=ref, platform=address.platform)
+            return Outcome(OutboxStatus.SENT, ref=ref, platform=address.platform, recipient=address)
         except RateLimited as error:
             return Outcome(
                 OutboxStatus.PENDING,
@@ -188,9 +190,26 @@ class Dispatcher:
             row.last_error = outcome.error
             if outcome.status == OutboxStatus.SENT:
                 row.sent_at, row.sent_ref, row.platform = now, outcome.ref, outcome.platform
+                await _keep_new_address(session, outcome)
             if outcome.retry_in is not None:
                 row.next_attempt_at = now + outcome.retry_in
             session.add(row)
+
+
+async def _keep_new_address(session: AsyncSession, outcome: Outcome) -> None:
+    """A messenger that had to open a conversation (Teams) returns how to reach the person
+    from now on: keep it, so the next message continues that conversation."""
+    new_address = (outcome.ref or {}).get("address")
+    recipient = outcome.recipient
+    if not new_address or recipient is None:
+        return
+    query = select(Identity).where(
+        Identity.platform == recipient.platform, Identity.external_id == recipient.external_id
+    )
+    identity = (await session.exec(query)).first()
+    if identity is not None:
+        identity.address = new_address
+        session.add(identity)
 
 
 def _aware(at: datetime | None) -> datetime | None:

@@ -1,0 +1,1 @@
+"""The Teams app package: manifest.json plus two icons, zipped, for upload to Teams."""

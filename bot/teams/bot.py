@@ -1,0 +1,93 @@
+"""The Teams activity handler: messages and card submits run the same core as Slack;
+installation and conversation updates store how to reach the person later."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import structlog
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import ChannelAccount, ErrorResponseException
+
+from bot.teams import parse, render
+from handlers.context import Deps
+from handlers.ports import Profile
+from handlers.router import handle_action, handle_text, knows, remember
+from handlers.views import simple
+
+log = structlog.get_logger("mentorbot.teams")
+WELCOME = (
+    "Hi, I'm mentorbot. I help your mentoring pair keep going, and I tell your program "
+    "manager at once if something is wrong. Type help to see what I can do."
+)
+
+
+class TurnDirectory:
+    """Looks people up through the conversation at hand (the Bot Connector's members API)."""
+
+    platform = parse.PLATFORM
+
+    def __init__(self, turn: TurnContext) -> None:
+        self.turn = turn
+
+    async def by_id(self, external_id: str) -> Profile | None:
+        return await self._member(external_id)
+
+    async def by_email(self, email: str) -> Profile | None:
+        return await self._member(email)  # Teams accepts a UPN where it takes a member id
+
+    async def _member(self, member_id: str) -> Profile | None:
+        try:
+            member = await TeamsInfo.get_member(self.turn, member_id)
+        except (ErrorResponseException, KeyError, TypeError, AttributeError):
+            return None
+        email = member.email or member.user_principal_name
+        return Profile(member.id, member.name or member.id, email.lower() if email else None)
+
+
+class MentorbotTeamsBot(ActivityHandler):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        deps = self._deps_for(turn_context)
+        caller = await self._caller(turn_context)
+        submitted = activity.value if isinstance(activity.value, dict) else None
+        if submitted and "action" in submitted:
+            answer = await handle_action(
+                deps, caller, str(submitted["action"]), str(submitted.get("value", ""))
+            )
+        else:
+            answer = await handle_text(
+                deps,
+                caller,
+                parse.command_text(activity),
+                event_key=f"teams:{activity.conversation.id}:{activity.id}",
+            )
+        if answer is not None:  # None: Teams redelivered an activity already handled
+            await turn_context.send_activity(render.activity(answer))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await remember(self.deps, await self._caller(turn_context))
+        await turn_context.send_activity(render.activity(simple(WELCOME)))
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        if any(m.id == turn_context.activity.from_property.id for m in members_added):
+            await remember(self.deps, await self._caller(turn_context))
+
+    async def _caller(self, turn_context: TurnContext) -> Any:
+        activity = turn_context.activity
+        email = None
+        if not await knows(self.deps, parse.PLATFORM, activity.from_property.id):
+            profile = await TurnDirectory(turn_context).by_id(activity.from_property.id)
+            email = profile.email if profile else None
+        return parse.caller(activity, email=email)
+
+    def _deps_for(self, turn_context: TurnContext) -> Deps:
+        directories = {**self.deps.directories, parse.PLATFORM: TurnDirectory(turn_context)}
+        return dataclasses.replace(self.deps, directories=directories)

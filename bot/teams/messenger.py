@@ -1,0 +1,133 @@
+"""Proactive messages to Teams users: continue the stored 1:1 conversation, or create it
+(tenant, service URL and the user's id) for someone who never wrote to the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+import aiohttp
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+    ErrorResponseException,
+)
+
+from bot.teams import render
+from handlers.ports import (
+    Address,
+    DeliveryError,
+    PermanentFailure,
+    RateLimited,
+    SentRef,
+    TemporaryFailure,
+)
+from handlers.views import MessageView
+
+# Teams' answers that no retry can change: the user blocked the bot, or it is not installed.
+PERMANENT_CODES = frozenset(
+    {
+        "MessageWritesBlocked",
+        "BotDisabledByAdmin",
+        "ConversationBlockedByUser",
+        "BotNotInConversationRoster",
+        "NotFound",
+        "ConversationNotFound",
+        "Forbidden",
+    }
+)
+
+
+class TeamsMessenger:
+    platform = "teams"
+
+    def __init__(self, adapter: BotAdapter, app_id: str | None) -> None:
+        self.adapter, self.app_id = adapter, app_id or ""
+
+    async def post(self, to: Address, view: MessageView) -> SentRef:
+        outgoing = render.activity(view)
+        reference = to.extra.get("reference")
+        if reference:
+            return await self._continue(reference, outgoing)
+        return await self._create(to, outgoing)
+
+    async def update(self, ref: SentRef, view: MessageView) -> SentRef:
+        outgoing = render.activity(view)
+        outgoing.id = ref["activity_id"]
+
+        async def replace(turn: TurnContext) -> None:
+            await turn.update_activity(outgoing)
+
+        conversation = ConversationReference().deserialize(ref["reference"])
+        await _call(self.adapter.continue_conversation(conversation, replace, self.app_id))
+        return ref
+
+    async def _continue(self, reference: dict[str, Any], outgoing: Activity) -> SentRef:
+        sent: dict[str, str] = {}
+
+        async def send(turn: TurnContext) -> None:
+            sent["id"] = (await turn.send_activity(outgoing)).id
+
+        conversation = ConversationReference().deserialize(reference)
+        await _call(self.adapter.continue_conversation(conversation, send, self.app_id))
+        return {"reference": reference, "activity_id": sent.get("id")}
+
+    async def _create(self, to: Address, outgoing: Activity) -> SentRef:
+        service_url, tenant = to.extra.get("service_url"), to.workspace_id
+        if not service_url or not tenant:
+            raise PermanentFailure("has not installed the Teams app (no conversation yet)")
+        bot_id = to.extra.get("bot_id") or f"28:{self.app_id}"
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=bot_id),
+            members=[ChannelAccount(id=to.external_id)],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
+        )
+        sent: dict[str, Any] = {}
+
+        async def send(turn: TurnContext) -> None:
+            sent["reference"] = TurnContext.get_conversation_reference(turn.activity).serialize()
+            sent["id"] = (await turn.send_activity(outgoing)).id
+
+        await _call(
+            self.adapter.create_conversation(  # type: ignore[call-arg]
+                self.app_id, send, parameters, "msteams", service_url
+            )
+        )
+        reference = sent["reference"]
+        return {
+            "reference": reference,
+            "activity_id": sent.get("id"),
+            "address": {"reference": reference},
+        }
+
+
+async def _call(request: Awaitable[Any]) -> Any:
+    try:
+        return await request
+    except ErrorResponseException as error:
+        raise classify(error) from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise TemporaryFailure(f"connection failed: {type(error).__name__}") from None
+
+
+def classify(error: ErrorResponseException) -> DeliveryError:
+    response = error.response
+    status = int(getattr(response, "status", None) or getattr(response, "status_code", 0) or 0)
+    code = _code(error) or f"http {status}"
+    if status == 429:
+        return RateLimited(float(response.headers.get("Retry-After", 1)))
+    if status >= 500:
+        return TemporaryFailure(f"teams answered {status}")
+    if status in (403, 404) or code in PERMANENT_CODES:
+        return PermanentFailure(f"{code} (teams answered {status})")
+    return TemporaryFailure(code)
+
+
+def _code(error: ErrorResponseException) -> str | None:
+    detail = getattr(getattr(error, "error", None), "error", None)
+    return getattr(detail, "code", None)

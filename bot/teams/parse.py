@@ -1,0 +1,72 @@
+"""Teams activity → neutral command text and caller. Teams sends HTML-ish text in which
+each mention is `<at>Name</at>`, described by a `mention` entity; the bot's own mention is
+dropped, others become neutral mention tokens; the rest is plain text."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from handlers.context import Caller
+from handlers.grammar import MENTION_CLOSE, MENTION_OPEN
+
+PLATFORM = "teams"
+TAG = re.compile(r"<[^>]+>")
+BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+
+
+def command_text(activity: Activity) -> str:
+    text = (activity.text or "").replace(MENTION_OPEN, "").replace(MENTION_CLOSE, "")
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        if entity.type != "mention":
+            continue
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        marker = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
+        replacement = "" if mentioned.get("id") == bot_id else _token(mentioned)
+        text = text.replace(marker, replacement, 1)
+    text = BREAK.sub(" ", text)
+    return html.unescape(TAG.sub("", text)).replace("\xa0", " ").strip()
+
+
+def _token(mentioned: dict[str, Any]) -> str:
+    name = str(mentioned.get("name", "")).replace("|", " ")
+    return f"{MENTION_OPEN}{mentioned.get('id', '')}|{name}{MENTION_CLOSE}"
+
+
+def tenant_of(activity: Activity) -> str | None:
+    if activity.conversation and activity.conversation.tenant_id:
+        return activity.conversation.tenant_id
+    tenant = (activity.channel_data or {}).get("tenant") or {}
+    return tenant.get("id")
+
+
+def tenant_of_body(body: dict[str, Any]) -> str | None:
+    conversation = body.get("conversation") or {}
+    channel_tenant = ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+    return conversation.get("tenantId") or channel_tenant
+
+
+def caller(activity: Activity, *, email: str | None = None) -> Caller:
+    sender = activity.from_property
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    tenant = tenant_of(activity)
+    return Caller(
+        platform=PLATFORM,
+        external_id=sender.id,
+        workspace_id=tenant,
+        name=sender.name or None,
+        email=email,
+        address={"reference": reference},
+        aliases=(sender.aad_object_id,) if sender.aad_object_id else (),
+        peer_address={
+            "service_url": activity.service_url,
+            "tenant_id": tenant,
+            "bot_id": activity.recipient.id if activity.recipient else None,
+        },
+    )
