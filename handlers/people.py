@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Caller, Context, Deps, Refusal
@@ -22,24 +22,53 @@ async def identity_of(session: AsyncSession, platform: str, external_id: str) ->
 
 
 async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Person:
-    """The caller's person, created on first contact; marks this identity as the one to use."""
-    identity = await identity_of(session, caller.platform, caller.external_id)
+    """The caller's person, created on first contact; this identity becomes the one they
+    are reached by. One query on the hot path."""
+    query = (
+        select(Identity, Person)
+        .join(Person, col(Person.id) == Identity.person_id)
+        .where(Identity.platform == caller.platform, Identity.external_id == caller.external_id)
+    )
+    found = (await session.exec(query)).first()
     now = deps.clock.now()
-    if identity is None:
-        profile = Profile(caller.external_id, caller.name or "", caller.email)
-        if not caller.name:
-            profile = await _lookup_id(deps, caller.platform, caller.external_id) or profile
-        person = await _person_for_profile(session, profile, now)
+    if found is None:
+        person = await _first_contact(session, deps, caller, now)
         identity = Identity(
             person_id=person.id, platform=caller.platform, external_id=caller.external_id
         )
-    identity.last_seen_at = now
-    identity.workspace_id = caller.workspace_id or identity.workspace_id
-    identity.address = caller.address or identity.address
-    session.add(identity)
-    person = await session.get(Person, identity.person_id)
-    assert person is not None
+        session.add(identity)
+        await session.flush()
+    else:
+        identity, person = found
+    _note_contact(identity, person, caller, now)
     return person
+
+
+async def _first_contact(
+    session: AsyncSession, deps: Deps, caller: Caller, now: datetime
+) -> Person:
+    profile = Profile(caller.external_id, caller.name or "", caller.email)
+    if not caller.name:
+        profile = await _lookup_id(deps, caller.platform, caller.external_id) or profile
+    return await _person_for_profile(session, profile, now)
+
+
+SEEN_PRECISION = timedelta(hours=1)
+
+
+def _note_contact(identity: Identity, person: Person, caller: Caller, now: datetime) -> None:
+    """Only real changes are written, so a read-only command stays a read-only transaction."""
+    if person.last_identity_id != identity.id:
+        person.last_identity_id = identity.id
+    seen = identity.last_seen_at
+    if seen is not None and seen.tzinfo is None:
+        seen = seen.replace(tzinfo=UTC)
+    if seen is None or now - seen >= SEEN_PRECISION:
+        identity.last_seen_at = now
+    if caller.workspace_id and identity.workspace_id != caller.workspace_id:
+        identity.workspace_id = caller.workspace_id
+    if caller.address and identity.address != caller.address:
+        identity.address = caller.address
 
 
 async def resolve(ctx: Context, ref: PersonRef) -> Person:

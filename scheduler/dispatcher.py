@@ -29,7 +29,7 @@ from handlers.ports import (
 from handlers.views import MessageView
 from storage import outbox
 from storage.db import SessionFactory, transaction
-from storage.models import Identity, OutboxMessage, OutboxStatus
+from storage.models import Identity, OutboxMessage, OutboxStatus, Person
 
 log = structlog.get_logger("mentorbot.dispatcher")
 
@@ -165,10 +165,16 @@ class Dispatcher:
     async def _address(self, person_id: int) -> Address:
         """The identity the person used last, on a platform this process can reach."""
         async with self.sessions() as session:
+            person = await session.get(Person, person_id)
             query = select(Identity).where(Identity.person_id == person_id)
             identities = list((await session.exec(query)).all())
+        last_used = person.last_identity_id if person else None
         identities.sort(
-            key=lambda i: _aware(i.last_seen_at) or datetime.min.replace(tzinfo=UTC), reverse=True
+            key=lambda i: (
+                i.id == last_used,
+                _aware(i.last_seen_at) or datetime.min.replace(tzinfo=UTC),
+            ),
+            reverse=True,
         )
         for identity in identities:
             if identity.platform in self.messengers:

@@ -61,6 +61,8 @@ class Person(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=320, unique=True)
     timezone: str | None = Field(default=None, max_length=64)
+    # The identity they used last: how they are reached (no FK, to keep the tables acyclic).
+    last_identity_id: int | None = None
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
