@@ -22,22 +22,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from aiohttp import web  # noqa: E402
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
-from slack_bolt.async_app import AsyncApp  # noqa: E402
-from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
-
-from bot import logging as bot_logging  # noqa: E402
-from bot.slack import render  # noqa: E402
-from fakes.slack_harness import (  # noqa: E402
+from aiohttp import web
+from fakes.slack_harness import (
     ADMIN,
     SIGNING_SECRET,
     SlackHarness,
     slack_app,
 )
-from handlers.ports import SystemClock  # noqa: E402
-from storage import db, outbox  # noqa: E402
-from storage.models import Identity, Person  # noqa: E402
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import logging as bot_logging
+from handlers.ports import SystemClock
+from storage import db, outbox
+from storage.models import Identity, Person
 
 MANAGER, MENTOR, MENTEE = ADMIN, "UOMAR", "USAM"
 
@@ -199,7 +198,6 @@ async def main(quick: bool) -> None:
             await concern_to_manager_dm(slack, max(rounds // 4, 30))
             await outbox_throughput(slack, dms)
         await engine.dispose()
-    _ = render  # the bare app answers with content rendered by bot.slack.render
 
 
 if __name__ == "__main__":
