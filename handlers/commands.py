@@ -144,13 +144,18 @@ def parse(source: str) -> Command | Usage:
         return Usage(str(error), None)
     if not tokens:
         return Overview()
-    head = tokens[0].text.lower() if not tokens[0].quoted else ""
-    parser = _PARSERS.get(head)
+    parser = _PARSERS.get(_keyword(tokens[0]))
     if parser is None:
         return Usage(
             f"I don't know the command “{tokens[0].text[:40]}”. Type `help` to see what I can do."
         )
     return parser(source, tokens)
+
+
+def _keyword(token: Token) -> str:
+    """The token as a keyword. Only a plain word is one: a mention of someone whose id
+    is `mentor` or `backup` (a console handle may be) is a person, never a keyword."""
+    return "" if token.quoted or token.person is not None else token.text.lower()
 
 
 def _is_concern(source: str) -> bool:
@@ -163,7 +168,7 @@ def _help(_source: str, tokens: list[Token]) -> Command | Usage:
 
 def _program(_source: str, tokens: list[Token]) -> Command | Usage:
     form = USAGE["program create"]
-    if len(tokens) < 3 or tokens[1].text.lower() != "create":
+    if len(tokens) < 3 or _keyword(tokens[1]) != "create":
         return Usage("To create a program, give it a name in quotes.", form)
     name = tokens[2].text.strip()
     if not name or len(name) > 80:
@@ -171,7 +176,7 @@ def _program(_source: str, tokens: list[Token]) -> Command | Usage:
     rest = tokens[3:]
     if not rest:
         return ProgramCreate(name)
-    if len(rest) == 2 and rest[0].text.lower() == "purpose" and not rest[0].quoted:
+    if len(rest) == 2 and _keyword(rest[0]) == "purpose":
         return ProgramCreate(name, rest[1].text.strip() or None)
     return Usage('After the name, only `purpose "<text>"` may follow.', form)
 
@@ -179,7 +184,7 @@ def _program(_source: str, tokens: list[Token]) -> Command | Usage:
 def _take_program(tokens: list[Token]) -> tuple[list[Token], str | None, bool]:
     """Remove a `program "<name>"` option; report whether it was well formed."""
     for i, token in enumerate(tokens):
-        if not token.quoted and token.text.lower() == "program" and i > 0:
+        if _keyword(token) == "program" and i > 0:
             if i + 1 >= len(tokens) or not tokens[i + 1].text.strip():
                 return tokens, None, False
             return tokens[:i] + tokens[i + 2 :], tokens[i + 1].text.strip(), True
@@ -188,7 +193,7 @@ def _take_program(tokens: list[Token]) -> tuple[list[Token], str | None, bool]:
 
 def _managers(_source: str, tokens: list[Token]) -> Command | Usage:
     tokens, program, ok = _take_program(tokens)
-    verb = tokens[1].text.lower() if len(tokens) > 1 else ""
+    verb = _keyword(tokens[1]) if len(tokens) > 1 else ""
     if verb not in ("add", "remove"):
         return Usage("Say `managers add` or `managers remove`.", USAGE["managers add"])
     form = USAGE[f"managers {verb}"]
@@ -197,7 +202,7 @@ def _managers(_source: str, tokens: list[Token]) -> Command | Usage:
     person = tokens[2].person if len(tokens) > 2 else None
     if person is None:
         return Usage("Name the person with an @mention or an e-mail address.", form)
-    extra = [t.text.lower() for t in tokens[3:]]
+    extra = [_keyword(t) for t in tokens[3:]]
     if verb == "add" and extra in ([], ["backup"]):
         return ManagersAdd(person, backup=bool(extra), program=program)
     if verb == "remove" and not extra:
@@ -212,7 +217,7 @@ def _enrol(_source: str, tokens: list[Token]) -> Command | Usage:
         return Usage("`program` needs a name in quotes.", form)
     if len(tokens) != 3 or tokens[1].person is None:
         return Usage("Name one person and their role.", form)
-    role = tokens[2].text.lower()
+    role = _keyword(tokens[2])
     if role not in ("mentor", "mentee"):
         return Usage("The role is `mentor` or `mentee`.", form)
     return Enrol(tokens[1].person, role, program)
@@ -242,7 +247,7 @@ def _concern(source: str, tokens: list[Token]) -> Command | Usage:
     kinds = ", ".join(CONCERN_KINDS)
     if len(tokens) < 2:
         return Usage(f"Say what kind of concern it is: {kinds}.", form)
-    kind = tokens[1].text.lower().replace("_", "-")
+    kind = _keyword(tokens[1]).replace("_", "-")
     if kind not in CONCERN_KINDS:
         return Usage(f"The kind of concern is one of: {kinds}.", form)
     partner = tokens[2].person if len(tokens) > 2 else None

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement
+from sqlmodel import and_, col, select
 
 from handlers.commands import USAGE, RaiseConcern
 from handlers.context import Context, Refusal
@@ -80,11 +81,12 @@ async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
         if not pairs:
             raise Refusal("You are not in a pair with that person.", USAGE["concern"])
     if len(pairs) > 1:
-        names = [(await mention(ctx.session, await _partner(ctx, p))).name for p in pairs]
+        # Display names, not "@Name": a multi-word name typed after @ would not parse.
+        names = [(await _partner(ctx, p)).display_name for p in pairs]
         raise Refusal(
-            "You are in more than one pair; say which partner it is about: "
-            + ", ".join(f"@{n}" for n in names)
-            + ".",
+            "You are in more than one pair; mention the partner it is about: "
+            + ", ".join(names[:-1])
+            + f" or {names[-1]}.",
             USAGE["concern"],
         )
     return pairs[0]
@@ -105,6 +107,12 @@ async def recipients_for(ctx: Context, program: Program, pair: Pair) -> list[Per
         if people:
             return people
     return []
+
+
+def seen_by(manager: Person) -> ColumnElement[bool]:
+    """Concerns a manager may see in lists and counts (joined with Pair): never one about a
+    pair they are in, so its other member does not learn that it was raised."""
+    return and_(col(Pair.mentor_id) != manager.id, col(Pair.mentee_id) != manager.id)
 
 
 def _dm_key(concern: Concern, manager: Person) -> str:
@@ -185,7 +193,7 @@ async def _stamp(
     if person_id == viewer.id:
         return section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}")
     who = await mention(ctx.session, await _person(ctx, person_id))
-    return section(bold(f"{verb} by "), who, f" · {when(at, viewer.timezone)}")
+    return section(bold(f"{verb} by"), " ", who, f" · {when(at, viewer.timezone)}")
 
 
 async def _person(ctx: Context, person_id: int) -> Person:

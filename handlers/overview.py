@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
+from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.pairing import active_pairs_of
 from handlers.people import mention
@@ -95,9 +96,19 @@ async def _pair_line(ctx: Context, pair: Pair) -> Section:
 
 
 async def _managed_line(ctx: Context, program: Program) -> Section:
-    query = select(Concern.id).where(
-        Concern.program_id == program.id, Concern.status == ConcernStatus.OPEN
+    query = (
+        select(Concern.id)
+        .join(Pair, col(Pair.id) == Concern.pair_id)
+        .where(
+            Concern.program_id == program.id,
+            Concern.status == ConcernStatus.OPEN,
+            seen_by(ctx.me),
+        )
     )
     unacknowledged = len((await ctx.session.exec(query)).all())
-    waiting = f" {unacknowledged} concern(s) wait for acknowledgement." if unacknowledged else ""
+    waiting = ""
+    if unacknowledged == 1:
+        waiting = " 1 concern waits for acknowledgement."
+    elif unacknowledged:
+        waiting = f" {unacknowledged} concerns wait for acknowledgement."
     return section("You manage ", bold(program.name), "." + waiting)

@@ -4,6 +4,7 @@ runs in one transaction; a refusal rolls it back, so bad input changes nothing."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import overload
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,12 +49,28 @@ async def handle_text(
     return await run(deps, caller, _step_for(parsed), event_key=event_key)
 
 
-async def handle_action(deps: Deps, caller: Caller, action: str, value: str) -> MessageView:
+@overload
+async def handle_action(deps: Deps, caller: Caller, action: str, value: str) -> MessageView: ...
+
+
+@overload
+async def handle_action(
+    deps: Deps, caller: Caller, action: str, value: str, *, event_key: str | None
+) -> MessageView | None: ...
+
+
+async def handle_action(
+    deps: Deps, caller: Caller, action: str, value: str, *, event_key: str | None = None
+) -> MessageView | None:
+    """Run a button click. With an event key (a platform that may redeliver, like Teams),
+    None means this event was already handled."""
     use_case = ACTIONS.get(action)
     if use_case is None:
+        if not await _remember_event(deps, event_key):
+            return None
         return usage_view("That button no longer does anything.")
-    answer = await run(deps, caller, lambda ctx: use_case(ctx, value))
-    assert answer is not None
+    answer = await run(deps, caller, lambda ctx: use_case(ctx, value), event_key=event_key)
+    assert answer is not None or event_key is not None
     return answer
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import Select
 from sqlmodel import col, func, select
 
 from handlers.commands import Status
+from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.people import mention
 from handlers.programs import managed_program, managers_of
@@ -90,7 +91,12 @@ async def _pairs(ctx: Context, program: Program) -> list:
 async def _open_concerns(ctx: Context, program: Program) -> list:
     query = (
         select(Concern)
-        .where(Concern.program_id == program.id, Concern.status != ConcernStatus.RESOLVED)
+        .join(Pair, col(Pair.id) == Concern.pair_id)
+        .where(
+            Concern.program_id == program.id,
+            Concern.status != ConcernStatus.RESOLVED,
+            seen_by(ctx.me),
+        )
         .order_by(Concern.created_at)
     )
     concerns = list((await ctx.session.exec(query)).all())
