@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -48,10 +49,14 @@ def attach(
     returns only when its listener has finished: no waiting on background work."""
     secret = settings.slack_signing_secret
     app = AsyncApp(
+        # Without a logger, Bolt sets each of its loggers to the root level when it creates
+        # them (undoing bot.logging's WARNING) and at DEBUG logs every response body, with
+        # people's words in it. Given one, its loggers copy that logger's level.
+        logger=logging.getLogger("slack_bolt"),
+        name="mentorbot",  # else Bolt names the app by inspecting the whole call stack
         client=edge.client,
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
-        token_verification_enabled=False,
         process_before_response=process_before_response,
     )
     listeners.register(app, deps)

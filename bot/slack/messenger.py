@@ -71,15 +71,27 @@ async def _call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
 
 
 def classify(error: SlackApiError) -> DeliveryError:
-    status = error.response.status_code
-    code = str(error.response.get("error") or f"http {status}")
+    # A proxy or load balancer in front of Slack may answer in text/plain (the response's
+    # data is then a str) or with broken JSON (then slack_sdk hands over aiohttp's own
+    # response, which has `status`, not `status_code`).
+    response = error.response
+    status = int(getattr(response, "status_code", None) or getattr(response, "status", 0))
+    data = getattr(response, "data", None)
+    code = str((data.get("error") if isinstance(data, dict) else None) or f"http {status}")
     if status == 429 or code == "ratelimited":
-        return RateLimited(float(error.response.headers.get("Retry-After", 1)))
+        return RateLimited(_seconds(getattr(response, "headers", {}).get("Retry-After")))
     if status >= 500:
         return TemporaryFailure(f"slack answered {status}")
     if code in PERMANENT_ERRORS:
         return PermanentFailure(code)
     return TemporaryFailure(code)
+
+
+def _seconds(retry_after: object) -> float:
+    try:
+        return max(float(retry_after), 0.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # absent, or an HTTP date: Slack sends seconds
+        return 1.0
 
 
 class SlackDirectory:
