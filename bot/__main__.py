@@ -62,7 +62,11 @@ def _teams_package(app_id: str, host: str | None, out: str) -> int:
             f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}", file=sys.stderr
         )
         return 2
-    path = build(app_id, Path(out), host=host)
+    try:
+        path = build(app_id, Path(out), host=host)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
     return 0
 

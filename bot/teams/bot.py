@@ -10,6 +10,7 @@ import structlog
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount, ErrorResponseException
+from msrest.exceptions import ClientRequestError
 
 from bot.teams import parse, render
 from handlers.context import Deps
@@ -41,7 +42,14 @@ class TurnDirectory:
     async def _member(self, member_id: str) -> Profile | None:
         try:
             member = await TeamsInfo.get_member(self.turn, member_id)
-        except (ErrorResponseException, KeyError, TypeError, AttributeError):
+        except (
+            ErrorResponseException,  # not found, throttled, …: the lookup is only a help
+            ClientRequestError,  # no answer from the connector
+            ValueError,  # no connector client in this turn (e.g. botbuilder's TestAdapter)
+            KeyError,
+            TypeError,  # no channelData to tell a team from a personal chat
+            AttributeError,
+        ):
             return None
         email = member.email or member.user_principal_name
         return Profile(member.id, member.name or member.id, email.lower() if email else None)
@@ -56,28 +64,37 @@ class MentorbotTeamsBot(ActivityHandler):
         deps = self._deps_for(turn_context)
         caller = await self._caller(turn_context)
         submitted = activity.value if isinstance(activity.value, dict) else None
-        if submitted and "action" in submitted:
+        # Teams redelivers an activity it thinks went unanswered: handle each id once.
+        event_key = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else None
+        if submitted and "action" in submitted:  # an Action.Submit of one of our cards
             answer = await handle_action(
-                deps, caller, str(submitted["action"]), str(submitted.get("value", ""))
+                deps,
+                caller,
+                str(submitted["action"]),
+                str(submitted.get("value", "")),
+                event_key=event_key,
             )
         else:
             answer = await handle_text(
-                deps,
-                caller,
-                parse.command_text(activity),
-                event_key=f"teams:{activity.conversation.id}:{activity.id}",
+                deps, caller, parse.command_text(activity), event_key=event_key
             )
         if answer is not None:  # None: Teams redelivered an activity already handled
             await turn_context.send_activity(render.activity(answer))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await remember(self.deps, await self._caller(turn_context))
-        await turn_context.send_activity(render.activity(simple(WELCOME)))
+        if turn_context.activity.action == "add":  # not on "add-upgrade": they know us
+            await turn_context.send_activity(render.activity(simple(WELCOME)))
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
     ) -> None:
-        if any(m.id == turn_context.activity.from_property.id for m in members_added):
+        # In a personal chat Teams announces the bot joining (the app installed) or the
+        # person: either way the sender is the person to reach in this conversation.
+        activity = turn_context.activity
+        joined = {m.id for m in members_added}
+        bot_id = activity.recipient.id if activity.recipient else None
+        if activity.from_property and ({activity.from_property.id, bot_id} & joined):
             await remember(self.deps, await self._caller(turn_context))
 
     async def _caller(self, turn_context: TurnContext) -> Any:

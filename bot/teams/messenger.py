@@ -15,6 +15,7 @@ from botbuilder.schema import (
     ConversationReference,
     ErrorResponseException,
 )
+from msrest.exceptions import ClientRequestError
 
 from bot.teams import render
 from handlers.ports import (
@@ -55,7 +56,7 @@ class TeamsMessenger:
         return await self._create(to, outgoing)
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
-        outgoing = render.activity(view)
+        outgoing = render.activity(view, as_card=True)
         outgoing.id = ref["activity_id"]
 
         async def replace(turn: TurnContext) -> None:
@@ -73,7 +74,7 @@ class TeamsMessenger:
 
         conversation = ConversationReference().deserialize(reference)
         await _call(self.adapter.continue_conversation(conversation, send, self.app_id))
-        return {"reference": reference, "activity_id": sent.get("id")}
+        return {"reference": reference, "activity_id": _confirmed(sent)}
 
     async def _create(self, to: Address, outgoing: Activity) -> SentRef:
         service_url, tenant = to.extra.get("service_url"), to.workspace_id
@@ -90,6 +91,7 @@ class TeamsMessenger:
         sent: dict[str, Any] = {}
 
         async def send(turn: TurnContext) -> None:
+            turn.activity.from_property = ChannelAccount(id=to.external_id)  # the 1:1's person
             sent["reference"] = TurnContext.get_conversation_reference(turn.activity).serialize()
             sent["id"] = (await turn.send_activity(outgoing)).id
 
@@ -101,9 +103,16 @@ class TeamsMessenger:
         reference = sent["reference"]
         return {
             "reference": reference,
-            "activity_id": sent.get("id"),
+            "activity_id": _confirmed(sent),
             "address": {"reference": reference},
         }
+
+
+def _confirmed(sent: dict[str, Any]) -> str:
+    """The sent activity's id: without one the message cannot be updated, or may not exist."""
+    if not sent.get("id"):
+        raise TemporaryFailure("teams did not confirm the message (no activity id)")
+    return str(sent["id"])
 
 
 async def _call(request: Awaitable[Any]) -> Any:
@@ -111,7 +120,8 @@ async def _call(request: Awaitable[Any]) -> Any:
         return await request
     except ErrorResponseException as error:
         raise classify(error) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
+    except (aiohttp.ClientError, ClientRequestError, TimeoutError) as error:
+        # msrest (over requests) raises ClientRequestError when no answer came back.
         raise TemporaryFailure(f"connection failed: {type(error).__name__}") from None
 
 

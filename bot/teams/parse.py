@@ -54,7 +54,6 @@ def tenant_of_body(body: dict[str, Any]) -> str | None:
 
 def caller(activity: Activity, *, email: str | None = None) -> Caller:
     sender = activity.from_property
-    reference = TurnContext.get_conversation_reference(activity).serialize()
     tenant = tenant_of(activity)
     return Caller(
         platform=PLATFORM,
@@ -62,7 +61,7 @@ def caller(activity: Activity, *, email: str | None = None) -> Caller:
         workspace_id=tenant,
         name=sender.name or None,
         email=email,
-        address={"reference": reference},
+        address=_personal_address(activity),
         aliases=(sender.aad_object_id,) if sender.aad_object_id else (),
         peer_address={
             "service_url": activity.service_url,
@@ -70,3 +69,12 @@ def caller(activity: Activity, *, email: str | None = None) -> Caller:
             "bot_id": activity.recipient.id if activity.recipient else None,
         },
     )
+
+
+def _personal_address(activity: Activity) -> dict[str, Any] | None:
+    """How to write to the sender privately: this conversation, if it is their 1:1 with
+    the bot. A group chat or a channel is never where a person's DMs go."""
+    kind = activity.conversation.conversation_type if activity.conversation else None
+    if kind not in (None, "personal"):
+        return None
+    return {"reference": TurnContext.get_conversation_reference(activity).serialize()}

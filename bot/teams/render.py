@@ -26,9 +26,10 @@ CARD_VERSION = "1.5"
 BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
 
 
-def activity(view: MessageView) -> Activity:
-    """A message activity for a view; `summary` is what a notification shows."""
-    if not _buttons(view):
+def activity(view: MessageView, *, as_card: bool = False) -> Activity:
+    """A message activity for a view; `summary` is what a notification shows. `as_card`
+    keeps a card a card when it is updated in place, even once its buttons are gone."""
+    if not (as_card or _buttons(view)):
         return Activity(
             type=ActivityTypes.message,
             text=plain(view),
@@ -85,7 +86,7 @@ def _text(parts: list[Inline]) -> str:
         if isinstance(part, Mention):
             out.append(part.name)
         elif isinstance(part, CommandHint):
-            out.append(part.text)
+            out.append(f"`{part.text}`")  # plain text has no code style: mark where it ends
         else:
             out.append(part.text)
     return "".join(out)

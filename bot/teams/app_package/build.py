@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 import zipfile
 from pathlib import Path
@@ -25,9 +26,20 @@ COMMANDS = [
 ]
 # Teams needs a stable app id per bot; derive it from the bot's id so rebuilds match.
 APP_NAMESPACE = uuid.UUID("6f1c0f8e-6c0b-4a57-9a53-6d656e746f72")
+LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
+
+
+def host_name(host: str) -> str:
+    """`bot.example.com` from what an admin may paste (`https://bot.example.com/api/messages`)."""
+    bare = re.sub(r"^[A-Za-z]+://", "", host.strip()).split("/", 1)[0].lower()
+    if not HOST.match(bare):
+        raise ValueError(f"--host must be the bot's public host name, not {host!r}")
+    return bare
 
 
 def manifest(app_id: str, *, host: str | None = None, version: str = "1.0.0") -> dict[str, Any]:
+    host = host_name(host) if host else None
     return {
         "$schema": SCHEMA_URL,
         "manifestVersion": MANIFEST_VERSION,
@@ -71,8 +83,9 @@ def manifest(app_id: str, *, host: str | None = None, version: str = "1.0.0") ->
 
 
 def build(app_id: str, out: Path, *, host: str | None = None) -> Path:
+    content = json.dumps(manifest(app_id, host=host), indent=2)  # may refuse the host
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
-        package.writestr("manifest.json", json.dumps(manifest(app_id, host=host), indent=2))
+        package.writestr("manifest.json", content)
         package.writestr("color.png", color_icon())
         package.writestr("outline.png", outline_icon())
     return out
