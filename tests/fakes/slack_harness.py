@@ -1,0 +1,516 @@
+"""The real Bolt app, served over real HTTP on 127.0.0.1, fed requests signed exactly as
+Slack signs them, and talking through the real slack_sdk client to the fake Web API.
+
+    async with slack_app(engine, clock) as slack:
+        reply = await slack.command("UADA", 'program create "Demo"')
+        assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
+        await slack.deliver()          # the outbox, sent once, deterministically
+        slack.fake.calls_to("chat.postMessage")
+
+Nothing runs in the background: `deliver()` awaits `Dispatcher.run_once()`. Bolt runs with
+`process_before_response=True`, so an HTTP request returns only once its listener is done.
+Signatures use the real `time.time()`, because Bolt checks them against real time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from bot.app import Runtime, build_runtime, build_web_app
+from bot.settings import Settings
+from bot.slack.app import SlackEdge, attach, build_client, build_edge, http_handler
+from fakes.slack_api import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlackApi, RecordedCall
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test"
+ADMIN = "UADA"  # the one person in MENTORBOT_ADMINS
+
+# The people of the tests, all known to the fake's users.info / users.lookupByEmail.
+PEOPLE = {
+    "UADA": ("Ada", "ada@example.com"),
+    "UMAX": ("Max", "max@example.com"),
+    "UBEA": ("Bea", "bea@example.com"),
+    "UOMAR": ("Omar", "omar@example.com"),
+    "USAM": ("Sam", "sam@example.com"),
+    "ULENA": ("Lena", "lena@example.com"),
+}
+TZ = "Europe/London"
+
+
+@dataclass
+class Reply:
+    """What the bot answered over HTTP."""
+
+    status: int
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+class RecordingSlackApi(FakeSlackApi):
+    """The fake, also keeping what it answered to each call (e.g. chat.postMessage's ts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._answers: dict[int, dict[str, Any]] = {}
+        self.unreachable: dict[str, str] = {}  # channel -> Slack error for chat.postMessage
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        error = self.unreachable.get(str(args.get("channel")))
+        if method == "chat.postMessage" and error:
+            answer = {"ok": False, "error": error}
+        else:
+            answer = super()._answer(method, args)
+        self._answers[id(args)] = answer  # args stays alive in self.calls
+        return answer
+
+    def forget(self) -> None:
+        """Clear what was recorded (calls, responses), as if just started."""
+        self.calls.clear()
+        self.received.clear()
+        self.responses.clear()
+        self._response_ids.clear()
+        self._answers.clear()
+
+    def answer_to(self, call: RecordedCall) -> dict[str, Any]:
+        """The JSON answered to `call` (a scripted `fail_next` failure: `{"ok": False}`)."""
+        return self._answers.get(id(call.args), {"ok": False})
+
+
+class SlackHarness:
+    def __init__(
+        self,
+        fake: RecordingSlackApi,
+        runtime: Runtime,
+        edge: SlackEdge,
+        url: str,
+        http: aiohttp.ClientSession,
+    ) -> None:
+        self.fake, self.runtime, self.edge, self.url, self.http = fake, runtime, edge, url, http
+        self._ids = itertools.count(1)
+        # DMs sent before this harness existed (while a scenario's database was built):
+        # user -> the (channel, ts) each chat.postMessage to them was answered with.
+        self.earlier: dict[str, list[tuple[str, str]]] = {}
+
+    # ------------------------------------------------------------------ raw requests
+
+    async def post(
+        self,
+        body: str | bytes,
+        content_type: str | None,
+        *,
+        sign: bool = True,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """POST /slack/events with `body`, signed as Slack signs it unless `sign=False`."""
+        raw = body.encode() if isinstance(body, str) else body
+        sent: dict[str, str] = {}
+        if content_type is not None:
+            sent["Content-Type"] = content_type
+        if sign:
+            stamp = str(int(time.time()) if timestamp is None else timestamp)
+            sent["X-Slack-Request-Timestamp"] = stamp
+            sent["X-Slack-Signature"] = signature(secret, stamp, raw.decode("utf-8", "replace"))
+        sent.update(headers or {})
+        async with self.http.post(self.url, data=raw, headers=sent) as response:
+            return Reply(response.status, await response.text())
+
+    async def post_form(self, fields: dict[str, str], **options: Any) -> Reply:
+        return await self.post(urlencode(fields), "application/x-www-form-urlencoded", **options)
+
+    async def post_json(self, payload: Any, **options: Any) -> Reply:
+        return await self.post(json.dumps(payload), "application/json", **options)
+
+    # ------------------------------------------------------------------ what Slack sends
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids)}"
+
+    def command_form(
+        self, user: str, text: str, *, response_id: str | None = None, team: str = TEAM_ID
+    ) -> dict[str, str]:
+        response_id = response_id or self.next_id("cmd-")
+        return {
+            "token": "verification-token-unused",
+            "team_id": team,
+            "team_domain": "fake",
+            "channel_id": self.fake.dm_channel_for(BOT_USER_ID),
+            "channel_name": "directmessage",
+            "user_id": user,
+            "user_name": PEOPLE.get(user, (user.lower(), ""))[0].lower(),
+            "command": "/mentoring",
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": self.fake.response_url(response_id),
+            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+        }
+
+    async def command(self, user: str, text: str, **options: Any) -> Reply:
+        """`/mentoring <text>` typed by `user`; `text` exactly as Slack sends it (escaped)."""
+        response_id = options.pop("response_id", None)
+        return await self.post_form(
+            self.command_form(user, text, response_id=response_id), **options
+        )
+
+    def click_payload(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str | None = None,
+        message_ts: str = "1700000000.000100",
+        response_id: str = "click",
+        label: str = "Button",
+    ) -> dict[str, Any]:
+        channel = channel or self.fake.dm_channel_for(user)
+        return {
+            "type": "block_actions",
+            "user": {
+                "id": user,
+                "username": user.lower(),
+                "name": user.lower(),
+                "team_id": TEAM_ID,
+            },
+            "api_app_id": APP_ID,
+            "token": "verification-token-unused",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": "directmessage"},
+            "message": {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "ts": message_ts,
+                "bot_id": "B0001",
+                "text": "a message from mentorbot",
+            },
+            "state": {"values": {}},
+            "response_url": self.fake.response_url(response_id),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "text": {"type": "plain_text", "text": label, "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{int(time.time())}.000001",
+                }
+            ],
+        }
+
+    async def click(self, user: str, action_id: str, value: str, **options: Any) -> Reply:
+        """`user` presses a button; Bolt's respond() lands on fake.responses_to(response_id)."""
+        keys = ("channel", "message_ts", "response_id", "label")
+        payload = self.click_payload(
+            user, action_id, value, **{k: options.pop(k) for k in keys if k in options}
+        )
+        return await self.post_form({"payload": json.dumps(payload)}, **options)
+
+    def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+        return {
+            "token": "verification-token-unused",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or self.next_id("Ev"),
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+
+    async def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+        **options: Any,
+    ) -> Reply:
+        headers = dict(options.pop("headers", {}) or {})
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason
+        body = self.event_body(event, event_id=event_id)
+        return await self.post_json(body, headers=headers, **options)
+
+    def dm_event(self, user: str, text: str, **extra: Any) -> dict[str, Any]:
+        """A `message.im` event: `user` typed `text` in their DM with the bot."""
+        ts = f"{int(time.time())}.{next(self._ids):06d}"
+        return {
+            "type": "message",
+            "channel": self.fake.dm_channel_for(user),
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "im",
+            "team": TEAM_ID,
+            **extra,
+        }
+
+    def home_event(self, user: str, tab: str = "home") -> dict[str, Any]:
+        return {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.fake.dm_channel_for(user),
+            "tab": tab,
+            "event_ts": f"{int(time.time())}.000100",
+        }
+
+    # ------------------------------------------------------------------ the outbox and the fake
+
+    async def deliver(self) -> int:
+        """Send what is due now, once; returns how many outbox rows were tried."""
+        return await self.runtime.dispatcher.run_once()
+
+    def dms_to(self, user: str) -> list[RecordedCall]:
+        """chat.postMessage calls addressed to `user` (channel=<user id>)."""
+        return [c for c in self.fake.calls_to("chat.postMessage") if c.args["channel"] == user]
+
+    def updates(self) -> list[RecordedCall]:
+        return self.fake.calls_to("chat.update")
+
+    def posted_ref(self, user: str, index: int = -1) -> tuple[str, str]:
+        """(channel, ts) that chat.postMessage was answered with for the `index`-th DM to
+        `user`, counting those sent while the scenario was built."""
+        return (self.earlier.get(user, []) + self.refs_by_user().get(user, []))[index]
+
+    def refs_by_user(self) -> dict[str, list[tuple[str, str]]]:
+        """user -> (channel, ts) of each DM chat.postMessage delivered to them, in order."""
+        refs: dict[str, list[tuple[str, str]]] = {}
+        for call in self.fake.calls_to("chat.postMessage"):
+            answer = self.fake.answer_to(call)
+            if answer["ok"]:
+                refs.setdefault(call.args["channel"], []).append((answer["channel"], answer["ts"]))
+        return refs
+
+    async def counts(self) -> dict[str, int]:
+        return await row_counts(self.runtime.engine)
+
+
+async def row_counts(engine: AsyncEngine) -> dict[str, int]:
+    """Rows in every table (one round trip): a request that changes nothing leaves this as is."""
+    tables = SQLModel.metadata.sorted_tables
+    query = select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))
+    async with engine.connect() as conn:
+        row = (await conn.execute(query)).one()
+    return {table.name: count for table, count in zip(tables, row, strict=True)}
+
+
+def settings_for(fake: FakeSlackApi, admins: str = ADMIN) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        MENTORBOT_ADMINS=admins,
+    )
+
+
+@asynccontextmanager
+async def slack_app(
+    engine: AsyncEngine,
+    clock: Any,
+    *,
+    admins: str = ADMIN,
+    people: dict[str, tuple[str, str]] | None = None,
+) -> AsyncIterator[SlackHarness]:
+    """The whole Slack edge on 127.0.0.1:<free port>, with the fake Web API behind it."""
+    async with RecordingSlackApi() as fake:
+        for user_id, (name, email) in (PEOPLE if people is None else people).items():
+            fake.add_user(user_id, name, email, tz=TZ)
+        settings = settings_for(fake, admins)
+        edge = build_edge(settings, build_client(settings))
+        runtime = build_runtime(
+            settings,
+            engine,
+            {"slack": edge.messenger},
+            clock=clock,
+            directories={"slack": edge.directory},
+            open_platforms=frozenset(),
+        )
+        bolt = attach(edge, settings, runtime.deps, process_before_response=True)
+        web_app = build_web_app(runtime)
+        web_app.router.add_post("/slack/events", http_handler(bolt))
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = int(runner.addresses[0][1])
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield SlackHarness(
+                    fake, runtime, edge, f"http://127.0.0.1:{port}/slack/events", http
+                )
+        finally:
+            await runner.cleanup()
+
+
+# ---------------------------------------------------------------------- expected Block Kit
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def fields(*texts: str) -> dict[str, Any]:
+    return {"type": "section", "fields": [{"type": "mrkdwn", "text": t} for t in texts]}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*buttons: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "actions", "elements": list(buttons)}
+
+
+def ephemeral(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """A slash command's answer, in the ack: only the caller sees it."""
+    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+
+
+def refused(problem: str, form: str | None = None) -> dict[str, Any]:
+    """A refusal as the ack carries it; `problem` and `form` as mrkdwn (already escaped)."""
+    blocks = [section(problem)]
+    if form is not None:
+        blocks.append(section(f"The form is: `/mentoring {form}`"))
+    return ephemeral(problem, blocks)
+
+
+# The sections of `help` (and of App Home), as each kind of person sees them.
+EVERYONE = section(
+    "*For everyone*\n"
+    "• `/mentoring help` what I can do for you\n"
+    "• (nothing) your pairs and programs\n"
+    "• `/mentoring concern &lt;kind&gt; [@partner] [what happened]` tell the program manager "
+    "privately that something is wrong; kinds: missed-preparation, missed-meeting, "
+    "confidentiality, mismatch, conduct, other"
+)
+MANAGERS = section(
+    "*For program managers*\n"
+    "• `/mentoring enrol @person mentor|mentee` add someone to your program\n"
+    "• `/mentoring pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
+    "• `/mentoring managers add @person [backup]` add a manager or a backup manager\n"
+    "• `/mentoring managers remove @person` remove a manager\n"
+    "• `/mentoring status` people, pairs, open concerns, undelivered messages"
+)
+ADMINS = section(
+    "*For mentorbot admins*\n"
+    '• `/mentoring program create "&lt;name&gt;" [purpose "&lt;text&gt;"]` '
+    "create a program you manage"
+)
+
+# ---------------------------------------------------------------------- a program to work in
+
+# Mentions arrive as Slack sends them with "Escape channels, users, and links" on.
+DEMO_SETUP = [
+    ("UADA", 'program create "Demo" purpose "Help new graduates settle in"'),
+    ("UADA", "managers add <@UMAX|max>"),
+    ("UADA", "managers add <@UBEA|bea> backup"),
+    ("UADA", "enrol <@UOMAR|omar> mentor"),
+    ("UADA", "enrol <@USAM|sam> mentee"),
+    ("UADA", "pair <@UOMAR|omar> <@USAM|sam>"),
+]
+
+
+async def run_script(
+    slack: SlackHarness, script: list[tuple[str, str]], *, deliver: bool = False
+) -> list[Reply]:
+    """Each line as a slash command; every one must be answered with 200. With `deliver`,
+    what each line queued is sent before the next (so each person's DMs keep their order)."""
+    replies = []
+    for user, text in script:
+        reply = await slack.command(user, text)
+        assert reply.status == 200, (text, reply)
+        replies.append(reply)
+        if deliver:
+            await slack.deliver()
+    return replies
+
+
+# Scenarios the tests start from (tests/slack_app/conftest.py builds each one once).
+MANAGER_IN_PAIR = [  # Max manages the program and mentors Sam; Ada manages; Bea is backup
+    ("UADA", 'program create "Demo"'),
+    ("UADA", "managers add <@UMAX|max>"),
+    ("UADA", "managers add <@UBEA|bea> backup"),
+    ("UADA", "enrol <@UMAX|max> mentor"),
+    ("UADA", "enrol <@USAM|sam> mentee"),
+    ("UADA", "pair <@UMAX|max> <@USAM|sam>"),
+]
+ONLY_MANAGER_IN_PAIR = [  # Ada, the only manager, mentors Sam; Bea is backup
+    ("UADA", 'program create "Demo"'),
+    ("UADA", "managers add <@UBEA|bea> backup"),
+    ("UADA", "enrol <@UADA|ada> mentor"),
+    ("UADA", "enrol <@USAM|sam> mentee"),
+    ("UADA", "pair <@UADA|ada> <@USAM|sam>"),
+]
+# name -> (the scenario it starts from, the lines played on top of it)
+SCENARIOS: dict[str, tuple[str | None, list[tuple[str, str]]]] = {
+    "empty": (None, []),
+    "demo": ("empty", DEMO_SETUP),
+    "raised": ("demo", [("UOMAR", "concern missed-meeting Sam did not come")]),
+    "manager_in_pair": ("empty", MANAGER_IN_PAIR),
+    "only_manager_in_pair": ("empty", ONLY_MANAGER_IN_PAIR),
+    "no_one_to_tell": ("only_manager_in_pair", [("UADA", "managers remove <@UBEA|bea>")]),
+}

@@ -1,0 +1,491 @@
+"""The real Teams edge (botbuilder's CloudAdapter behind `/api/messages`), served over real
+HTTP on 127.0.0.1, fed activities as Teams sends them, whose `serviceUrl` is the fake Bot
+Connector, so every reply and proactive message goes through botbuilder's real connector::
+
+    async with teams_app(engine, clock) as teams:
+        replies = await teams.say("ada", "managers add <at>Max</at>")  # a mention entity
+        assert [content(r) for r in replies] == [plain("Max Planck is now …", "Added …")]
+        await teams.deliver()                    # the outbox, sent once
+        teams.connector.sent_to(teams.person("omar").id)
+
+Nothing runs in the background: `deliver()` awaits `Dispatcher.run_once()`, and an activity's
+POST returns only once the bot's turn (and its reply through the connector) is done.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from bot.app import Runtime, build_runtime, build_web_app
+from bot.settings import Settings
+from bot.teams.app import TeamsEdge, build_edge, http_handler
+from fakes.bot_connector import ConnectorCall, FakeBotConnector
+from storage.db import session_factory
+
+TENANT = "4d2a3b1c-0e5f-4a6b-9c8d-7e6f5a4b3c2d"
+OTHER_TENANT = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+BOT_ID = "28:mentorbot-dev"
+BOT_NAME = "mentorbot"
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass(frozen=True)
+class TeamsPerson:
+    key: str
+    id: str  # the Teams user id, 29:…
+    name: str
+    aad_object_id: str
+    email: str
+
+    @property
+    def conversation_id(self) -> str:
+        """Their 1:1 conversation with the bot."""
+        return f"a:1{self.key}"
+
+
+def _person(key: str, name: str) -> TeamsPerson:
+    return TeamsPerson(key, f"29:1{key}", name, f"aad-{key}", f"{key}@example.com")
+
+
+# Everyone the fake connector's get_member knows. Ada is in MENTORBOT_ADMINS (by AAD id).
+PEOPLE = {
+    key: _person(key, name)
+    for key, name in [
+        ("ada", "Ada Lovelace"),
+        ("max", "Max Planck"),
+        ("bea", "Bea Arthur"),
+        ("omar", "Omar Khayyam"),
+        ("sam", "Sam Cooke"),
+        ("lena", "Lena Meyer"),
+    ]
+}
+ADMIN = PEOPLE["ada"].aad_object_id
+AT = re.compile(r"<at>(.*?)</at>")
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class TeamsHarness:
+    def __init__(
+        self,
+        connector: FakeBotConnector,
+        runtime: Runtime,
+        edge: TeamsEdge,
+        url: str,
+        http: aiohttp.ClientSession,
+        people: dict[str, TeamsPerson],
+        tenant: str,
+    ) -> None:
+        self.connector, self.runtime, self.edge, self.url = connector, runtime, edge, url
+        self.http, self.people, self.tenant = http, people, tenant
+        self._ids = itertools.count(1)
+
+    def person(self, key: str) -> TeamsPerson:
+        return self.people[key]
+
+    # ------------------------------------------------------------------ raw requests
+
+    async def post(
+        self,
+        body: str | bytes,
+        content_type: str | None = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        sent = dict(headers or {})
+        if content_type is not None:
+            sent["Content-Type"] = content_type
+        raw = body.encode() if isinstance(body, str) else body
+        async with self.http.post(self.url, data=raw, headers=sent) as response:
+            return Reply(response.status, await response.text())
+
+    async def post_activity(self, activity: dict[str, Any], **options: Any) -> Reply:
+        return await self.post(json.dumps(activity), **options)
+
+    # ------------------------------------------------------------------ what Teams sends
+
+    def activity(
+        self, who: str, kind: str, *, activity_id: str | None = None, tenant: str | None = None
+    ) -> dict[str, Any]:
+        person = self.people[who]
+        tenant = tenant or self.tenant
+        return {
+            "type": kind,
+            "id": activity_id or f"1{next(self._ids):012d}",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "localTimestamp": datetime.now(UTC).isoformat(),
+            "serviceUrl": self.connector.service_url,
+            "channelId": "msteams",
+            "from": {"id": person.id, "name": person.name, "aadObjectId": person.aad_object_id},
+            "conversation": {
+                "id": person.conversation_id,
+                "conversationType": "personal",
+                "tenantId": tenant,
+            },
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "locale": "en-GB",
+            "channelData": {"tenant": {"id": tenant}},
+        }
+
+    def message(self, who: str, text: str, **options: Any) -> dict[str, Any]:
+        """`who` writes `text`; each `<at>Name</at>` is a mention of the person so named
+        (or of the bot, for `<at>mentorbot</at>`), with its mention entity."""
+        activity = self.activity(who, "message", **options)
+        entities: list[dict[str, Any]] = []
+        for name in AT.findall(text):
+            mentioned = self._account_named(name)
+            entities.append({"type": "mention", "mentioned": mentioned, "text": f"<at>{name}</at>"})
+        entities.append({"type": "clientInfo", "locale": "en-GB", "platform": "Web"})
+        activity.update({"text": text, "textFormat": "plain", "entities": entities})
+        return activity
+
+    def submit(
+        self, who: str, action: str, value: str, *, card_id: str | None = None, **options: Any
+    ) -> dict[str, Any]:
+        """`who` clicks an Action.Submit whose data is {"action", "value"} on the card
+        `card_id`: Teams sends a message activity with that data as `value`."""
+        activity = self.activity(who, "message", **options)
+        activity["value"] = {"action": action, "value": value}
+        if card_id:
+            activity["replyToId"] = card_id
+        return activity
+
+    def installation(self, who: str, action: str = "add") -> dict[str, Any]:
+        activity = self.activity(who, "installationUpdate")
+        activity["action"] = action
+        return activity
+
+    def members_added(self, who: str) -> dict[str, Any]:
+        activity = self.activity(who, "conversationUpdate")
+        person = self.people[who]
+        activity["membersAdded"] = [
+            {"id": person.id, "aadObjectId": person.aad_object_id},
+            {"id": BOT_ID},
+        ]
+        return activity
+
+    def _account_named(self, name: str) -> dict[str, str]:
+        if name == BOT_NAME:
+            return {"id": BOT_ID, "name": BOT_NAME}
+        for person in self.people.values():
+            if person.name == name or person.name.split()[0] == name:
+                return {"id": person.id, "name": name}
+        raise KeyError(f"nobody called {name!r} in the harness")
+
+    # ------------------------------------------------------------------ a turn, and its replies
+
+    async def send(self, activity: dict[str, Any], **options: Any) -> list[dict[str, Any]]:
+        """POST the activity (it must be accepted) and return the activities the bot sent
+        back into that conversation during the turn."""
+        self.connector.open_conversation(activity["conversation"]["id"], activity["from"]["id"])
+        mark = len(self.connector.calls)
+        reply = await self.post_activity(activity, **options)
+        assert reply.status in (200, 201), reply
+        conversation = activity["conversation"]["id"]
+        return [
+            c.body
+            for c in self.connector.calls[mark:]
+            if c.operation in ("send_to_conversation", "reply_to_activity")
+            and c.conversation_id == conversation
+        ]
+
+    async def say(self, who: str, text: str, **options: Any) -> list[dict[str, Any]]:
+        return await self.send(self.message(who, text, **options))
+
+    async def click(self, who: str, action: str, value: str, **options: Any) -> list[dict]:
+        return await self.send(self.submit(who, action, value, **options))
+
+    async def install(self, who: str) -> list[dict[str, Any]]:
+        return await self.send(self.installation(who))
+
+    # ------------------------------------------------------------------ the outbox
+
+    async def deliver(self) -> int:
+        return await self.runtime.dispatcher.run_once()
+
+    def since(self, mark: int, *operations: str) -> list[ConnectorCall]:
+        calls = self.connector.calls[mark:]
+        return [c for c in calls if not operations or c.operation in operations]
+
+    # ------------------------------------------------------------------ the database
+
+    async def rows(self, model: type) -> list[Any]:
+        async with session_factory(self.runtime.engine)() as session:
+            return list((await session.exec(select(model))).scalars())  # type: ignore[call-overload]
+
+    async def counts(self) -> dict[str, int]:
+        return await row_counts(self.runtime.engine)
+
+
+async def row_counts(engine: AsyncEngine) -> dict[str, int]:
+    """Rows in every table: a request that changes nothing leaves this unchanged."""
+    counts: dict[str, int] = {}
+    async with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            counts[table.name] = (
+                await conn.execute(select(func.count()).select_from(table))
+            ).scalar_one()
+    return counts
+
+
+def teams_settings(*, admins: str = ADMIN, tenant: str | None = None, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "TEAMS_ALLOW_UNAUTHENTICATED": True,
+        "MENTORBOT_ADMINS": admins,
+        **extra,
+    }
+    if tenant is not None:
+        values["TEAMS_TENANT_ID"] = tenant
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def add_people(connector: FakeBotConnector, people: dict[str, TeamsPerson], tenant: str) -> None:
+    """Everyone has the app installed (by the admin's setup policy), so each has a 1:1
+    conversation with the bot, whose id Teams also answers to create_conversation."""
+    for person in people.values():
+        connector.add_person(
+            person.id,
+            person.name,
+            aad_object_id=person.aad_object_id,
+            email=person.email,
+            tenant_id=tenant,
+        )
+        connector.open_conversation(person.conversation_id, person.id)
+
+
+async def serve(web_app: web.Application) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, int(runner.addresses[0][1])
+
+
+@asynccontextmanager
+async def teams_app(
+    engine: AsyncEngine,
+    clock: Any,
+    *,
+    settings: Settings | None = None,
+    people: dict[str, TeamsPerson] | None = None,
+    tenant: str = TENANT,
+) -> AsyncIterator[TeamsHarness]:
+    """The Teams edge on 127.0.0.1:<free port>, the fake Bot Connector behind it."""
+    people = PEOPLE if people is None else people
+    async with FakeBotConnector() as connector:
+        add_people(connector, people, tenant)
+        settings = settings or teams_settings()
+        edge = build_edge(settings)
+        runtime = build_runtime(
+            settings,
+            engine,
+            {"teams": edge.messenger},
+            clock=clock,
+            open_platforms=frozenset(),
+        )
+        web_app = build_web_app(runtime)
+        web_app.router.add_post("/api/messages", http_handler(edge, runtime.deps))
+        runner, port = await serve(web_app)
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield TeamsHarness(
+                    connector,
+                    runtime,
+                    edge,
+                    f"http://127.0.0.1:{port}/api/messages",
+                    http,
+                    people,
+                    tenant,
+                )
+        finally:
+            await runner.cleanup()
+
+
+# ---------------------------------------------------------------------- expected activities
+
+
+def plain(text: str, summary: str | None = None) -> dict[str, Any]:
+    """A plain-text message activity as botbuilder sends it back through the connector,
+    without the addressing fields (see `content`)."""
+    return {"type": "message", "text": text, "textFormat": "plain", "summary": summary or text}
+
+
+def card_message(card: dict[str, Any], summary: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "summary": summary,
+        "attachments": [{"contentType": CARD, "content": card}],
+    }
+
+
+ADDRESSING = (
+    "channelId",
+    "serviceUrl",
+    "conversation",
+    "from",
+    "recipient",
+    "replyToId",
+    "inputHint",
+    "locale",
+)
+
+
+def content(activity: dict[str, Any]) -> dict[str, Any]:
+    """An activity the bot sent, without the fields that only address it."""
+    return {k: v for k, v in activity.items() if k not in ADDRESSING}
+
+
+def adaptive_card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def run(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextRun", "text": text, **style}
+
+
+def rich(*runs: dict[str, Any] | str) -> dict[str, Any]:
+    return {
+        "type": "RichTextBlock",
+        "inlines": [run(r) if isinstance(r, str) else r for r in runs],
+    }
+
+
+def bold(text: str, **style: Any) -> dict[str, Any]:
+    return run(text, weight="Bolder", **style)
+
+
+def submit(title: str, action: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"action": action, "value": value},
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+# ---------------------------------------------------------------------- a program to work in
+
+# Ada, Omar, Sam and Bea have written to the bot (installed it); Max never has.
+INSTALLED = ("ada", "omar", "sam", "bea")
+DEMO_SETUP = [
+    ("ada", 'program create "Demo" purpose "Help new graduates settle in"'),
+    ("ada", "managers add <at>Max</at>"),
+    ("ada", "managers add <at>Bea</at> backup"),
+    ("ada", "enrol <at>Omar</at> mentor"),
+    ("ada", "enrol sam@example.com mentee"),
+    ("ada", "pair <at>Omar</at> <at>Sam</at>"),
+]
+
+
+async def run_script(teams: TeamsHarness, script: list[tuple[str, str]]) -> None:
+    """Each line typed to the bot; each must be answered with exactly one message."""
+    for who, text in script:
+        replies = await teams.say(who, text)
+        assert len(replies) == 1, (text, replies)
+
+
+async def set_up_demo(teams: TeamsHarness) -> None:
+    for who in INSTALLED:
+        await teams.install(who)
+    await run_script(teams, DEMO_SETUP)
+
+
+# ---------------------------------------------------------------------- expected cards
+
+NOT_TOLD = "The other member of the pair has not been told."
+ACKNOWLEDGE, RESOLVE = "concern.acknowledge", "concern.resolve"
+
+
+def heading(text: str) -> dict[str, Any]:
+    return rich(bold(text, size="Medium"))
+
+
+def facts(*pairs: tuple[str, list[dict[str, Any] | str]]) -> dict[str, Any]:
+    return {
+        "type": "Container",
+        "items": [rich(bold(f"{label}: "), *value) for label, value in pairs],
+    }
+
+
+def quote(words: str) -> dict[str, Any]:
+    return {"type": "Container", "style": "emphasis", "items": [rich(run(words, italic=True))]}
+
+
+def small(text: str) -> dict[str, Any]:
+    return rich(run(text, isSubtle=True))
+
+
+def concern_card(
+    concern_id: int,
+    *,
+    kind: str = "missed meeting",
+    words: str | None,
+    raised: str,
+    mentor: str = "Omar Khayyam",
+    mentee: str = "Sam Cooke",
+    reporter: str = "Omar Khayyam",
+    program: str = "Demo",
+    progress: list[dict[str, Any]] | None = None,
+    buttons: tuple[str, ...] = (ACKNOWLEDGE, RESOLVE),
+    urgent: bool = False,
+) -> dict[str, Any]:
+    """The managers' card about one concern, as handlers.concerns.concern_view words it."""
+    title = f"{'Urgent concern' if urgent else 'Concern'}: {kind}"
+    value = str(concern_id)
+    actions = {
+        ACKNOWLEDGE: submit("Acknowledge", ACKNOWLEDGE, value, "positive"),
+        RESOLVE: submit("Resolve", RESOLVE, value),
+    }
+    body = [
+        heading(title),
+        facts(
+            ("Program", [program]),
+            ("Pair", [bold(mentor), " (mentor) and ", bold(mentee), " (mentee)"]),
+            ("Raised by", [bold(reporter)]),
+            ("Raised", [raised]),
+        ),
+        quote(words) if words else small("They added no words."),
+        *(progress if progress is not None else [small(NOT_TOLD)]),
+    ]
+    return adaptive_card(body, [actions[b] for b in buttons])
+
+
+def concern_message(
+    card: dict[str, Any],
+    *,
+    kind: str = "missed meeting",
+    program: str = "Demo",
+    urgent: bool = False,
+) -> dict[str, Any]:
+    title = f"{'Urgent concern' if urgent else 'Concern'}: {kind}"
+    return card_message(card, f"{title} in {program}. Open mentorbot to respond.")

@@ -1,0 +1,284 @@
+"""The buttons on a concern DM: Acknowledge and Resolve. The clicker gets a private word
+through Bolt's respond(); every manager's copy is updated in place (chat.update on the
+channel and ts that chat.postMessage returned), showing who did what and when."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+from fakes.slack_harness import (
+    SlackHarness,
+    actions,
+    button,
+    fields,
+    header,
+    run_script,
+    section,
+)
+from sqlmodel import select
+
+from storage.db import session_factory
+from storage.models import AuditEntry, Concern, Person
+
+NOTIFICATION = "Concern: missed meeting in Demo. Open mentorbot to respond."
+
+
+def _copy(value: str, *progress: dict) -> list[dict]:
+    return [
+        header("Concern: missed meeting"),
+        fields(
+            "*Program*\nDemo",
+            "*Pair*\n<@UOMAR> (mentor) and <@USAM> (mentee)",
+            "*Raised by*\n<@UOMAR>",
+            "*Raised*\nMon 23 Nov 2026, 09:00 Europe/London",
+        ),
+        section("&gt; Sam did not come"),
+        *progress,
+    ]
+
+
+def _private(text: str, message: str) -> list[dict]:
+    """What respond() posted to the response_url: only the clicker sees it."""
+    return [
+        {
+            "response_type": "ephemeral",
+            "replace_original": False,
+            "text": text,
+            "blocks": [section(message)],
+        }
+    ]
+
+
+async def _concern(slack: SlackHarness) -> Concern:
+    async with session_factory(slack.runtime.engine)() as session:
+        return (await session.exec(select(Concern))).one()
+
+
+async def _person_id(slack: SlackHarness, name: str) -> int:
+    async with session_factory(slack.runtime.engine)() as session:
+        person = (await session.exec(select(Person).where(Person.display_name == name))).one()
+        assert person.id is not None
+        return person.id
+
+
+@pytest.fixture
+async def raised(scenario) -> tuple[SlackHarness, str]:
+    """The demo, where Omar raised a concern and Ada and Max got their DMs (chat.postMessage
+    answers in `slack.earlier`). Returns the concern id too."""
+    slack = await scenario("raised")
+    concern = await _concern(slack)
+    assert concern.status == "open"
+    assert {user: len(refs) for user, refs in slack.earlier.items()} == {
+        "UOMAR": 1,
+        "USAM": 1,
+        "UADA": 1,
+        "UMAX": 1,
+    }
+    return slack, str(concern.id)
+
+
+async def _click(slack: SlackHarness, user: str, action: str, value: str, response_id: str):
+    try:
+        channel, ts = slack.posted_ref(user)
+    except IndexError:  # never sent a DM: a forged click
+        channel, ts = f"D{user}", "1700000000.999999"
+    reply = await slack.click(
+        user, action, value, channel=channel, message_ts=ts, response_id=response_id
+    )
+    assert (reply.status, reply.text) == (200, "")  # acked at once; the answer goes by respond()
+    return slack.fake.responses_to(response_id)
+
+
+async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clock) -> None:
+    slack = demo
+    reply = await slack.command("UOMAR", "concern missed-meeting Sam did not come")
+    assert reply.json["text"] == "Your concern was recorded."
+    assert await slack.deliver() == 2
+    value = str((await _concern(slack)).id)
+    clock.advance(5 * 60)
+    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
+    assert answer == _private(
+        "You acknowledged the concern.",
+        "You acknowledged the concern. The other managers can see that you have it.",
+    )
+    concern = await _concern(slack)
+    assert concern.status == "acknowledged"
+    assert concern.acknowledged_by_id == await _person_id(slack, "Ada")
+    assert concern.acknowledged_at.replace(tzinfo=UTC) == clock.now()
+    async with session_factory(slack.runtime.engine)() as session:
+        audit = (await session.exec(select(AuditEntry).order_by(AuditEntry.id))).all()[-1]
+    assert (audit.action, audit.subject) == ("concern.acknowledge", f"concern:{value}")
+
+    assert slack.updates() == []  # through the outbox
+    assert await slack.deliver() == 2
+    resolve_only = actions(button("Resolve", "concern.resolve", value))
+    stamp = "Mon 23 Nov 2026, 09:05 Europe/London"
+    updates = {c.args["channel"]: c.args for c in slack.updates()}
+    ada_channel, ada_ts = slack.posted_ref("UADA")
+    max_channel, max_ts = slack.posted_ref("UMAX")
+    assert (ada_channel, max_channel) == ("DUADA", "DUMAX")
+    assert updates == {
+        ada_channel: {
+            "channel": ada_channel,
+            "ts": ada_ts,
+            "text": NOTIFICATION,
+            "blocks": _copy(value, section(f"*Acknowledged by you* · {stamp}"), resolve_only),
+        },
+        max_channel: {
+            "channel": max_channel,
+            "ts": max_ts,
+            "text": NOTIFICATION,
+            "blocks": _copy(value, section(f"*Acknowledged by* <@UADA> · {stamp}"), resolve_only),
+        },
+    }
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2  # updated in place, not re-posted
+    assert slack.dms_to("UBEA") == slack.dms_to("UOMAR") == slack.dms_to("USAM") == []
+
+    # A second click, by anyone, is refused politely and changes nothing.
+    before = await slack.counts()
+    answer = await _click(slack, "UMAX", "concern.acknowledge", value, "max-ack")
+    assert answer == _private(
+        "Already acknowledged.", "This concern was already acknowledged by Ada."
+    )
+    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-again")
+    assert answer == _private(
+        "Already acknowledged.", "This concern was already acknowledged by you."
+    )
+    assert await slack.counts() == before
+    assert await slack.deliver() == 0
+    assert len(slack.updates()) == 2
+
+
+async def test_resolve_after_acknowledge_updates_every_copy(raised, clock) -> None:
+    slack, value = raised
+    clock.advance(5 * 60)
+    await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
+    await slack.deliver()
+    clock.advance(60 * 60)
+    answer = await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
+    assert answer == _private("You resolved the concern.", "You marked the concern resolved.")
+    concern = await _concern(slack)
+    assert concern.status == "resolved"
+    assert concern.resolved_by_id == await _person_id(slack, "Max")
+    assert concern.resolved_at.replace(tzinfo=UTC) == clock.now()
+
+    assert await slack.deliver() == 2
+    latest = {c.args["channel"]: c.args for c in slack.updates()[2:]}
+    acked, resolved = "Mon 23 Nov 2026, 09:05 Europe/London", "Mon 23 Nov 2026, 10:05 Europe/London"
+    assert latest == {
+        "DUADA": {
+            "channel": "DUADA",
+            "ts": slack.posted_ref("UADA")[1],
+            "text": NOTIFICATION,
+            "blocks": _copy(
+                value,
+                section(f"*Acknowledged by you* · {acked}"),
+                section(f"*Resolved by* <@UMAX> · {resolved}"),
+            ),
+        },
+        "DUMAX": {
+            "channel": "DUMAX",
+            "ts": slack.posted_ref("UMAX")[1],
+            "text": NOTIFICATION,
+            "blocks": _copy(
+                value,
+                section(f"*Acknowledged by* <@UADA> · {acked}"),
+                section(f"*Resolved by you* · {resolved}"),
+            ),
+        },
+    }
+    # Resolved is final: both buttons are now refused.
+    before = await slack.counts()
+    answer = await _click(slack, "UADA", "concern.resolve", value, "ada-resolve")
+    assert answer == _private("Already resolved.", "This concern was already resolved by Max.")
+    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack-2")
+    assert answer == _private("Already resolved.", "This concern was already resolved by Max.")
+    assert await slack.counts() == before
+    assert await slack.deliver() == 0
+
+
+async def test_resolve_straight_away(raised) -> None:
+    slack, value = raised
+    answer = await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
+    assert answer == _private("You resolved the concern.", "You marked the concern resolved.")
+    assert await slack.deliver() == 2
+    update = next(c.args for c in slack.updates() if c.args["channel"] == "DUADA")
+    assert update["blocks"] == _copy(
+        value, section("*Resolved by* <@UMAX> · Mon 23 Nov 2026, 09:00 Europe/London")
+    )
+
+
+async def test_acknowledged_before_the_dm_went_out_it_goes_out_updated(demo) -> None:
+    await demo.command("UOMAR", "concern missed-meeting Sam did not come")
+    value = str((await _concern(demo)).id)
+    answer = await _click(demo, "UMAX", "concern.acknowledge", value, "max-ack")
+    assert answer[0]["text"] == "You acknowledged the concern."
+    assert await demo.deliver() == 2
+    assert demo.updates() == []
+    [to_ada] = demo.dms_to("UADA")
+    assert to_ada.args["blocks"] == _copy(
+        value,
+        section("*Acknowledged by* <@UMAX> · Mon 23 Nov 2026, 09:00 Europe/London"),
+        actions(button("Resolve", "concern.resolve", value)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("user", "value"),
+    [
+        ("USAM", None),  # the other member of the pair
+        ("UOMAR", None),  # the reporter
+        ("ULENA", None),  # a stranger, never seen before
+        ("UADA", "abc"),  # not a concern id
+        ("UADA", "999"),  # no such concern
+        ("UADA", ""),
+    ],
+)
+@pytest.mark.asyncio(loop_scope="module")
+async def test_only_the_programs_managers_can_act(unchanged_raised, user, value) -> None:
+    slack = unchanged_raised
+    concern_id = str((await _concern(slack)).id)
+    before = await slack.counts()
+    for action in ("concern.acknowledge", "concern.resolve"):
+        target = concern_id if value is None else value
+        answer = await _click(slack, user, action, target, f"{user}-{action}")
+        assert answer == _private(
+            "Only the program's managers can act on this concern.",
+            "Only the program's managers can act on this concern.",
+        )
+    assert await slack.counts() == before
+    assert (await _concern(slack)).status == "open"
+    assert await slack.deliver() == 0
+    assert slack.updates() == []
+
+
+async def test_a_manager_in_the_pair_cannot_act_and_a_backup_can(scenario) -> None:
+    slack = await scenario("only_manager_in_pair")  # Ada, the only manager, mentors Sam
+    await run_script(slack, [("USAM", "concern other It is not working")])
+    assert await slack.deliver() == 1
+    value = str((await _concern(slack)).id)
+    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
+    assert answer == _private(
+        "This concern is about your own pair, so another manager handles it.",
+        "This concern is about your own pair, so another manager handles it.",
+    )
+    assert (await _concern(slack)).status == "open"
+    answer = await _click(slack, "UBEA", "concern.acknowledge", value, "bea-ack")
+    assert answer[0]["text"] == "You acknowledged the concern."
+    assert await slack.deliver() == 1
+    [update] = slack.updates()
+    assert (update.args["channel"], update.args["ts"]) == slack.posted_ref("UBEA")
+    assert update.args["blocks"][3:] == [
+        section("*Acknowledged by you* · Mon 23 Nov 2026, 09:00 Europe/London"),
+        actions(button("Resolve", "concern.resolve", value)),
+    ]
+
+
+async def test_a_button_that_no_longer_exists_is_not_handled(raised) -> None:
+    slack, value = raised
+    before = await slack.counts()
+    reply = await slack.click("UADA", "concern.rematch", value, response_id="old")
+    assert reply.status == 404  # Bolt: no listener; Slack shows the person an error
+    assert slack.fake.responses_to("old") == []
+    assert await slack.counts() == before

@@ -1,0 +1,185 @@
+"""Events API: `message.im` (commands typed in a DM to the bot) and `app_home_opened`.
+Slack retries an event it thinks went unanswered: the retry is acknowledged and ignored."""
+
+from __future__ import annotations
+
+import pytest
+from fakes.slack_harness import (
+    ADMINS,
+    EVERYONE,
+    MANAGERS,
+    SlackHarness,
+    header,
+    section,
+)
+from sqlmodel import select
+
+from storage.db import session_factory
+from storage.models import Concern
+
+RECEIPT_BLOCKS = [
+    section(
+        "Thank you. The program manager of Demo has been told and will follow up with you. "
+        "Your partner has not been told."
+    )
+]
+
+
+def _replies(slack: SlackHarness, user: str) -> list[dict]:
+    """What the bot posted in `user`'s DM channel (answers to what they typed there)."""
+    channel = slack.fake.dm_channel_for(user)
+    return [c.args for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+
+
+async def _concerns(slack: SlackHarness) -> list[Concern]:
+    async with session_factory(slack.runtime.engine)() as session:
+        return list((await session.exec(select(Concern))).all())
+
+
+async def test_a_command_in_a_dm_is_answered_there_and_a_retry_is_handled_once(demo) -> None:
+    event = demo.dm_event("UOMAR", "concern missed-meeting Sam did not come &amp; did not call")
+    reply = await demo.event(event, event_id="Ev0CONCERN1")
+    assert (reply.status, reply.text) == (200, "")
+    assert _replies(demo, "UOMAR") == [
+        {
+            "channel": "DUOMAR",
+            "text": "Your concern was recorded.",
+            "blocks": RECEIPT_BLOCKS,
+            "team_id": "T0001",
+        }
+    ]
+    assert await demo.deliver() == 2
+    [concern] = await _concerns(demo)
+    assert concern.words == "Sam did not come & did not call"
+
+    # Slack did not see our answer in time and delivers the same event again, twice.
+    counts = await demo.counts()
+    for number, reason in ((1, "http_timeout"), (2, "http_error")):
+        reply = await demo.event(
+            event, event_id="Ev0CONCERN1", retry_num=number, retry_reason=reason
+        )
+        assert (reply.status, reply.text) == (200, "")
+    assert await demo.counts() == counts
+    assert await demo.deliver() == 0
+    assert len(await _concerns(demo)) == 1
+    assert len(demo.dms_to("UADA")) == len(demo.dms_to("UMAX")) == 1
+    assert len(_replies(demo, "UOMAR")) == 1
+
+    # The same words in a new message (a new event id) are a new concern.
+    await demo.event(dict(event, ts="1.2", event_ts="1.2"), event_id="Ev0CONCERN2")
+    assert len(await _concerns(demo)) == 2
+    assert len(_replies(demo, "UOMAR")) == 2
+
+
+async def test_a_refused_dm_command_is_answered_once(demo) -> None:
+    event = demo.dm_event("USAM", "frobnicate")
+    await demo.event(event, event_id="Ev0JUNK")
+    await demo.event(event, event_id="Ev0JUNK", retry_num=1)
+    problem = "I don't know the command “frobnicate”. Type `help` to see what I can do."
+    assert _replies(demo, "USAM") == [
+        {"channel": "DUSAM", "text": problem, "blocks": [section(problem)], "team_id": "T0001"}
+    ]
+    event = demo.dm_event("USAM", "status")  # refused by the handler, not the parser
+    await demo.event(event, event_id="Ev0STATUS")
+    await demo.event(event, event_id="Ev0STATUS", retry_num=1)
+    assert [r["text"] for r in _replies(demo, "USAM")] == [
+        problem,
+        "Only a program's managers can do that, and you don't manage a program.",
+    ]
+
+
+async def test_help_typed_in_a_dm(demo) -> None:
+    await demo.event(demo.dm_event("UMAX", "help"))
+    assert _replies(demo, "UMAX") == [
+        {
+            "channel": "DUMAX",
+            "text": "What mentorbot can do",
+            "blocks": [header("mentorbot"), EVERYONE, MANAGERS],
+            "team_id": "T0001",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"subtype": "message_changed", "user": None}, id="edit"),
+        pytest.param({"subtype": "message_deleted", "user": None}, id="delete"),
+        pytest.param({"subtype": "bot_message", "bot_id": "B0999", "user": None}, id="bot-message"),
+        pytest.param({"bot_id": "B0999"}, id="another-app"),
+        pytest.param({"user": "UBOT", "bot_id": "B0001"}, id="our-own-message"),
+        pytest.param({"subtype": "channel_join"}, id="join"),
+        pytest.param({"channel_type": "channel", "channel": "C0001"}, id="in-a-channel"),
+        pytest.param({"channel_type": "mpim", "channel": "G0001"}, id="group-dm"),
+    ],
+)
+@pytest.mark.asyncio(loop_scope="module")
+async def test_messages_that_are_not_commands_are_ignored(unchanged_demo, extra) -> None:
+    demo = unchanged_demo
+    event = demo.dm_event("UOMAR", "concern missed-meeting Sam did not come")
+    event.update(extra)
+    event = {k: v for k, v in event.items() if v is not None}
+    before = await demo.counts()
+    reply = await demo.event(event)
+    assert reply.status == 200  # answered, so Slack does not retry
+    assert await demo.counts() == before
+    assert [c.method for c in demo.fake.calls if c.method != "auth.test"] == []
+    assert await demo.deliver() == 0
+
+
+async def test_app_home_shows_my_mentoring_and_what_i_can_do(demo) -> None:
+    reply = await demo.event(demo.home_event("USAM"))
+    assert (reply.status, reply.text) == (200, "")
+    await demo.command("UOMAR", "concern missed-meeting Sam did not come")
+    await demo.event(demo.home_event("UADA"))
+    await demo.event(demo.home_event("ULENA"))
+    published = [c.args for c in demo.fake.calls_to("views.publish")]
+    assert published == [
+        {
+            "user_id": "USAM",
+            "view": {
+                "type": "home",
+                "blocks": [
+                    header("Your mentoring"),
+                    section("Your mentor is <@UOMAR> in *Demo*."),
+                    EVERYONE,
+                ],
+            },
+            "team_id": "T0001",
+        },
+        {
+            "user_id": "UADA",
+            "view": {
+                "type": "home",
+                "blocks": [
+                    header("Your mentoring"),
+                    section("You manage *Demo*. 1 concern waits for acknowledgement."),
+                    EVERYONE,
+                    MANAGERS,
+                    ADMINS,
+                ],
+            },
+            "team_id": "T0001",
+        },
+        {
+            "user_id": "ULENA",
+            "view": {
+                "type": "home",
+                "blocks": [
+                    header("Your mentoring"),
+                    section(
+                        "You are not in a mentoring program yet. When a program manager pairs "
+                        "you, I will introduce you to your partner here."
+                    ),
+                    EVERYONE,
+                ],
+            },
+            "team_id": "T0001",
+        },
+    ]
+
+
+async def test_the_messages_tab_publishes_nothing(demo) -> None:
+    reply = await demo.event(demo.home_event("USAM", tab="messages"))
+    assert reply.status == 200
+    assert demo.fake.calls_to("views.publish") == []

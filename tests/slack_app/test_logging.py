@@ -1,0 +1,100 @@
+"""Logs never contain what participants write: a whole concern journey at DEBUG, through
+the HTTP app, and the marker phrase of the concern is nowhere in the output."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import structlog
+from fakes.slack_harness import DEMO_SETUP, run_script, slack_app
+from sqlmodel import select
+
+from bot import logging as bot_logging
+from storage.db import session_factory
+from storage.models import Concern
+
+MARKER = "quokka-marmalade-7731"
+
+
+@pytest.fixture
+def debug_logging(caplog):
+    """Call it to turn bot.logging to DEBUG/JSON (inside the test: capfd's stderr is in
+    place only then); everything is restored afterwards."""
+    root = logging.getLogger()
+    saved_root = (list(root.handlers), root.level)
+    saved_levels = {name: logging.getLogger(name).level for name in bot_logging.QUIET_LIBRARIES}
+    saved_structlog = structlog.get_config()
+
+    def configure() -> None:
+        bot_logging.configure("DEBUG", "json")
+        # basicConfig(force=True) removed caplog's handler from the root logger: put it back.
+        root.addHandler(caplog.handler)
+        caplog.handler.setLevel(logging.DEBUG)
+
+    try:
+        yield configure
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in saved_root[0]:
+                root.removeHandler(handler)
+        for handler in saved_root[0]:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(saved_root[1])
+        for name, level in saved_levels.items():
+            logging.getLogger(name).setLevel(level)
+        structlog.configure(**saved_structlog)
+
+
+async def test_a_concern_journey_at_debug_logs_no_participant_words(
+    engine, clock, capfd, caplog, debug_logging
+) -> None:
+    debug_logging()
+    words = f"Sam said {MARKER} about me &amp; the team"
+    async with slack_app(engine, clock) as slack:
+        await run_script(slack, DEMO_SETUP)
+        await slack.deliver()
+        reply = await slack.command("UOMAR", f"concern confidentiality {words}")
+        assert reply.json["text"] == "Your concern was recorded."
+        assert await slack.deliver() == 2
+        async with session_factory(engine)() as session:
+            concern = (await session.exec(select(Concern))).one()
+        channel, ts = slack.posted_ref("UADA")
+        reply = await slack.click(
+            "UADA",
+            "concern.acknowledge",
+            str(concern.id),
+            channel=channel,
+            message_ts=ts,
+            response_id="ack",
+        )
+        assert reply.status == 200
+        assert await slack.deliver() == 2
+        await slack.event(slack.dm_event("UOMAR", f"concern other {MARKER} again"))
+        # Free text that is no command: the answer names the unknown word it began with.
+        reply = await slack.command("USAM", f"{MARKER} is how I feel")
+        assert MARKER in reply.text
+        await slack.event(slack.dm_event("USAM", f"{MARKER} is how I feel"))
+        await slack.event(slack.home_event("UADA"))
+        reply = await slack.command("UADA", "status")
+        assert reply.status == 200
+        logging.getLogger("slack_bolt.test").debug("a quiet library stays quiet")
+
+    # The words did travel: to the managers' DMs and into the database.
+    assert MARKER in json.dumps(slack.dms_to("UADA")[0].args)
+    assert MARKER in (concern.words or "")
+
+    out, err = capfd.readouterr()
+    records = caplog.records
+    assert "outbox_delivery" in err  # the bot did log, at DEBUG, as JSON
+    structured = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert "outbox_delivery" in {entry["event"] for entry in structured}
+    assert "a quiet library stays quiet" not in err
+    everything = [out, err, caplog.text]
+    everything += [r.getMessage() for r in records]
+    everything += [repr(r.args) for r in records] + [repr(r.__dict__) for r in records]
+    for text in everything:
+        assert MARKER not in text
+        assert "quokka" not in text.lower()

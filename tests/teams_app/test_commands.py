@@ -1,0 +1,405 @@
+"""Every command, typed to the bot in Teams: the same words as in Slack, people named by
+<at> mention or by e-mail/UPN. Nothing here has a button, so every answer is plain text,
+sent back through the connector as a reply to the activity."""
+
+from __future__ import annotations
+
+from fakes.teams_harness import (
+    BOT_ID,
+    DEMO_SETUP,
+    PEOPLE,
+    TENANT,
+    TeamsHarness,
+    content,
+    plain,
+    run_script,
+)
+
+from storage.models import Identity, Membership, Pair, Person, Program
+
+WELCOME = (
+    "Hi, I'm mentorbot. I help your mentoring pair keep going, and I tell your program "
+    "manager at once if something is wrong. Type help to see what I can do."
+)
+EVERYONE = (
+    "For everyone\n"
+    "• `help` what I can do for you\n"
+    "• (nothing) your pairs and programs\n"
+    "• `concern <kind> [@partner] [what happened]` tell the program manager privately that "
+    "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
+    "conduct, other"
+)
+MANAGERS = (
+    "For program managers\n"
+    "• `enrol @person mentor|mentee` add someone to your program\n"
+    "• `pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
+    "• `managers add @person [backup]` add a manager or a backup manager\n"
+    "• `managers remove @person` remove a manager\n"
+    "• `status` people, pairs, open concerns, undelivered messages"
+)
+ADMINS = (
+    "For mentorbot admins\n"
+    '• `program create "<name>" [purpose "<text>"]` create a program you manage'
+)
+NOT_A_MANAGER = "Only a program's managers can do that, and you don't manage a program."
+
+
+def help_reply(*sections: str) -> dict:
+    return plain("\n\n".join(["mentorbot", *sections]), "What mentorbot can do")
+
+
+def refusal(problem: str, form: str | None = None) -> dict:
+    text = problem if form is None else f"{problem}\n\nThe form is: `{form}`"
+    return plain(text, problem)
+
+
+async def memberships(teams: TeamsHarness) -> set[tuple[str, str]]:
+    names = {p.id: p.display_name for p in await teams.rows(Person)}
+    return {(names[m.person_id], m.role) for m in await teams.rows(Membership)}
+
+
+# ---------------------------------------------------------------------- replies are replies
+
+
+async def test_a_reply_goes_back_into_the_conversation_as_a_reply(teams: TeamsHarness) -> None:
+    activity = teams.message("sam", "help")
+    await teams.send(activity)
+    [call] = teams.connector.calls_to("reply_to_activity")
+    assert call.path == f"/v3/conversations/a%3A1sam/activities/{activity['id']}"
+    assert call.body == {
+        "type": "message",
+        "serviceUrl": teams.connector.service_url,
+        "channelId": "msteams",
+        "from": {"id": BOT_ID, "name": "mentorbot"},
+        "conversation": {"conversationType": "personal", "id": "a:1sam"},
+        "recipient": {"id": "29:1sam", "name": "Sam Cooke", "aadObjectId": "aad-sam"},
+        "locale": "en-GB",
+        "inputHint": "acceptingInput",
+        "replyToId": activity["id"],
+        "textFormat": "plain",
+        "text": f"mentorbot\n\n{EVERYONE}",
+        "summary": "What mentorbot can do",
+    }
+    # Nothing else: no proactive send, no new conversation.
+    assert [c.operation for c in teams.connector.calls] == ["get_member", "reply_to_activity"]
+
+
+# ---------------------------------------------------------------------- help, overview
+
+
+async def test_help_lists_what_a_newcomer_can_do(teams: TeamsHarness) -> None:
+    assert [content(r) for r in await teams.say("sam", "help")] == [help_reply(EVERYONE)]
+
+
+async def test_help_for_the_admin_who_manages_a_program(teams: TeamsHarness) -> None:
+    assert [content(r) for r in await teams.say("ada", "help")] == [help_reply(EVERYONE, ADMINS)]
+    await teams.say("ada", 'program create "Demo"')
+    replies = await teams.say("ada", "help")
+    assert [content(r) for r in replies] == [help_reply(EVERYONE, MANAGERS, ADMINS)]
+
+
+async def test_the_bots_own_mention_and_html_are_ignored(teams: TeamsHarness) -> None:
+    replies = await teams.say("sam", "<p><at>mentorbot</at>&nbsp;help</p>")
+    assert [content(r) for r in replies] == [help_reply(EVERYONE)]
+
+
+async def test_nothing_typed_shows_my_mentoring(demo: TeamsHarness) -> None:
+    assert [content(r) for r in await demo.say("omar", "")] == [
+        plain("Your mentoring\n\nYou mentor Sam Cooke in Demo.", "Your mentoring")
+    ]
+    assert [content(r) for r in await demo.say("sam", "")] == [
+        plain("Your mentoring\n\nYour mentor is Omar Khayyam in Demo.", "Your mentoring")
+    ]
+    assert [content(r) for r in await demo.say("lena", "")] == [
+        plain(
+            "Your mentoring\n\nYou are not in a mentoring program yet. When a program manager "
+            "pairs you, I will introduce you to your partner here.",
+            "Your mentoring",
+        )
+    ]
+
+
+async def test_an_unknown_command_gets_the_way_to_help(teams: TeamsHarness) -> None:
+    problem = "I don't know the command “bogus”. Type `help` to see what I can do."
+    assert [content(r) for r in await teams.say("sam", "bogus")] == [plain(problem)]
+
+
+# ---------------------------------------------------------------------- installing the app
+
+
+async def test_installing_the_app_welcomes_and_stores_the_conversation_reference(
+    teams: TeamsHarness,
+) -> None:
+    replies = await teams.install("sam")
+    assert [content(r) for r in replies] == [plain(WELCOME)]
+    [identity] = await teams.rows(Identity)
+    [person] = await teams.rows(Person)
+    assert (person.display_name, person.email) == ("Sam Cooke", "sam@example.com")
+    assert (identity.platform, identity.external_id, identity.workspace_id) == (
+        "teams",
+        "29:1sam",
+        TENANT,
+    )
+    reference = identity.address["reference"]
+    assert {k: v for k, v in reference.items() if k != "activityId"} == {
+        "user": {"id": "29:1sam", "name": "Sam Cooke", "aadObjectId": "aad-sam"},
+        "bot": {"id": BOT_ID, "name": "mentorbot"},
+        "conversation": {"conversationType": "personal", "id": "a:1sam"},
+        "channelId": "msteams",
+        "locale": "en-GB",
+        "serviceUrl": teams.connector.service_url,
+    }
+
+
+async def test_an_upgrade_of_the_app_is_not_welcomed_again(teams: TeamsHarness) -> None:
+    await teams.install("sam")
+    replies = await teams.send(teams.installation("sam", action="add-upgrade"))
+    assert replies == []
+    assert len(await teams.rows(Identity)) == 1
+
+
+async def test_the_bot_joining_a_personal_chat_stores_the_reference_quietly(
+    teams: TeamsHarness,
+) -> None:
+    activity = teams.members_added("sam")
+    activity["membersAdded"] = [{"id": BOT_ID}]  # what Teams sends when the app is added
+    assert await teams.send(activity) == []
+    [identity] = await teams.rows(Identity)
+    assert identity.external_id == "29:1sam"
+    assert identity.address["reference"]["conversation"]["id"] == "a:1sam"
+
+
+async def test_the_person_joining_stores_the_reference_too(teams: TeamsHarness) -> None:
+    assert await teams.send(teams.members_added("omar")) == []
+    [identity] = await teams.rows(Identity)
+    assert identity.address["reference"]["user"]["id"] == "29:1omar"
+
+
+# ---------------------------------------------------------------------- program create
+
+
+async def test_the_admin_creates_a_program(teams: TeamsHarness) -> None:
+    replies = await teams.say("ada", 'program create "Demo" purpose "Help new graduates"')
+    assert [content(r) for r in replies] == [
+        plain(
+            "Created the program Demo. You manage it.\n\n"
+            "Next: `enrol @person mentor` or `enrol @person mentee`, then `pair @mentor @mentee`.",
+            "Created the program Demo.",
+        )
+    ]
+    [program] = await teams.rows(Program)
+    assert (program.name, program.purpose) == ("Demo", "Help new graduates")
+    assert await memberships(teams) == {("Ada Lovelace", "manager")}
+
+
+async def test_only_admins_create_programs_and_a_refusal_changes_nothing(
+    teams: TeamsHarness,
+) -> None:
+    await teams.install("sam")
+    before = await teams.counts()
+    replies = await teams.say("sam", 'program create "Mine"')
+    assert [content(r) for r in replies] == [
+        refusal(
+            "Only the people named in MENTORBOT_ADMINS can create programs. "
+            "Ask whoever runs mentorbot here to add you."
+        )
+    ]
+    after = await teams.counts()
+    assert after == {**before, "processed_event": before["processed_event"] + 1}
+
+
+async def test_curly_quotes_work_as_in_slack(teams: TeamsHarness) -> None:
+    await teams.say("ada", "program create “Emerging leaders”")
+    assert [p.name for p in await teams.rows(Program)] == ["Emerging leaders"]
+
+
+# ---------------------------------------------------------------------- managers
+
+
+async def test_managers_add_and_remove_by_mention(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    replies = await teams.say("ada", "managers add <at>Max</at>")
+    assert [content(r) for r in replies] == [
+        plain("Max Planck is now a manager of Demo.", "Added a manager to Demo.")
+    ]
+    replies = await teams.say("ada", "managers add <at>Bea</at> backup")
+    assert [content(r) for r in replies] == [
+        plain("Bea Arthur is now a backup manager of Demo.", "Added a backup manager to Demo.")
+    ]
+    assert await memberships(teams) == {
+        ("Ada Lovelace", "manager"),
+        ("Max Planck", "manager"),
+        ("Bea Arthur", "backup_manager"),
+    }
+    replies = await teams.say("ada", "managers remove <at>Bea</at>")
+    assert [content(r) for r in replies] == [
+        plain("Bea Arthur no longer manages Demo.", "Removed a manager from Demo.")
+    ]
+    assert ("Bea Arthur", "backup_manager") not in await memberships(teams)
+
+
+async def test_a_mentioned_person_is_added_with_their_teams_profile(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    await teams.say("ada", "managers add <at>Max</at>")
+    max_person = next(p for p in await teams.rows(Person) if p.display_name == "Max Planck")
+    assert max_person.email == "max@example.com"  # from get_member
+    identity = next(i for i in await teams.rows(Identity) if i.external_id == "29:1max")
+    assert identity.workspace_id == TENANT
+    # Max never wrote: how to open a conversation with him later, not a reference.
+    assert identity.address == {
+        "service_url": teams.connector.service_url,
+        "tenant_id": TENANT,
+        "bot_id": BOT_ID,
+    }
+    [lookup] = [c for c in teams.connector.calls_to("get_member") if c.member_id == "29:1max"]
+    assert lookup.path == "/v3/conversations/a%3A1ada/members/29%3A1max"
+
+
+async def test_the_last_manager_cannot_be_removed(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    replies = await teams.say("ada", "managers remove <at>Ada</at>")
+    assert [content(r) for r in replies] == [
+        refusal("Ada Lovelace is the only manager of Demo; add another first.")
+    ]
+
+
+async def test_a_manager_command_from_someone_who_manages_nothing(teams: TeamsHarness) -> None:
+    for text in ("managers add <at>Max</at>", "enrol <at>Omar</at> mentor", "status"):
+        assert [content(r) for r in await teams.say("sam", text)] == [refusal(NOT_A_MANAGER)]
+
+
+# ---------------------------------------------------------------------- enrol and pair
+
+
+async def test_enrol_by_mention_and_by_email_or_upn(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    replies = await teams.say("ada", "enrol <at>Omar</at> mentor")
+    assert [content(r) for r in replies] == [
+        plain("Enrolled Omar Khayyam as a mentor in Demo.", "Enrolled a mentor in Demo.")
+    ]
+    replies = await teams.say("ada", "enrol Sam@Example.com mentee")
+    assert [content(r) for r in replies] == [
+        plain("Enrolled Sam Cooke as a mentee in Demo.", "Enrolled a mentee in Demo.")
+    ]
+    [by_upn] = [c for c in teams.connector.calls_to("get_member") if "%40" in c.path]
+    assert by_upn.path == "/v3/conversations/a%3A1ada/members/sam%40example.com"
+    sam = next(i for i in await teams.rows(Identity) if i.external_id == "29:1sam")
+    assert sam.address["service_url"] == teams.connector.service_url
+    assert await memberships(teams) == {
+        ("Ada Lovelace", "manager"),
+        ("Omar Khayyam", "mentor"),
+        ("Sam Cooke", "mentee"),
+    }
+
+
+async def test_an_address_teams_does_not_know_is_refused(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    before = await teams.counts()
+    replies = await teams.say("ada", "enrol nobody@example.com mentee")
+    assert [content(r) for r in replies] == [
+        refusal("I can't find anyone with the address nobody@example.com here.")
+    ]
+    assert (await teams.counts())["person"] == before["person"]
+
+
+async def test_a_bad_enrol_gets_the_form(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    replies = await teams.say("ada", "enrol <at>Omar</at> boss")
+    [reply] = [content(r) for r in replies]
+    assert reply["text"].endswith('The form is: `enrol @user mentor|mentee [program "<name>"]`')
+
+
+async def test_pair_greets_both_privately(teams: TeamsHarness) -> None:
+    await run_script(teams, DEMO_SETUP[:1] + DEMO_SETUP[3:5])
+    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
+    assert [content(r) for r in replies] == [
+        plain(
+            "Paired Omar Khayyam (mentor) with Sam Cooke (mentee) in Demo.\n\n"
+            "I have greeted them both privately.",
+            "Paired a mentor and a mentee in Demo.",
+        )
+    ]
+    [pair] = await teams.rows(Pair)
+    assert pair.state == "active"
+
+
+async def test_pair_needs_both_enrolled(teams: TeamsHarness) -> None:
+    await teams.say("ada", 'program create "Demo"')
+    await teams.say("ada", "enrol <at>Omar</at> mentor")
+    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
+    assert [content(r) for r in replies] == [
+        refusal("Sam Cooke is not enrolled as a mentee in Demo.", "enrol @Sam Cooke mentee")
+    ]
+    assert await teams.rows(Pair) == []
+
+
+# ---------------------------------------------------------------------- status and concern
+
+
+async def test_status_at_a_glance(demo: TeamsHarness) -> None:
+    assert [content(r) for r in await demo.say("ada", "status")] == [
+        plain(
+            "Demo: status\n\n"
+            "Purpose: Help new graduates settle in\n\n"
+            "Managers: Ada Lovelace, Max Planck\n"
+            "Backup managers: Bea Arthur\n"
+            "Mentors: 1\n"
+            "Mentees: 1\n\n"
+            "Active pairs: 1\n"
+            "• Omar Khayyam mentors Sam Cooke\n\n"
+            "Open concerns: 0\n\n"
+            "Every message has been delivered or is on its way.",
+            "Status of Demo",
+        )
+    ]
+
+
+async def test_a_concern_gets_a_receipt(demo: TeamsHarness) -> None:
+    replies = await demo.say("omar", 'concern missed-meeting "Sam missed two meetings"')
+    assert [content(r) for r in replies] == [
+        plain(
+            "Thank you. The program manager of Demo has been told and will follow up with you. "
+            "Your partner has not been told.",
+            "Your concern was recorded.",
+        )
+    ]
+
+
+async def test_a_concern_from_someone_in_no_pair(teams: TeamsHarness) -> None:
+    replies = await teams.say("lena", "concern other")
+    assert [content(r) for r in replies] == [
+        refusal(
+            "You are not in a mentoring pair, so there is no pair to raise a concern about. "
+            "If something is wrong, contact your program manager directly."
+        )
+    ]
+
+
+# ---------------------------------------------------------------------- redelivery
+
+
+async def test_a_redelivered_activity_is_handled_once(demo: TeamsHarness) -> None:
+    activity = demo.message("omar", 'concern missed-meeting "Sam missed two meetings"')
+    assert len(await demo.send(activity)) == 1
+    before = await demo.counts()
+    assert await demo.send(activity) == []  # the same id again: Teams retried
+    assert await demo.counts() == before
+    assert await demo.deliver() == 2  # one DM per manager, once
+
+
+async def test_a_redelivered_refusal_is_answered_once(teams: TeamsHarness) -> None:
+    activity = teams.message("sam", 'program create "Mine"')
+    assert len(await teams.send(activity)) == 1
+    assert await teams.send(activity) == []
+    activity = teams.message("sam", "bogus")
+    assert len(await teams.send(activity)) == 1
+    assert await teams.send(activity) == []
+
+
+async def test_the_same_words_in_a_new_activity_are_handled_again(teams: TeamsHarness) -> None:
+    assert len(await teams.say("sam", "help")) == 1
+    assert len(await teams.say("sam", "help")) == 1
+
+
+def test_the_harness_people_are_distinct() -> None:
+    assert len({p.id for p in PEOPLE.values()}) == len(PEOPLE)

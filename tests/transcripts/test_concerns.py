@@ -1,0 +1,486 @@
+# ruff: noqa: E501  (a transcript line is as long as the console prints it)
+"""Concerns in the console: a pair member tells the managers, privately and at once; the
+managers act on it with buttons; the other member of the pair never hears of it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from textwrap import dedent
+
+import pytest
+from sqlmodel import select
+
+from bot.console.session import DEMO_SETUP
+from handlers.commands import CONCERN_KINDS
+from storage.models import Concern, OutboxMessage
+
+NOT_IN_A_PAIR = (
+    "🔒 mentorbot (only you see this):\n"
+    "   You are not in a mentoring pair, so there is no pair to raise a concern about. "
+    "If something is wrong, contact your program manager directly."
+)
+
+
+def said(transcript: str) -> str:
+    return dedent(transcript).strip("\n")
+
+
+# ---------------------------------------------------------------------- raising
+
+
+TITLES = {
+    "missed-preparation": "Concern: missed preparation",
+    "missed-meeting": "Concern: missed meeting",
+    "confidentiality": "Urgent concern: confidentiality",
+    "mismatch": "Concern: mismatch",
+    "conduct": "Urgent concern: conduct",
+    "other": "Concern: other",
+}
+
+
+def test_every_kind_is_covered() -> None:
+    assert tuple(TITLES) == CONCERN_KINDS
+
+
+@pytest.mark.parametrize(("kind", "title"), TITLES.items())
+async def test_every_kind_of_concern_reaches_the_manager_at_once(console, kind, title) -> None:
+    await console.setup(DEMO_SETUP)
+    assert await console.say("sam", f"concern {kind} It keeps happening") == said(f"""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *{title}*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > It keeps happening
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+
+
+async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(console, clock) -> None:
+    await console.setup(DEMO_SETUP)
+    clock.advance(8 * 3600 + 15 * 60)
+    assert await console.say("omar", "concern missed_preparation") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *Concern: missed preparation*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @omar
+           Raised: Mon 23 Nov 2026, 17:15 Europe/London
+           (They added no words.)
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    assert await console.say("omar", "Concern Mismatch @sam “We want different things”") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *Concern: mismatch*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @omar
+           Raised: Mon 23 Nov 2026, 17:15 Europe/London
+           > We want different things
+           [3: Acknowledge]  [4: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+
+
+async def test_a_persons_words_are_kept_as_typed(console, engine) -> None:
+    await console.setup(DEMO_SETUP)
+    answer = await console.say(
+        "sam", 'concern other @omar he said "that\'s "off the record" and told @lena anyway'
+    )
+    assert answer == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *Concern: other*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > he said "that's "off the record" and told @lena anyway
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    # What a lock screen shows is the bot's words only.
+    async with engine.connect() as conn:
+        views = (await conn.execute(select(OutboxMessage.view))).scalars().all()
+    assert views[-1]["notification"] == (
+        "Concern: other in Demo Mentoring. Open mentorbot to respond."
+    )
+
+
+async def test_someone_in_two_pairs_names_the_partner(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "pair @omar @priya")
+    async with rows.unchanged():
+        unnamed = await console.say("omar", "concern missed-meeting")
+        wrong = await console.say("omar", "concern missed-meeting @lena")
+    assert unnamed == said("""
+        🔒 mentorbot (only you see this):
+           You are in more than one pair; mention the partner it is about: Sam Carter or Priya Nair.
+           The form is: `concern <kind> [@partner] [what happened]`
+    """)
+    assert wrong == said("""
+        🔒 mentorbot (only you see this):
+           You are not in a pair with that person.
+           The form is: `concern <kind> [@partner] [what happened]`
+    """)
+    assert await console.say("omar", "concern missed-meeting @priya Twice now") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *Concern: missed meeting*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @priya (mentee)
+           Raised by: @omar
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > Twice now
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+
+
+async def test_someone_in_no_pair_cannot_raise_a_concern(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    async with rows.unchanged():
+        enrolled = await console.say("priya", "concern conduct")
+        manager = await console.say("maya", "concern other @sam")
+        stranger = await console.say("zoe", "concern other")
+    assert enrolled == manager == stranger == NOT_IN_A_PAIR
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            "concern",
+            "Say what kind of concern it is: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other.",
+        ),
+        (
+            "concern   ",
+            "Say what kind of concern it is: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other.",
+        ),
+        (
+            "concern rude He was rude",
+            "The kind of concern is one of: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other.",
+        ),
+        (
+            "concern @omar conduct",
+            "The kind of concern is one of: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other.",
+        ),
+        ("concern other " + "x" * 2001, "Please keep it under 2000 characters."),
+    ],
+)
+async def test_concern_refusals(console, rows, line, problem) -> None:
+    await console.setup(DEMO_SETUP)
+    async with rows.unchanged():
+        answer = await console.say("sam", line)
+    assert answer == said(f"""
+        🔒 mentorbot (only you see this):
+           {problem}
+           The form is: `concern <kind> [@partner] [what happened]`
+    """)
+
+
+# ---------------------------------------------------------------------- who is told
+
+
+async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @lena")
+    await console.say("maya", "managers add @priya backup")
+    await console.say("maya", "enrol @lena mentor")
+    await console.say("maya", "pair @lena @sam")
+    # Sam's concern about Omar reaches both managers (in name order); not the backup.
+    assert await console.say("sam", "concern conduct @omar") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @lena
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           (They added no words.)
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+        📨 DM to @maya
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           (They added no words.)
+           [3: Acknowledge]  [4: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    # About Lena, a manager who mentors Sam: only Maya is told.
+    assert await console.say("sam", "concern mismatch @lena") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *Concern: mismatch*
+           Program: Demo Mentoring
+           Pair: @lena (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           (They added no words.)
+           [5: Acknowledge]  [6: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    # Lena's lists do not show that a concern about her pair exists.
+    assert await console.say("lena", "") == said("""
+        🔒 mentorbot (only you see this):
+           *Your mentoring*
+           You mentor @sam in *Demo Mentoring*.
+           You manage *Demo Mentoring*. 1 concern waits for acknowledgement.
+    """)
+    status = await console.say("lena", "status")
+    assert "*Open concerns: 1*\n   • #1 conduct · @omar & @sam" in status
+    assert "#2" not in status
+
+
+async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
+    console, rows
+) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @lena backup")
+    await console.say("maya", "managers add @priya backup")
+    await console.say("maya", "enrol @maya mentor")
+    await console.say("maya", "pair @maya @sam")
+    assert await console.say("sam", "concern confidentiality @maya She told my team") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @lena
+           *Urgent concern: confidentiality*
+           Program: Demo Mentoring
+           Pair: @maya (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           > She told my team
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+        📨 DM to @priya
+           *Urgent concern: confidentiality*
+           Program: Demo Mentoring
+           Pair: @maya (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
+           > She told my team
+           [3: Acknowledge]  [4: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    # Maya, in the pair, sees nothing of it.
+    assert await console.say("maya", "") == said("""
+        🔒 mentorbot (only you see this):
+           *Your mentoring*
+           You mentor @sam in *Demo Mentoring*.
+           You manage *Demo Mentoring*.
+    """)
+    assert "*Open concerns: 0*" in await console.say("maya", "status")
+    assert "*Open concerns: 1*" in await console.say("lena", "status")
+
+
+async def test_with_no_manager_outside_the_pair_the_concern_is_recorded(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "enrol @maya mentor")
+    await console.say("maya", "pair @maya @priya")
+    assert await console.say("priya", "concern mismatch") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. Your concern is recorded, but Demo Mentoring has no manager to tell right now; it will be shown to the program's managers.
+    """)
+    assert await rows.count(Concern) == 1
+    assert await rows.count(OutboxMessage) == 4  # the two pairs' greetings only
+    await console.say("maya", "managers add @lena")
+    assert "*Open concerns: 1*\n   • #1 mismatch · @maya & @priya" in await console.say(
+        "lena", "status"
+    )
+
+
+# ---------------------------------------------------------------------- buttons
+
+
+async def _two_managers_and_a_concern(console) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @lena")
+    await console.say("sam", 'concern conduct "He shouted at me"')
+    # Button 1 and 2 are on Lena's copy, 3 and 4 on Maya's.
+
+
+async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) -> None:
+    await _two_managers_and_a_concern(console)
+    clock.advance(20 * 60)
+    assert await console.say("maya", "press 3") == said("""
+           @maya pressed [Acknowledge]
+        🔒 mentorbot (only you see this):
+           You acknowledged the concern. The other managers can see that you have it.
+        ✏️  DM to @lena updated (message 3)
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           > He shouted at me
+           *Acknowledged by* @maya · Mon 23 Nov 2026, 10:20 Europe/Berlin
+           [5: Resolve]
+        ✏️  DM to @maya updated (message 4)
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > He shouted at me
+           *Acknowledged by you* · Mon 23 Nov 2026, 09:20 Europe/London
+           [6: Resolve]
+    """)
+    clock.advance(60 * 60)
+    assert await console.say("lena", "press 5") == said("""
+           @lena pressed [Resolve]
+        🔒 mentorbot (only you see this):
+           You marked the concern resolved.
+        ✏️  DM to @lena updated (message 3)
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           > He shouted at me
+           *Acknowledged by* @maya · Mon 23 Nov 2026, 10:20 Europe/Berlin
+           *Resolved by you* · Mon 23 Nov 2026, 11:20 Europe/Berlin
+        ✏️  DM to @maya updated (message 4)
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > He shouted at me
+           *Acknowledged by you* · Mon 23 Nov 2026, 09:20 Europe/London
+           *Resolved by* @lena · Mon 23 Nov 2026, 10:20 Europe/London
+    """)
+    assert "*Open concerns: 0*" in await console.say("maya", "status")
+
+
+async def test_resolve_without_acknowledging_first(console) -> None:
+    await _two_managers_and_a_concern(console)
+    assert await console.say("lena", "press 2") == said("""
+           @lena pressed [Resolve]
+        🔒 mentorbot (only you see this):
+           You marked the concern resolved.
+        ✏️  DM to @lena updated (message 3)
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           > He shouted at me
+           *Resolved by you* · Mon 23 Nov 2026, 10:00 Europe/Berlin
+        ✏️  DM to @maya updated (message 4)
+           *Urgent concern: conduct*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > He shouted at me
+           *Resolved by* @lena · Mon 23 Nov 2026, 09:00 Europe/London
+    """)
+    assert console.session.messenger.buttons == {}
+
+
+async def test_a_second_press_is_politely_refused(console, rows) -> None:
+    await _two_managers_and_a_concern(console)
+    buttons = dict(console.session.messenger.buttons)
+    await console.say("maya", "press 3")
+    # Lena's copy still showed its buttons when she clicked (the update was on its way).
+    console.session.messenger.buttons[1] = buttons[1]
+    async with rows.unchanged(contact_may_change=True):  # Lena's first contact is noted
+        answer = await console.say("lena", "press 1")
+    assert answer == said("""
+           @lena pressed [Acknowledge]
+        🔒 mentorbot (only you see this):
+           This concern was already acknowledged by Maya Patel.
+    """)
+    await console.say("lena", "press 5")
+    console.session.messenger.buttons[4] = replace(buttons[4])
+    async with rows.unchanged():
+        answer = await console.say("maya", "press 4")
+    assert answer == said("""
+           @maya pressed [Resolve]
+        🔒 mentorbot (only you see this):
+           This concern was already resolved by Lena Fischer.
+    """)
+
+
+async def test_only_a_manager_can_press(console, rows) -> None:
+    await _two_managers_and_a_concern(console)
+    # In the console you can press only the buttons of messages you received.
+    async with rows.unchanged():
+        others = await console.say("sam", "press 3")
+        missing = await console.say("maya", "press 99")
+        not_a_number = await console.say("maya", "press first")
+    assert others == "   (@sam has no button 3 to press)"
+    assert missing == "   (@maya has no button 99 to press)"
+    assert not_a_number == "   (@maya has no button first to press)"
+    # Someone removed as manager after the message arrived can no longer act on it.
+    await console.say("maya", "managers remove @lena")
+    async with rows.unchanged():
+        answer = await console.say("lena", "press 1")
+    assert answer == said("""
+           @lena pressed [Acknowledge]
+        🔒 mentorbot (only you see this):
+           Only the program's managers can act on this concern.
+    """)
+
+
+async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @omar backup")
+    await console.say("sam", "concern mismatch")
+    buttons = console.session.messenger.buttons
+    # Omar became a manager later; had the DM reached him, he still could not act on it.
+    buttons[1] = replace(buttons[1], owner="omar")
+    async with rows.unchanged():
+        answer = await console.say("omar", "press 1")
+    assert answer == said("""
+           @omar pressed [Acknowledge]
+        🔒 mentorbot (only you see this):
+           This concern is about your own pair, so another manager handles it.
+    """)
+
+
+async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @lena")
+    console.session.messenger.unreachable.add("maya")
+    assert await console.say("sam", "concern missed-meeting") == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @lena
+           *Concern: missed meeting*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           (They added no words.)
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    assert (await console.say("lena", "status")).endswith(
+        "   *Open concerns: 1*\n"
+        "   • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 10:00 Europe/Berlin"
+        " · not acknowledged\n"
+        "   *Messages that could not be delivered: 1*\n"
+        "   • to @maya: user_not_found"
+    )
+    # Acknowledging updates the copy that arrived; the undelivered one is left alone.
+    acknowledged = await console.say("lena", "press 1")
+    assert "✏️  DM to @lena updated" in acknowledged
+    assert "@maya" not in acknowledged.split("updated")[0]
+    assert "DM to @maya" not in acknowledged

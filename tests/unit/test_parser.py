@@ -1,0 +1,269 @@
+"""The command parser: arbitrary text never raises, every command survives a round trip
+through its text form, and the tricky inputs people really type parse as they mean."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.commands import (
+    CONCERN_KINDS,
+    MAX_WORDS,
+    USAGE,
+    Command,
+    Enrol,
+    Help,
+    ManagersAdd,
+    ManagersRemove,
+    Overview,
+    PairUp,
+    ProgramCreate,
+    RaiseConcern,
+    Status,
+    Usage,
+    parse,
+)
+from handlers.grammar import (
+    CLOSING_QUOTES,
+    MENTION_CLOSE,
+    MENTION_OPEN,
+    OPENING_QUOTES,
+    Email,
+    Handle,
+    Name,
+)
+
+FAST = settings(max_examples=200, deadline=None)
+SENTINELS = MENTION_OPEN + MENTION_CLOSE
+QUOTES = OPENING_QUOTES + CLOSING_QUOTES
+KEYWORDS = ["program", "create", "purpose", "backup", "mentor", "mentee", "add", "remove"]
+KEYWORDS += ["help", "status", "concern", "pair", "enrol", *CONCERN_KINDS]
+
+
+def mention(external_id: str, name: str | None = None) -> str:
+    return Handle(external_id, name).to_text()
+
+
+# ---------------------------------------------------------------------- strategies
+
+# Text a person may put in quotes: no quotation marks, no mention sentinels, trimmed.
+free_text = (
+    st.text(st.characters(blacklist_characters=QUOTES + SENTINELS, blacklist_categories=["Cs"]))
+    .map(str.strip)
+    .filter(bool)
+)
+program_names = free_text.filter(lambda name: len(name) <= 80)
+programs = st.none() | program_names
+
+handles = st.builds(
+    Handle,
+    external_id=st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True) | st.sampled_from(KEYWORDS),
+    name=st.none() | free_text.filter(lambda name: "|" not in name),
+)
+emails = st.builds(
+    Email, st.from_regex(r"[a-z0-9._%+'-]{1,12}@[a-z0-9-]{1,12}\.[a-z]{2,6}", fullmatch=True)
+)
+names = st.builds(Name, st.from_regex(r"[A-Za-z0-9._'-]{1,20}", fullmatch=True))
+people = st.one_of(handles, emails, names)
+
+commands = st.one_of(
+    st.just(Help()),
+    st.just(Overview()),
+    st.builds(ProgramCreate, program_names, st.none() | free_text),
+    st.builds(ManagersAdd, people, st.booleans(), programs),
+    st.builds(ManagersRemove, people, programs),
+    st.builds(Enrol, people, st.sampled_from(["mentor", "mentee"]), programs),
+    st.builds(PairUp, people, people, programs).filter(lambda c: c.mentor != c.mentee),
+    st.builds(Status, programs),
+    st.builds(
+        RaiseConcern,
+        st.sampled_from(CONCERN_KINDS),
+        st.none() | people,
+        st.none() | free_text.filter(lambda words: len(words) <= MAX_WORDS),
+    ),
+)
+
+# Text with everything that could trip a tokenizer: sentinels, every kind of quote,
+# control characters, keywords and mentions, in any order.
+awkward_pieces = st.one_of(
+    st.text(),
+    st.sampled_from([*SENTINELS, *QUOTES, "'", "@", "|", "\n", "\t", "\x00", "\x1b", " "]),
+    st.sampled_from(KEYWORDS),
+    handles.map(Handle.to_text),
+)
+awkward_text = st.lists(awkward_pieces, max_size=12).map(" ".join) | st.text()
+
+
+# ---------------------------------------------------------------------- properties
+
+
+@FAST
+@given(awkward_text)
+def test_any_text_is_a_command_or_a_usage(source: str) -> None:
+    result = parse(source)
+    assert isinstance(result, Usage | Command)
+    if isinstance(result, Usage):
+        assert result.problem
+        assert result.form is None or result.form in USAGE.values()
+
+
+@FAST
+@given(commands)
+def test_every_command_survives_its_text_form(command: Command) -> None:
+    assert parse(command.to_text()) == command
+
+
+@FAST
+@given(commands, st.sampled_from(["", " ", "  ", "\t"]))
+def test_surrounding_whitespace_does_not_matter(command: Command, pad: str) -> None:
+    assert parse(pad + command.to_text() + pad) == command
+
+
+# ---------------------------------------------------------------------- examples
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("", Overview()),
+        ("  \n ", Overview()),
+        ("HELP", Help()),
+        ("?", Help()),
+        ('program create "Demo"', ProgramCreate("Demo")),
+        ("program create Demo", ProgramCreate("Demo")),
+        ('Program CREATE "  Demo  " purpose " grow "', ProgramCreate("Demo", "grow")),
+        ('program create "Demo" purpose ""', ProgramCreate("Demo")),
+        ("program create “Curly” purpose “Both sides”", ProgramCreate("Curly", "Both sides")),
+        ("program create „German“ purpose ”Reversed“", ProgramCreate("German", "Reversed")),
+        ('program create “Mixed" purpose "kinds”', ProgramCreate("Mixed", "kinds")),
+        ("enroll @sam mentee", Enrol(Name("sam"), "mentee")),
+        ("ENROL sam@example.com MENTOR", Enrol(Email("sam@example.com"), "mentor")),
+        ("enrol Sam@Example.COM mentee", Enrol(Email("sam@example.com"), "mentee")),
+        ("manager add @lena BACKUP", ManagersAdd(Name("lena"), backup=True)),
+        ("managers remove @lena", ManagersRemove(Name("lena"))),
+        ("pair @omar @sam", PairUp(Name("omar"), Name("sam"))),
+        ("status", Status()),
+        ("concern missed_meeting", RaiseConcern("missed-meeting")),
+        ("concern Conduct “He shouted”", RaiseConcern("conduct", None, "He shouted")),
+    ],
+)
+def test_tricky_inputs(text: str, command: Command) -> None:
+    assert parse(text) == command
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'enrol program "Leaders" @sam mentee',
+        'enrol @sam program "Leaders" mentee',
+        'enrol @sam mentee program "Leaders"',
+        "enrol @sam mentee PROGRAM “Leaders”",
+        'enrol @sam mentee program " Leaders "',
+    ],
+)
+def test_the_program_option_may_come_anywhere_after_the_verb(text: str) -> None:
+    assert parse(text) == Enrol(Name("sam"), "mentee", "Leaders")
+
+
+def test_the_program_option_on_every_manager_command() -> None:
+    assert parse('status program "X"') == Status("X")
+    assert parse('pair program "X" @a @b') == PairUp(Name("a"), Name("b"), "X")
+    assert parse('managers add program "X" @a backup') == ManagersAdd(Name("a"), True, "X")
+    assert parse('managers remove @a program "X"') == ManagersRemove(Name("a"), "X")
+
+
+def test_mentions_are_people_never_keywords() -> None:
+    """A console handle (or any id) may spell a keyword; a mention is still a person."""
+    sam, mentor = Handle("sam"), Handle("mentor")
+    assert parse(f"enrol {mention('sam')} {mention('mentor')}") == Usage(
+        "The role is `mentor` or `mentee`.", USAGE["enrol"]
+    )
+    assert parse(f"enrol {mention('mentor')} mentor") == Enrol(mentor, "mentor")
+    assert parse(f"enrol {mention('program')} mentee") == Enrol(Handle("program"), "mentee")
+    assert parse(f"managers add {mention('sam')} {mention('backup')}") == Usage(
+        "There is something extra at the end.", USAGE["managers add"]
+    )
+    assert parse(f"concern {mention('other')}").problem.startswith("The kind of concern")  # type: ignore[union-attr]
+    assert isinstance(parse(mention("help")), Usage)
+    assert parse(f"pair {mention('sam', 'Sam Carter')} {mention('mentor')}") == PairUp(
+        Handle("sam", "Sam Carter"), mentor
+    )
+    assert sam != Handle("sam", "Sam")
+
+
+def test_a_mention_carries_its_id_and_name() -> None:
+    assert parse(f"enrol {mention(' U123 ', ' Sam Carter ')} mentee") == Enrol(
+        Handle("U123", "Sam Carter"), "mentee"
+    )
+    assert parse(f"enrol {mention('U123|')} mentee") == Enrol(Handle("U123"), "mentee")
+
+
+def test_concern_words_are_kept_verbatim_with_an_unmatched_quote() -> None:
+    assert parse('concern other he said "off the record" and then "told everyone') == (
+        RaiseConcern("other", None, 'he said "off the record" and then "told everyone')
+    )
+    assert parse("concern mismatch “we never agree") == RaiseConcern(
+        "mismatch", None, "“we never agree"
+    )
+    assert parse('concern conduct @omar "I\'m upset" really') == RaiseConcern(
+        "conduct", Name("omar"), '"I\'m upset" really'
+    )
+
+
+def test_a_mention_in_concern_words_becomes_at_name() -> None:
+    text = (
+        f"concern confidentiality {mention('U1', 'Omar')} told {mention('U2', 'Lena')} "
+        f"and {mention('U3')} what I said"
+    )
+    assert parse(text) == RaiseConcern(
+        "confidentiality", Handle("U1", "Omar"), "told @Lena and @U3 what I said"
+    )
+    assert parse(f'concern other "ask {mention("U2", "Lena")}"') == RaiseConcern(
+        "other", None, "ask @Lena"
+    )
+
+
+def test_concern_words_have_a_limit() -> None:
+    assert parse("concern other " + "x" * MAX_WORDS) == RaiseConcern("other", None, "x" * MAX_WORDS)
+    assert parse("concern other " + "x" * (MAX_WORDS + 1)) == Usage(
+        f"Please keep it under {MAX_WORDS} characters.", USAGE["concern"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "form"),
+    [
+        ('program create "Unclosed', "A quotation mark is not closed.", None),
+        (f"enrol {MENTION_OPEN}U1 mentor", "A mention is not closed.", None),
+        (f"concern other {MENTION_OPEN}U1", "A mention is not closed.", None),
+        (
+            "hello there",
+            "I don't know the command “hello”. Type `help` to see what I can do.",
+            None,
+        ),
+        ("help me", "`help` takes nothing after it.", "help"),
+        ("program create", "To create a program, give it a name in quotes.", "program create"),
+        (
+            'program create "' + "x" * 81 + '"',
+            "A program's name is 1 to 80 characters.",
+            "program create",
+        ),
+        ("enrol @sam boss", "The role is `mentor` or `mentee`.", "enrol"),
+        ("enrol @sam mentee program", "`program` needs a name in quotes.", "enrol"),
+        ('enrol @sam mentee program ""', "`program` needs a name in quotes.", "enrol"),
+        ("pair @sam @sam", "A person cannot mentor themselves.", "pair"),
+        ("pair @sam", "Name the mentor, then the mentee.", "pair"),
+        ("managers add", "Name the person with an @mention or an e-mail address.", "managers add"),
+        ("managers remove @a backup", "There is something extra at the end.", "managers remove"),
+        ("status now", "`status` takes only a program.", "status"),
+        ("concern", None, "concern"),
+        ("concern angry", None, "concern"),
+    ],
+)
+def test_what_is_refused_and_why(text: str, problem: str | None, form: str | None) -> None:
+    result = parse(text)
+    assert isinstance(result, Usage)
+    if problem is not None:
+        assert result.problem == problem
+    assert result.form == (USAGE[form] if form else None)
