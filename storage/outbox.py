@@ -5,7 +5,7 @@ PostgreSQL so several dispatchers never take the same row; SQLite has one proces
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -51,9 +51,14 @@ async def enqueue(
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this dispatcher until `now + lease`."""
-    query = (
-        select(OutboxMessage)
+    """Take up to `limit` due rows for this dispatcher until `now + lease`, in due order.
+
+    One statement picks and claims, so no other dispatcher can claim the same row between
+    the two (SQLite too, where a SELECT does not start the write transaction). Each row's
+    new `claimed_until` is its claimant's fencing token (see `finish`): a row is claimable
+    only once the previous lease has ended, so no two claims share one."""
+    due = (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= now,
@@ -63,12 +68,42 @@ async def claim_due(
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list((await session.exec(query)).scalars())  # type: ignore[call-overload]
-    for row in rows:
-        row.claimed_until = now + lease
-        row.attempts += 1
-    return rows
+        due = due.with_for_update(skip_locked=True)
+    claim = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    rows = list((await session.exec(claim)).scalars())  # type: ignore[call-overload]
+    return sorted(rows, key=lambda row: (_utc(row.next_attempt_at), row.id))
+
+
+async def finish(
+    session: AsyncSession,
+    row_id: int,
+    *,
+    lease: datetime,
+    refund_attempt: bool = False,
+    **values: Any,
+) -> bool:
+    """Record how a claimed row ended, if the claim `lease` is still the row's: False when
+    the lease ran out and another dispatcher took the row, whose result must stand.
+    `refund_attempt` undoes the claim's count when the row was not actually tried."""
+    if refund_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.claimed_until == lease,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -101,3 +136,7 @@ async def supersede_pending_updates(session: AsyncSession, replaces_id: int) -> 
         )
         .values(status=SUPERSEDED)
     )
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at  # SQLite returns naive UTC

@@ -134,3 +134,65 @@ async def test_upgrade_builds_the_models_schema_on_a_fresh_postgres_database(pg_
     assert await schema_diff(pg_engine) == []
     await db.upgrade(pg_engine)  # `mentorbot db upgrade` run twice is harmless
     assert await schema_diff(pg_engine) == []
+
+
+class SlowMessenger:
+    """A platform that takes 61 s (of the injected clock) per message; `during(n)` runs
+    while the n-th message is on its way."""
+
+    platform = "slack"
+
+    def __init__(self, replica: int, sent: list[tuple[int, str]], clock, during=None) -> None:
+        self.replica, self.sent, self.clock, self.during = replica, sent, clock, during
+        self.posts = 0
+
+    async def post(self, to: Address, view: MessageView) -> SentRef:
+        self.posts += 1
+        self.clock.advance(61)
+        if self.during is not None:
+            await self.during(self.posts)
+        self.sent.append((self.replica, view.notification))
+        return {"channel": f"D{to.external_id}", "ts": f"{self.replica}.{len(self.sent)}"}
+
+    async def update(self, ref: SentRef, view: MessageView) -> SentRef:
+        raise AssertionError("no updates here")
+
+
+async def test_a_slow_platform_never_lets_one_replica_send_what_another_claimed(pg_engine, clock):
+    """Replica 0 sends one message at a time, 61 s each; replica 1 runs while replica 0's
+    third message is on its way. A claim used to take a whole batch, whose later rows
+    outlived the 2-minute lease and were sent by both replicas."""
+    keys = await fill_outbox(pg_engine, clock, 6)
+    sent: list[tuple[int, str]] = []
+    engines = [db.create_engine(POSTGRES_URL) for _ in range(2)]
+    second = Dispatcher(
+        session_factory(engines[1]), clock, {"slack": SlowMessenger(1, sent, clock)}
+    )
+
+    async def second_replica_runs(post: int) -> None:
+        if post == 3:
+            await second.run_once()
+
+    first = Dispatcher(
+        session_factory(engines[0]),
+        clock,
+        {"slack": SlowMessenger(0, sent, clock, during=second_replica_runs)},
+        concurrency=1,
+    )
+    try:
+        while await first.run_once() or await second.run_once():
+            pass
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    per_message = Counter(message for _, message in sent)
+    assert [m for m, n in per_message.items() if n > 1] == []  # none twice
+    assert sorted(per_message) == keys  # all sent
+    assert {replica for replica, _ in sent} == {0, 1}
+    rows = await all_rows(session_factory(pg_engine))
+    assert {(r.status, r.claimed_until) for r in rows} == {(OutboxStatus.SENT, None)}
+    # Each row's recorded send is the one that happened.
+    assert sorted(r.sent_ref["ts"].split(".")[0] for r in rows) == sorted(
+        str(replica) for replica, _ in sent
+    )

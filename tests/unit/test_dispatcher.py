@@ -5,9 +5,11 @@ each round is one `await dispatcher.run_once()`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
+import sqlalchemy
 from fakes.delivery import (
     MANAGER,
     MENTEE,
@@ -30,6 +32,7 @@ from bot.slack.app import build_client
 from bot.slack.messenger import SlackMessenger
 from handlers.context import Caller, Deps
 from handlers.router import handle_action, handle_text
+from handlers.undelivered import REASONS
 from handlers.views import MessageView, bold, section
 from scheduler.dispatcher import Backoff, Dispatcher
 from storage import outbox
@@ -282,7 +285,8 @@ async def test_a_permanent_error_fails_the_row_for_good_and_managers_see_it_in_s
         "type": "section",
         "text": {
             "type": "mrkdwn",
-            "text": f"*Messages that could not be delivered: 1*\n• to <@USAM>: {code}",
+            "text": "*Messages that could not be delivered: 1*\n"
+            f"• message to <@USAM>: {REASONS[code]} ({code})",
         },
     } in render.blocks(answer)
 
@@ -371,29 +375,57 @@ async def test_an_update_waits_until_its_original_is_sent(world, sessions, clock
     dispatcher = Dispatcher(sessions, clock, {"slack": messenger}, concurrency=1)
     original = await put(sessions, "o", world.manager_id, view("first"), start)
     await put(sessions, "u", world.manager_id, view("second"), start, replaces_id=original)
-    slack.fail_next("chat.postMessage", status=429, retry_after=7)
+    slack.fail_next("chat.postMessage", status=500)
 
-    assert await dispatcher.run_once() == 2  # the original is rate limited, the update waits
+    assert await dispatcher.run_once() == 2  # the original backs off 2 s, the update waits
     update = await row(sessions, "u")
-    assert update.status == OutboxStatus.PENDING
+    assert (update.status, update.attempts) == (OutboxStatus.PENDING, 0)  # a wait, not a try
     assert aware(update.next_attempt_at) == start + timedelta(seconds=1)
     clock.advance(1)
     assert await dispatcher.run_once() == 1  # only the update is due: it waits again
     assert slack.calls_to("chat.update") == []
+    assert aware((await row(sessions, "u")).next_attempt_at) == start + timedelta(seconds=2)
 
-    clock.advance(6)  # t+7: the update (due since t+2) is claimed before the original
+    clock.advance(1)  # t+2: both due; the original (lower id) goes first, then the update
     assert await dispatcher.run_once() == 2
-    assert slack.calls_to("chat.update") == []
     assert (await row(sessions, "o")).status == OutboxStatus.SENT
-
-    clock.advance(1)
-    assert await dispatcher.run_once() == 1
     [call] = slack.calls_to("chat.update")
     assert call.args == {"channel": "DUMAYA", "ts": "1700000000.000100"} | render.message(
         view("second")
     )
-    assert (await row(sessions, "u")).status == OutboxStatus.SENT
+    updated = await row(sessions, "u")
+    assert (updated.status, updated.attempts) == (OutboxStatus.SENT, 1)
     assert [c.args for c in slack.posts_to("UMAYA")] == [posted("UMAYA", view("first"))] * 2
+    assert await dispatcher.run_once() == 0
+
+
+async def test_waiting_for_the_original_never_counts_as_an_attempt_nor_inflates_backoff(
+    world, sessions, clock, slack, messenger
+):
+    """Each 1 s wait used to count as an attempt, so an update that waited out its
+    original's outage then backed off as if it had failed a dozen times itself."""
+    start = clock.now()
+    dispatcher = Dispatcher(sessions, clock, {"slack": messenger}, concurrency=1)
+    original = await put(sessions, "o", world.manager_id, view("first"), start)
+    await put(sessions, "u", world.manager_id, view("second"), start, replaces_id=original)
+    slack.fail_next("chat.postMessage", status=503, times=3)  # tries at t+0, t+2, t+6
+    slack.fail_next("chat.update", status=500)  # the update's own first try fails
+
+    for second in range(14):  # t+0 … t+13: the original backs off, the update waits
+        await dispatcher.run_once()
+        waiting = await row(sessions, "u")
+        assert (waiting.status, waiting.attempts) == (OutboxStatus.PENDING, 0), second
+        clock.advance(1)
+    assert await dispatcher.run_once() == 2  # t+14: the original is sent, then the update tried
+
+    assert (await row(sessions, "o")).status == OutboxStatus.SENT
+    tried = await row(sessions, "u")
+    assert (tried.attempts, tried.last_error) == (1, "slack answered 500")
+    assert aware(tried.next_attempt_at) == start + timedelta(seconds=14) + Backoff().delay(1)
+    clock.advance(Backoff().delay(1).total_seconds())
+    assert await dispatcher.run_once() == 1
+    assert (await row(sessions, "u")).status == OutboxStatus.SENT
+    assert len(slack.calls_to("chat.update")) == 2
 
 
 async def test_a_newer_update_supersedes_an_older_pending_one(
@@ -500,3 +532,272 @@ async def test_a_committed_concern_wakes_the_dispatcher_without_any_sweep(
         await dispatcher.stop()
         await asyncio.wait_for(running, 5)
     assert running.result() is None
+
+
+# ---------------------------------------------------------------- leases: two replicas
+
+
+class Recording:
+    """A messenger that records (who sent, what) and can act while a send is under way
+    (`during`, awaited at the start of each post: a slow platform, another replica...)."""
+
+    def __init__(self, name: str, sent: list, platform: str = "slack", during=None) -> None:
+        self.name, self.sent, self.platform, self.during = name, sent, platform, during
+        self.posts = 0
+
+    async def post(self, to, message: MessageView) -> dict:
+        self.posts += 1
+        if self.during is not None:
+            await self.during(self.posts)
+        self.sent.append((self.name, message.notification))
+        return {"channel": f"D{to.external_id}", "ts": f"{self.name}.{len(self.sent)}"}
+
+    async def update(self, ref, message: MessageView) -> dict:
+        raise AssertionError("no updates here")
+
+
+async def put_many(sessions, world, clock, count: int) -> list[str]:
+    for n in range(count):
+        await put(sessions, f"m{n}", world.manager_id, view(n), clock.now())
+    return [f"Message {n}" for n in range(count)]
+
+
+async def test_a_slow_platform_never_lets_a_claimed_row_outlive_its_lease(world, sessions, clock):
+    """Replica A sends one message at a time to a platform that takes 61 s per message;
+    replica B starts meanwhile. A used to claim a whole batch (50 rows) at once, so the later
+    rows of its batch outlived their 2-minute lease: B claimed and sent them, and A, unaware,
+    went on to send them too."""
+    expected = await put_many(sessions, world, clock, 6)
+    sent: list[tuple[str, str]] = []
+    b = Dispatcher(sessions, clock, {"slack": Recording("B", sent)})
+
+    async def slow(post: int) -> None:
+        clock.advance(61)
+        if post == 3:  # A's first claim is 183 s old: B runs, and takes what is free
+            assert await b.run_once() == 3
+
+    a = Dispatcher(sessions, clock, {"slack": Recording("A", sent, during=slow)}, concurrency=1)
+    assert await a.run_once() == 3
+    assert await a.run_once() == 0
+
+    assert sorted(message for _, message in sent) == expected  # each once, none lost
+    assert sorted(sent) == [("A", m) for m in expected[:3]] + [("B", m) for m in expected[3:]]
+    rows = await all_rows(sessions)
+    assert {(r.status, r.attempts, r.claimed_until) for r in rows} == {("sent", 1, None)}
+
+
+def stalling(sessions, stall):
+    """`sessions` whose first session, once closed (its transaction committed), runs `stall`:
+    the process is held up between claiming a row and sending it."""
+    pending = [stall]
+
+    @contextlib.asynccontextmanager
+    async def session():
+        async with sessions() as opened:
+            yield opened
+        if pending:
+            await pending.pop()()
+
+    return session
+
+
+async def test_a_row_whose_lease_ran_out_before_its_turn_is_not_sent(world, sessions, clock):
+    """A is held up for longer than the lease between claiming a row and sending it; B claims
+    the row meanwhile and sends it. A used to send it anyway."""
+    await put_many(sessions, world, clock, 1)
+    sent: list[tuple[str, str]] = []
+    b = Dispatcher(sessions, clock, {"slack": Recording("B", sent)})
+
+    async def held_up() -> None:
+        clock.advance(121)
+        assert await b.run_once() == 1
+
+    a = Dispatcher(stalling(sessions, held_up), clock, {"slack": Recording("A", sent)})
+    assert await a.run_once() == 1
+
+    assert sent == [("B", "Message 0")]
+    [taken_over] = await all_rows(sessions)
+    assert taken_over.sent_ref == {"channel": "DUMAYA", "ts": "B.1"}
+    assert (taken_over.status, taken_over.attempts, taken_over.claimed_until) == ("sent", 2, None)
+
+
+async def test_a_row_held_up_past_its_lease_goes_back_untried_if_nobody_took_it(
+    world, sessions, clock
+):
+    await put_many(sessions, world, clock, 1)
+    sent: list[tuple[str, str]] = []
+
+    async def held_up() -> None:
+        clock.advance(121)
+
+    a = Dispatcher(stalling(sessions, held_up), clock, {"slack": Recording("A", sent)})
+    assert await a.run_once() == 1
+
+    assert sent == []
+    [message] = await all_rows(sessions)
+    assert (message.status, message.attempts, message.claimed_until) == ("pending", 0, None)
+    assert aware(message.next_attempt_at) == clock.now()  # put back due at once
+    assert await a.run_once() == 1
+    assert sent == [("A", "Message 0")]
+    [message] = await all_rows(sessions)
+    assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)  # the stall was no try
+
+
+async def test_a_stale_dispatcher_never_overwrites_the_result_of_the_one_that_took_over(
+    world, sessions, clock
+):
+    await put_many(sessions, world, clock, 1)
+    sent: list[tuple[str, str]] = []
+    b = Dispatcher(sessions, clock, {"slack": Recording("B", sent)})
+
+    async def hang_past_the_lease(post: int) -> None:
+        clock.advance(121)
+        assert await b.run_once() == 1  # the lease is over: B takes the row and sends it
+
+    a = Dispatcher(sessions, clock, {"slack": Recording("A", sent, during=hang_past_the_lease)})
+    assert await a.run_once() == 1
+
+    [taken_over] = await all_rows(sessions)
+    assert taken_over.sent_ref == {"channel": "DUMAYA", "ts": "B.1"}  # B's result stands
+    assert (taken_over.status, taken_over.attempts, taken_over.claimed_until) == ("sent", 2, None)
+    # A's send was already under way when its lease ran out, so it went too: at least once.
+    assert sent == [("B", "Message 0"), ("A", "Message 0")]
+
+
+# ---------------------------------------------------------------- 429 pauses a platform
+
+
+async def test_a_429_pauses_the_whole_platform_and_rows_put_back_are_not_attempts(
+    world, sessions, clock, slack, messenger
+):
+    """A check-in round used to meet the 429 once per row: each row was tried, refused and
+    retried on its own. Now the first 429 pauses Slack for Retry-After; other platforms go on."""
+    start = clock.now()
+    teams_sent: list[tuple[str, str]] = []
+    messengers = {"slack": messenger, "teams": Recording("teams", teams_sent, platform="teams")}
+    dispatcher = Dispatcher(sessions, clock, messengers, concurrency=1)  # claim order fixed
+    async with transaction(sessions) as session:
+        tess = await add_person(session, "Tess", "tess@example.com", start, teams="29:tess")
+    for key, person in [("a", world.manager_id), ("b", world.mentor_id), ("c", world.mentee_id)]:
+        await put(sessions, key, person, view(key), start)
+    await put(sessions, "t", tess, view("t"), start)
+    slack.fail_next("chat.postMessage", status=429, retry_after=30)
+
+    assert await dispatcher.run_once() == 4
+
+    assert len(slack.calls_to("chat.postMessage")) == 1  # b and c never reached Slack
+    assert teams_sent == [("teams", "Message t")]
+    a, b, c, t = await all_rows(sessions)
+    assert (a.attempts, a.last_error) == (1, "rate limited; retry after 30s")
+    assert (b.attempts, c.attempts) == (0, 0)
+    for waiting in (a, b, c):
+        assert (waiting.status, waiting.claimed_until) == ("pending", None)
+        assert aware(waiting.next_attempt_at) == start + timedelta(seconds=30)
+    assert t.status == OutboxStatus.SENT
+
+    await put(sessions, "fresh", world.manager_id, view("fresh"), clock.now())
+    dispatcher.messengers = {"slack": messenger}  # only Slack left, and it is paused:
+    assert await dispatcher.run_once() == 0  # nothing is even claimed
+    clock.advance(29.999)
+    assert await dispatcher.run_once() == 0
+    assert len(slack.calls) == 1
+
+    clock.advance(0.001)
+    assert await dispatcher.run_once() == 4
+    rows = {r.dedupe_key: r for r in await all_rows(sessions)}
+    assert {k: (r.status, r.attempts) for k, r in rows.items() if k != "t"} == {
+        "fresh": ("sent", 1), "a": ("sent", 2), "b": ("sent", 1), "c": ("sent", 1),
+    }  # fmt: skip
+    assert len(slack.calls_to("chat.postMessage")) == 5
+
+
+async def test_a_paused_dispatcher_sleeps_until_the_pause_ends_not_in_a_busy_loop(
+    world, sessions, clock, slack, messenger
+):
+    dispatcher = Dispatcher(sessions, clock, {"slack": messenger}, concurrency=1)
+    for n in range(2):
+        await put(sessions, f"m{n}", world.manager_id, view(n), clock.now())
+    slack.fail_next("chat.postMessage", status=429, retry_after=30)
+    assert await dispatcher.run_once() == 1  # the 429 stops the round: the other row waits
+
+    start = clock.now()
+    assert await dispatcher._next_due() == start + timedelta(seconds=30)  # not m1's due time
+    clock.advance(30)
+    assert await dispatcher._next_due() == start  # m1, due all along, and Slack is free again
+
+
+# ---------------------------------------------------------------- cost per row
+
+
+async def test_a_round_looks_up_addresses_once_per_claim_and_shares_commits(
+    engine, sessions, clock
+):
+    """Each row used to cost a session to find its recipient and a transaction to record
+    its outcome. Now one query finds every claimed row's recipient, and outcomes that
+    finish together are written in one transaction."""
+    async with transaction(sessions) as session:
+        people = [
+            await add_person(session, f"P{n}", f"p{n}@example.com", clock.now(), slack=f"UP{n}")
+            for n in range(8)
+        ]
+    for n, person in enumerate(people):
+        await put(sessions, f"m{n}", person, view(n), clock.now())
+    statements: list[str] = []
+    transactions: list[list[str]] = [[]]  # the statements of each, the last one open
+    listen = sqlalchemy.event.listen
+    listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    listen(engine.sync_engine, "before_cursor_execute", lambda *a: transactions[-1].append(a[2]))
+    listen(engine.sync_engine, "commit", lambda *a: transactions.append([]))
+    sent: list[tuple[str, str]] = []
+
+    dispatcher = Dispatcher(sessions, clock, {"slack": Recording("A", sent)}, concurrency=8)
+    assert await dispatcher.run_once() == 8
+
+    assert len(sent) == 8
+    lookups = [s for s in statements if "FROM identity" in s]
+    assert len(lookups) == 1, lookups
+    written = [s for s in statements if "SET status" in s]
+    assert len(written) == 8
+    # The eight sends finished together: their outcomes share one transaction.
+    writes = [t for t in transactions if any("SET status" in s for s in t)]
+    assert len(writes) == 1, writes
+    assert {r.status for r in await all_rows(sessions)} == {OutboxStatus.SENT}
+
+
+# ---------------------------------------------------------------- a database outage
+
+
+async def test_a_database_outage_delays_the_dispatcher_but_never_stops_it(world, sessions, clock):
+    """The loop used to survive a failed round but not the look at when the next row is
+    due, so an outage ended the dispatcher for good, until a restart."""
+    failed = asyncio.Event()
+    down = True
+
+    def flaky():
+        if down:
+            failed.set()
+            raise ConnectionError("database unreachable")
+        return sessions()
+
+    sent: list[tuple[str, str]] = []
+    delivered = asyncio.Event()
+
+    async def note(post: int) -> None:
+        delivered.set()
+
+    dispatcher = Dispatcher(
+        flaky, clock, {"slack": Recording("A", sent, during=note)}, idle_wait=3600
+    )
+    running = asyncio.create_task(dispatcher.run_forever())
+    try:
+        await asyncio.wait_for(failed.wait(), 5)
+        await asyncio.sleep(0)  # the failed round has gone to sleep (or, before, crashed)
+        assert not running.done()
+        down = False
+        await put(sessions, "after", world.manager_id, view("after"), clock.now())
+        dispatcher.wake()  # as the handler that queued it does
+        await asyncio.wait_for(delivered.wait(), 5)
+    finally:
+        await dispatcher.stop()
+        await asyncio.wait_for(running, 5)
+    assert sent == [("A", "Message after")]
