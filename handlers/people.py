@@ -47,7 +47,7 @@ async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Pe
 async def _first_contact(
     session: AsyncSession, deps: Deps, caller: Caller, now: datetime
 ) -> Person:
-    profile = Profile(caller.external_id, caller.name or "", caller.email)
+    profile = Profile(caller.external_id, caller.name or "", caller.email, caller.timezone)
     if not caller.name:
         profile = await _lookup_id(deps, caller.platform, caller.external_id) or profile
     return await _person_for_profile(session, profile, now)
@@ -69,6 +69,8 @@ def _note_contact(identity: Identity, person: Person, caller: Caller, now: datet
         identity.workspace_id = caller.workspace_id
     if caller.address and identity.address != caller.address:
         identity.address = caller.address
+    if caller.timezone and person.timezone != caller.timezone:
+        person.timezone = caller.timezone  # people travel: their client knows where they are
 
 
 async def resolve(ctx: Context, ref: PersonRef) -> Person:

@@ -82,6 +82,9 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
 
 
 def build_edge(settings: Settings) -> TeamsEdge:
+    problem = settings.teams_problem()
+    if problem:  # `mentorbot` stops on it at start; this keeps any other caller honest
+        raise ValueError(problem)
     if not settings.teams_app_id:
         log.warning(
             "teams_unauthenticated",
@@ -128,8 +131,8 @@ def http_handler(edge: TeamsEdge, deps: Deps) -> Callable[[web.Request], Awaitab
         if body is None:
             return web.json_response({"error": "not a JSON activity"}, status=400)
         tenant = parse.tenant_of_body(body)
-        expected = edge.settings.teams_tenant_id
-        if expected and tenant != expected:
+        expected = edge.settings.teams_tenant_id  # lower case, as Teams sends it
+        if expected and (tenant or "").lower() != expected:
             # Never the activity's text: ids and kinds only.
             log.warning(
                 "teams_foreign_tenant_refused", tenant=tenant, activity_type=body.get("type")

@@ -16,12 +16,22 @@ from bot.teams import parse, render
 from handlers.context import Deps
 from handlers.ports import Profile
 from handlers.router import handle_action, handle_text, knows, remember
-from handlers.views import simple
+from handlers.views import MessageView, simple
 
 log = structlog.get_logger("mentorbot.teams")
 WELCOME = (
     "Hi, I'm mentorbot. I help your mentoring pair keep going, and I tell your program "
     "manager at once if something is wrong. Type help to see what I can do."
+)
+ONLY_ONE_TO_ONE_WELCOME = (
+    "Hi, I'm mentorbot. I only work in a private 1:1 chat, so that what people tell me "
+    "stays private: open a chat with mentorbot and type help there."
+)
+# Said in a group chat or a channel, where everyone would read the answers (a status, a
+# concern's receipt): nothing is done there, and nothing the sender wrote is repeated.
+ONLY_ONE_TO_ONE = (
+    "I only work in a private 1:1 chat with you, so that what you tell me stays private. "
+    "I did nothing with this message: open a chat with mentorbot and send it there."
 )
 
 
@@ -61,30 +71,35 @@ class MentorbotTeamsBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        deps = self._deps_for(turn_context)
-        caller = await self._caller(turn_context)
-        submitted = activity.value if isinstance(activity.value, dict) else None
-        # Teams redelivers an activity it thinks went unanswered: handle each id once.
-        event_key = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else None
-        if submitted and "action" in submitted:  # an Action.Submit of one of our cards
-            answer = await handle_action(
-                deps,
-                caller,
-                str(submitted["action"]),
-                str(submitted.get("value", "")),
-                event_key=event_key,
-            )
-        else:
-            answer = await handle_text(
-                deps, caller, parse.command_text(activity), event_key=event_key
-            )
+        if not parse.is_personal(activity):
+            await turn_context.send_activity(render.activity(simple(ONLY_ONE_TO_ONE)))
+            return
+        answer = await self._answer(turn_context)
         if answer is not None:  # None: Teams redelivered an activity already handled
             await turn_context.send_activity(render.activity(answer))
 
+    async def _answer(self, turn_context: TurnContext) -> MessageView | None:
+        activity = turn_context.activity
+        deps = self._deps_for(turn_context)
+        caller = await self._caller(turn_context)
+        # Teams redelivers an activity it thinks went unanswered: handle each id once.
+        event_key = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else None
+        if isinstance(activity.value, dict):  # an Action.Submit of a card
+            # A card of another version may carry other data: it is still a click, never
+            # a typed command (its text is empty), so it gets "no longer does anything".
+            submitted = activity.value
+            action, value = str(submitted.get("action", "")), str(submitted.get("value", ""))
+            return await handle_action(deps, caller, action, value, event_key=event_key)
+        text = parse.command_text(activity)
+        return await handle_text(deps, caller, text, event_key=event_key)
+
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await remember(self.deps, await self._caller(turn_context))
+        personal = parse.is_personal(turn_context.activity)  # else: a team or a group chat
+        if personal:
+            await remember(self.deps, await self._caller(turn_context))
         if turn_context.activity.action == "add":  # not on "add-upgrade": they know us
-            await turn_context.send_activity(render.activity(simple(WELCOME)))
+            welcome = WELCOME if personal else ONLY_ONE_TO_ONE_WELCOME
+            await turn_context.send_activity(render.activity(simple(welcome)))
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -94,6 +109,8 @@ class MentorbotTeamsBot(ActivityHandler):
         activity = turn_context.activity
         joined = {m.id for m in members_added}
         bot_id = activity.recipient.id if activity.recipient else None
+        if not parse.is_personal(activity):
+            return  # a group or channel roster change: nobody to reach there
         if activity.from_property and ({activity.from_property.id, bot_id} & joined):
             await remember(self.deps, await self._caller(turn_context))
 

@@ -41,6 +41,10 @@ PERMANENT_CODES = frozenset(
     }
 )
 
+# 4xx answers a retry can change: our own credentials refused (401: the admin fixes
+# TEAMS_APP_PASSWORD, and the waiting messages then go) and a request timeout (408).
+RETRIABLE_STATUSES = frozenset({401, 408})
+
 
 class TeamsMessenger:
     platform = "teams"
@@ -130,12 +134,22 @@ def classify(error: ErrorResponseException) -> DeliveryError:
     status = int(getattr(response, "status", None) or getattr(response, "status_code", 0) or 0)
     code = _code(error) or f"http {status}"
     if status == 429:
-        return RateLimited(float(response.headers.get("Retry-After", 1)))
+        return RateLimited(_retry_after(response))
     if status >= 500:
         return TemporaryFailure(f"teams answered {status}")
-    if status in (403, 404) or code in PERMANENT_CODES:
+    if code in PERMANENT_CODES or (400 <= status < 500 and status not in RETRIABLE_STATUSES):
+        # The same message to the same person would be refused again (a 400 BadArgument, a
+        # 413 MessageSizeTooBig): fail the row and show it, rather than retry it forever.
         return PermanentFailure(f"{code} (teams answered {status})")
-    return TemporaryFailure(code)
+    return TemporaryFailure(f"{code} (teams answered {status})")
+
+
+def _retry_after(response: Any) -> float:
+    """Seconds to wait; a missing or unreadable Retry-After (an HTTP date) waits a second."""
+    try:
+        return max(float(response.headers.get("Retry-After", 1)), 0.0)
+    except (TypeError, ValueError, AttributeError):
+        return 1.0
 
 
 def _code(error: ErrorResponseException) -> str | None:

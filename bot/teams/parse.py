@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
@@ -47,9 +49,16 @@ def tenant_of(activity: Activity) -> str | None:
 
 
 def tenant_of_body(body: dict[str, Any]) -> str | None:
-    conversation = body.get("conversation") or {}
-    channel_tenant = ((body.get("channelData") or {}).get("tenant") or {}).get("id")
-    return conversation.get("tenantId") or channel_tenant
+    """The tenant an incoming body names, read before botbuilder sees it: anything but a
+    string (junk in channelData, which is free-form) names no tenant."""
+    tenant = _field(body, "conversation", "tenantId") or _field(body, "channelData", "tenant", "id")
+    return tenant if isinstance(tenant, str) else None
+
+
+def _field(body: Any, *path: str) -> Any:
+    for key in path:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
 
 
 def caller(activity: Activity, *, email: str | None = None) -> Caller:
@@ -68,13 +77,33 @@ def caller(activity: Activity, *, email: str | None = None) -> Caller:
             "tenant_id": tenant,
             "bot_id": activity.recipient.id if activity.recipient else None,
         },
+        timezone=time_zone(activity),
     )
 
 
-def _personal_address(activity: Activity) -> dict[str, Any] | None:
-    """How to write to the sender privately: this conversation, if it is their 1:1 with
-    the bot. A group chat or a channel is never where a person's DMs go."""
+def time_zone(activity: Activity) -> str | None:
+    """The sender's IANA zone, as their Teams client reports it; anything else (an offset,
+    a Windows zone name, junk) is ignored rather than stored and shown."""
+    name = activity.local_timezone
+    return name if isinstance(name, str) and name in _iana_zones() else None
+
+
+@cache
+def _iana_zones() -> frozenset[str]:
+    # Read once: tzdata's list of zones does not change while the process runs. "localtime"
+    # is the server's own zone file, not an IANA name.
+    return frozenset(available_timezones() - {"localtime"})
+
+
+def is_personal(activity: Activity) -> bool:
+    """Is this the sender's 1:1 chat with the bot (the Emulator names no type)? A group
+    chat or a channel is never where a person's DMs go, nor where their answers are read."""
     kind = activity.conversation.conversation_type if activity.conversation else None
-    if kind not in (None, "personal"):
+    return kind in (None, "personal")
+
+
+def _personal_address(activity: Activity) -> dict[str, Any] | None:
+    """How to write to the sender privately: this conversation, if it is their 1:1."""
+    if not is_personal(activity):
         return None
     return {"reference": TurnContext.get_conversation_reference(activity).serialize()}

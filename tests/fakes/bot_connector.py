@@ -72,7 +72,7 @@ class _Failure:
     status: int
     code: str | None
     message: str
-    retry_after: int | None
+    retry_after: int | str | None
 
 
 @dataclass
@@ -212,11 +212,12 @@ class FakeBotConnector:
         status: int,
         code: str | None = None,
         message: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         times: int = 1,
     ) -> None:
         """Answer the next `times` calls to `operation` (or "send": either send operation)
-        with `status` and an ErrorResponse body; 429 carries `Retry-After`."""
+        with `status` and an ErrorResponse body; 429 carries `Retry-After` (seconds, or any
+        text, such as the HTTP date the header may also hold)."""
         if operation != "send" and operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}")
         if status == 429 and retry_after is None:

@@ -42,6 +42,21 @@ BOT_NAME = "mentorbot"
 CARD = "application/vnd.microsoft.card.adaptive"
 
 
+# Conversations other than a person's 1:1 with the bot, as Teams describes them.
+GROUP_CHAT = {"id": "19:a1b2c3@thread.v2", "conversationType": "groupChat", "isGroup": True}
+CHANNEL = {  # a channel post: the conversation id names the thread's root message
+    "id": "19:general-d4e5@thread.tacv2;messageid=1700000000001",
+    "conversationType": "channel",
+    "isGroup": True,
+}
+TEAM_CHANNEL_DATA = {
+    "teamsChannelId": "19:general-d4e5@thread.tacv2",
+    "teamsTeamId": "19:team-f6a7@thread.tacv2",
+    "channel": {"id": "19:general-d4e5@thread.tacv2"},
+    "team": {"id": "19:team-f6a7@thread.tacv2"},
+}
+
+
 @dataclass(frozen=True)
 class TeamsPerson:
     key: str
@@ -125,11 +140,21 @@ class TeamsHarness:
     # ------------------------------------------------------------------ what Teams sends
 
     def activity(
-        self, who: str, kind: str, *, activity_id: str | None = None, tenant: str | None = None
+        self,
+        who: str,
+        kind: str,
+        *,
+        activity_id: str | None = None,
+        tenant: str | None = None,
+        timezone: str | None = None,
+        conversation: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """`timezone`: the `localTimezone` the sender's client reports (Teams sends it on
+        messages and card submits). `conversation`: another conversation than their 1:1,
+        e.g. `group_chat()` or `channel()`."""
         person = self.people[who]
         tenant = tenant or self.tenant
-        return {
+        activity = {
             "type": kind,
             "id": activity_id or f"1{next(self._ids):012d}",
             "timestamp": datetime.now(UTC).isoformat(),
@@ -146,6 +171,13 @@ class TeamsHarness:
             "locale": "en-GB",
             "channelData": {"tenant": {"id": tenant}},
         }
+        if timezone is not None:
+            activity["localTimezone"] = timezone
+        if conversation is not None:
+            activity["conversation"] = {**conversation, "tenantId": tenant}
+            if conversation["conversationType"] == "channel":
+                activity["channelData"].update(TEAM_CHANNEL_DATA)
+        return activity
 
     def message(self, who: str, text: str, **options: Any) -> dict[str, Any]:
         """`who` writes `text`; each `<at>Name</at>` is a mention of the person so named
@@ -170,13 +202,13 @@ class TeamsHarness:
             activity["replyToId"] = card_id
         return activity
 
-    def installation(self, who: str, action: str = "add") -> dict[str, Any]:
-        activity = self.activity(who, "installationUpdate")
+    def installation(self, who: str, action: str = "add", **options: Any) -> dict[str, Any]:
+        activity = self.activity(who, "installationUpdate", **options)
         activity["action"] = action
         return activity
 
-    def members_added(self, who: str) -> dict[str, Any]:
-        activity = self.activity(who, "conversationUpdate")
+    def members_added(self, who: str, **options: Any) -> dict[str, Any]:
+        activity = self.activity(who, "conversationUpdate", **options)
         person = self.people[who]
         activity["membersAdded"] = [
             {"id": person.id, "aadObjectId": person.aad_object_id},

@@ -328,7 +328,7 @@ async def test_pair_needs_both_enrolled(teams: TeamsHarness) -> None:
     await teams.say("ada", "enrol <at>Omar</at> mentor")
     replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
     assert [content(r) for r in replies] == [
-        refusal("Sam Cooke is not enrolled as a mentee in Demo.", "enrol @Sam Cooke mentee")
+        refusal("Sam Cooke is not enrolled as a mentee in Demo.", "enrol sam@example.com mentee")
     ]
     assert await teams.rows(Pair) == []
 

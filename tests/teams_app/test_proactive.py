@@ -328,7 +328,8 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
         "• #1 missed-meeting · Omar Khayyam & Sam Cooke · raised Mon 23 Nov 2026, 09:00 UTC"
         " · not acknowledged\n\n"
         "Messages that could not be delivered: 1\n"
-        "• to Max Planck: MessageWritesBlocked (teams answered 403)"
+        "• concern #1 DM to manager Max Planck: they have blocked the bot / app not installed "
+        "(MessageWritesBlocked; teams answered 403)"
     )
 
 
@@ -344,7 +345,8 @@ async def test_a_blocked_stored_conversation_fails_too(teams: TeamsHarness) -> N
     [status] = await teams.say("ada", "status")
     assert status["text"].endswith(
         "Messages that could not be delivered: 1\n"
-        "• to Sam Cooke: MessageWritesBlocked (teams answered 403)"
+        "• greeting to Sam Cooke for the pair Omar Khayyam & Sam Cooke: they have blocked the "
+        "bot / app not installed (MessageWritesBlocked; teams answered 403)"
     )
 
 

@@ -288,3 +288,29 @@ async def test_serve_adds_the_endpoint_when_teams_is_configured(monkeypatch, tmp
     assert routes == {"/healthz", "/readyz", "/api/messages"}
     routes = await _served_routes(monkeypatch, tmp_path, TEAMS_ALLOW_UNAUTHENTICATED="true")
     assert routes == {"/healthz", "/readyz", "/api/messages"}
+
+
+@pytest.mark.parametrize(
+    "channel_data",
+    [
+        pytest.param("tenant", id="a-string"),
+        pytest.param({"tenant": ["x"]}, id="tenant-a-list"),
+        pytest.param({"tenant": {"id": 7}}, id="tenant-id-a-number"),
+    ],
+)
+async def test_junk_where_the_tenant_goes_names_no_tenant(engine, clock, channel_data) -> None:
+    async with teams_app(engine, clock, settings=teams_settings(tenant=TENANT)) as teams:
+        activity = teams.message("ada", MARKER)
+        del activity["conversation"]["tenantId"]
+        activity["channelData"] = channel_data
+        reply = await teams.post_activity(activity)
+        assert (reply.status, reply.json) == (403, {"error": "tenant not allowed"})
+        await nothing_happened(teams)
+
+
+async def test_a_tenant_id_pasted_in_capitals_still_serves_its_tenant(engine, clock) -> None:
+    settings = teams_settings(tenant=TENANT.upper())
+    async with teams_app(engine, clock, settings=settings) as teams:
+        assert [content(r) for r in await teams.say("sam", "bogus")] == [
+            plain("I don't know the command “bogus”. Type `help` to see what I can do.")
+        ]

@@ -1,0 +1,60 @@
+"""Teams' 4xx answers: one the same message would get again fails the row (shown by
+`status`) instead of being retried forever; our own credentials refused (401) is retried,
+since the admin's fix lets the waiting messages go."""
+
+from __future__ import annotations
+
+import pytest
+from fakes.teams_harness import TeamsHarness
+
+from storage.models import OutboxMessage
+
+CONCERN = 'concern missed-meeting "Sam missed two meetings."'
+
+
+async def concern_rows(teams: TeamsHarness) -> list[tuple[str, str | None]]:
+    rows = await teams.rows(OutboxMessage)
+    return sorted((r.status, r.last_error) for r in rows if r.dedupe_key.startswith("concern:"))
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, "BadArgument"), (413, "MessageSizeTooBig"), (400, None)],
+)
+async def test_a_refused_message_fails_at_once(
+    demo: TeamsHarness, clock, status: int, code: str | None
+) -> None:
+    await demo.say("omar", CONCERN)
+    demo.connector.fail_next("send", status=status, code=code)
+    assert await demo.deliver() == 2
+    reason = f"{code or 'BadArgument'} (teams answered {status})"
+    assert await concern_rows(demo) == [("failed", reason), ("sent", None)]
+    clock.advance(3600)
+    assert await demo.deliver() == 0  # never tried again
+    [answer] = await demo.say("ada", "status")
+    assert "Messages that could not be delivered: 1" in answer["text"]
+
+
+async def test_our_credentials_refused_are_retried(demo: TeamsHarness, clock) -> None:
+    await demo.say("omar", CONCERN)
+    demo.connector.fail_next("send", status=401, code="Unauthorized")
+    assert await demo.deliver() == 2
+    assert await concern_rows(demo) == [
+        ("pending", "Unauthorized (teams answered 401)"),
+        ("sent", None),
+    ]
+    clock.advance(3600)
+    assert await demo.deliver() == 1
+    assert await concern_rows(demo) == [("sent", None), ("sent", None)]
+
+
+async def test_a_retry_after_that_is_a_date_waits_a_second(demo: TeamsHarness, clock) -> None:
+    await demo.say("omar", CONCERN)
+    demo.connector.fail_next("send", status=429, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
+    assert await demo.deliver() == 2
+    assert await concern_rows(demo) == [
+        ("pending", "rate limited; retry after 1s"),
+        ("sent", None),
+    ]
+    clock.advance(1)
+    assert await demo.deliver() == 1
