@@ -3,9 +3,19 @@ to text. Parsing never raises: it returns a Command or a Usage with the correct 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from handlers.grammar import GrammarError, PersonRef, Token, quote, readable, tokenize
+from handlers.grammar import (
+    MENTION_OPEN,
+    GrammarError,
+    PersonRef,
+    Token,
+    person_from_word,
+    quote,
+    readable,
+    tokenize,
+)
 
 CONCERN_KINDS = (
     "missed-preparation",
@@ -141,7 +151,7 @@ def parse(source: str) -> Command | Usage:
     try:
         tokens = tokenize(source, strict=not _is_concern(source))
     except GrammarError as error:
-        return Usage(str(error), None)
+        return Usage(str(error), _form_of(source))
     if not tokens:
         return Overview()
     parser = _PARSERS.get(_keyword(tokens[0]))
@@ -162,6 +172,36 @@ def _is_concern(source: str) -> bool:
     return source.lstrip().lower().startswith("concern")
 
 
+FIRST_WORD = re.compile(f'[^\\s{MENTION_OPEN}"“”„]+')
+_FORMS = {
+    "help": "help",
+    "?": "help",
+    "program": "program create",
+    "enrol": "enrol",
+    "enroll": "enrol",
+    "pair": "pair",
+    "status": "status",
+    "concern": "concern",
+}
+
+
+def _form_of(source: str) -> str | None:
+    """The form of the command the text starts with, for text that does not tokenize."""
+    words = FIRST_WORD.findall(source.lower())[:2]
+    if words and words[0] in ("managers", "manager"):
+        return USAGE["managers remove" if words[1:] == ["remove"] else "managers add"]
+    key = _FORMS.get(words[0]) if words else None
+    return USAGE[key] if key else None
+
+
+def _names_a_person(token: Token) -> bool:
+    """A mention, an address or an @name where a program's name belongs: a slip (or a
+    mention pasted by the platform), and a name the program could not be told apart by."""
+    if token.person is not None or MENTION_OPEN in token.text:
+        return True
+    return person_from_word(token.text.strip()) is not None
+
+
 def _help(_source: str, tokens: list[Token]) -> Command | Usage:
     return Help() if len(tokens) == 1 else Usage("`help` takes nothing after it.", USAGE["help"])
 
@@ -170,14 +210,16 @@ def _program(_source: str, tokens: list[Token]) -> Command | Usage:
     form = USAGE["program create"]
     if len(tokens) < 3 or _keyword(tokens[1]) != "create":
         return Usage("To create a program, give it a name in quotes.", form)
+    if _names_a_person(tokens[2]):
+        return Usage("A program's name is plain text in quotes, not a person or an address.", form)
     name = tokens[2].text.strip()
     if not name or len(name) > 80:
         return Usage("A program's name is 1 to 80 characters.", form)
     rest = tokens[3:]
     if not rest:
         return ProgramCreate(name)
-    if len(rest) == 2 and _keyword(rest[0]) == "purpose":
-        return ProgramCreate(name, rest[1].text.strip() or None)
+    if len(rest) == 2 and _keyword(rest[0]) == "purpose" and rest[1].person is None:
+        return ProgramCreate(name, readable(rest[1].text).strip() or None)
     return Usage('After the name, only `purpose "<text>"` may follow.', form)
 
 
@@ -185,10 +227,15 @@ def _take_program(tokens: list[Token]) -> tuple[list[Token], str | None, bool]:
     """Remove a `program "<name>"` option; report whether it was well formed."""
     for i, token in enumerate(tokens):
         if _keyword(token) == "program" and i > 0:
-            if i + 1 >= len(tokens) or not tokens[i + 1].text.strip():
+            if i + 1 >= len(tokens) or _not_a_name(tokens[i + 1]):
                 return tokens, None, False
             return tokens[:i] + tokens[i + 2 :], tokens[i + 1].text.strip(), True
     return tokens, None, True
+
+
+def _not_a_name(token: Token) -> bool:
+    """Nothing, or a person, after `program`: the name in quotes was forgotten."""
+    return not token.text.strip() or token.person is not None or MENTION_OPEN in token.text
 
 
 def _managers(_source: str, tokens: list[Token]) -> Command | Usage:

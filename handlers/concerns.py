@@ -5,6 +5,7 @@ a log, or the other member of the pair."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
@@ -61,11 +62,11 @@ async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
     ctx.session.add(concern)
     await ctx.session.flush()
     recipients = await recipients_for(ctx, program, pair)
-    for manager in recipients:
+    for manager in recipients.people:
         view = await concern_view(ctx, concern, manager)
         await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id)
     ctx.audit(f"concern.raise.{command.kind}", f"concern:{concern.id}", program.id)
-    return _receipt(program, bool(recipients))
+    return _receipt(program, recipients)
 
 
 async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
@@ -99,14 +100,42 @@ async def _partner(ctx: Context, pair: Pair) -> Person:
     return person
 
 
-async def recipients_for(ctx: Context, program: Program, pair: Pair) -> list[Person]:
+@dataclass(frozen=True)
+class Recipients:
+    people: list[Person]
+    role: Role | None  # the level that was told; None when no one outside the pair is left
+
+
+async def recipients_for(ctx: Context, program: Program, pair: Pair) -> Recipients:
     """The managers to tell: never one who is in the pair; backups if no manager is left."""
     in_pair = {pair.mentor_id, pair.mentee_id}
     for role in (Role.MANAGER, Role.BACKUP_MANAGER):
         people = [p for p in await managers_of(ctx, program, role) if p.id not in in_pair]
         if people:
-            return people
-    return []
+            return Recipients(people, role)
+    return Recipients([], None)
+
+
+async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
+    """Send a newly added manager every unresolved concern they would have been told of
+    had they managed the program when it was raised: a concern no one could be told
+    waits for them. Returns how many; the dedupe key stops a second copy."""
+    query = (
+        select(Concern)
+        .where(Concern.program_id == program.id, Concern.status != ConcernStatus.RESOLVED)
+        .order_by(Concern.id)
+    )
+    handed = 0
+    for concern in (await ctx.session.exec(query)).all():
+        pair = await ctx.session.get(Pair, concern.pair_id)
+        assert pair is not None
+        if manager.id not in {p.id for p in (await recipients_for(ctx, program, pair)).people}:
+            continue
+        view = await concern_view(ctx, concern, manager)
+        handed += int(
+            await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id)
+        )
+    return handed
 
 
 def seen_by(manager: Person) -> ColumnElement[bool]:
@@ -119,18 +148,56 @@ def _dm_key(concern: Concern, manager: Person) -> str:
     return f"concern:{concern.id}:manager:{manager.id}"
 
 
-def _receipt(program: Program, told: bool) -> MessageView:
-    if told:
-        message = (
-            f"Thank you. The program manager of {program.name} has been told and will "
-            "follow up with you. Your partner has not been told."
+PARTNER_NOT_TOLD = "Your partner has not been told."
+NEVER_IN_THE_PAIR = "a concern never goes to someone in the pair it is about"
+
+
+def _receipt(program: Program, told: Recipients) -> MessageView:
+    """What the reporter is told: exactly who heard of it, and what to do if no one did."""
+    if told.role == Role.MANAGER:
+        return MessageView(
+            notification="Your concern was recorded.",
+            blocks=[
+                section(
+                    f"Thank you. The program manager of {program.name} has been told and will "
+                    f"follow up with you. {PARTNER_NOT_TOLD}"
+                )
+            ],
         )
-    else:
-        message = (
-            f"Thank you. Your concern is recorded, but {program.name} has no manager "
-            "to tell right now; it will be shown to the program's managers."
+    if told.role == Role.BACKUP_MANAGER:
+        many = len(told.people) > 1
+        who = f"backup manager{'s' if many else ''} of {program.name} {'have' if many else 'has'}"
+        return MessageView(
+            notification="Your concern was recorded.",
+            blocks=[
+                section(
+                    f"Thank you. The {who} been told and will follow up with you. "
+                    f"{PARTNER_NOT_TOLD}"
+                ),
+                note(f"No manager in your pair was told: {NEVER_IN_THE_PAIR}."),
+            ],
         )
-    return MessageView(notification="Your concern was recorded.", blocks=[section(message)])
+    return _no_one_told(program)
+
+
+def _no_one_told(program: Program) -> MessageView:
+    # The concern stays open, so a manager added later sees it in `status` and their
+    # overview; until then the reporter must know that nobody has it.
+    return MessageView(
+        notification="Your concern was recorded, but no one could be told yet.",
+        blocks=[
+            section(
+                f"Thank you. Your concern is recorded, but no one has been told yet: "
+                f"{program.name} has no manager outside your pair, and {NEVER_IN_THE_PAIR}. "
+                f"{PARTNER_NOT_TOLD}"
+            ),
+            section(
+                "A manager added to the program later will be sent it. If it cannot wait, "
+                "please tell someone you trust directly, such as your HR contact or "
+                "whoever runs mentorbot here."
+            ),
+        ],
+    )
 
 
 async def concern_view(ctx: Context, concern: Concern, viewer: Person) -> MessageView:

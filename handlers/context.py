@@ -29,6 +29,7 @@ class Caller:
     aliases: tuple[str, ...] = ()  # other ids that name them (a Teams user's AAD object id)
     # How to reach people first met in this request by mention (Teams: service URL, tenant).
     peer_address: dict[str, Any] | None = None
+    timezone: str | None = None  # an IANA zone the platform vouched for (Teams' localTimezone)
 
 
 @dataclass
@@ -70,8 +71,9 @@ class Context:
         *,
         program_id: int | None = None,
         replaces_id: int | None = None,
-    ) -> None:
-        """Queue a message to one person, in this transaction."""
+    ) -> bool:
+        """Queue a message to one person, in this transaction. False: that key was queued
+        before, so nothing new was added."""
         assert to.id is not None
         added = await outbox.enqueue(
             self.session,
@@ -83,6 +85,7 @@ class Context:
             replaces_id=replaces_id,
         )
         self.queued += int(added)
+        return added
 
     def audit(self, action: str, subject: str, program_id: int | None = None) -> None:
         self.session.add(

@@ -14,6 +14,9 @@ MENTION_CLOSE = "\ue001"
 OPENING_QUOTES = '"“”„'
 CLOSING_QUOTES = '"”“'
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+# What Slack's special mentions (<!channel>, <!here>, <!everyone>, <!subteam^S1>) arrive
+# as: words about a crowd, never one person, so never a partner or someone to enrol.
+BROADCASTS = frozenset({"@channel", "@here", "@everyone", "@subteam"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def mention_token(body: str) -> PersonRef:
 
 
 def person_from_word(word: str) -> PersonRef | None:
+    if word.lower() in BROADCASTS:
+        return None
     if EMAIL.match(word):
         return Email(word.lower())
     if word.startswith("@") and len(word) > 1 and not any(q in word for q in OPENING_QUOTES):

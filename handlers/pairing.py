@@ -6,6 +6,7 @@ from sqlmodel import col, or_, select
 
 from handlers.commands import USAGE, Enrol, PairUp
 from handlers.context import Context, Refusal
+from handlers.grammar import Email, Name
 from handlers.people import mention, resolve
 from handlers.programs import managed_program
 from handlers.views import CommandHint, Mention, MessageView, bold, note, section
@@ -45,8 +46,8 @@ async def pair(ctx: Context, command: PairUp) -> MessageView:
     mentee = await resolve(ctx, command.mentee)
     if mentor.id == mentee.id:
         raise Refusal("A person cannot mentor themselves.", USAGE["pair"])
-    await _require_role(ctx, program, mentor, "mentor")
-    await _require_role(ctx, program, mentee, "mentee")
+    await _require_role(ctx, program, mentor, "mentor", command.program)
+    await _require_role(ctx, program, mentee, "mentee", command.program)
     if await _active_pair(ctx, program, mentor, mentee):
         raise Refusal("Those two are already a pair in this program.")
     new_pair = Pair(
@@ -110,13 +111,21 @@ def greeting(program: Program, role: str, partner: Mention) -> MessageView:
     )
 
 
-async def _require_role(ctx: Context, program: Program, person: Person, role: str) -> None:
+async def _require_role(
+    ctx: Context, program: Program, person: Person, role: str, named: str | None
+) -> None:
     if not await has_role(ctx, program, person, role):
-        who = await mention(ctx.session, person)
         raise Refusal(
-            f"{who.name} is not enrolled as a {role} in {program.name}.",
-            f"enrol @{who.name} {role}",
+            f"{person.display_name} is not enrolled as a {role} in {program.name}.",
+            enrol_form(person, role, named),
         )
+
+
+def enrol_form(person: Person, role: str, program: str | None) -> str:
+    """The command that enrols them, typeable as shown: their address where known, since
+    a display name after @ ("@Sam Carter") would not parse; else a placeholder."""
+    ref = Email(person.email) if person.email else Name("user")
+    return Enrol(ref, role, program).to_text()
 
 
 async def _active_pair(ctx: Context, program: Program, mentor: Person, mentee: Person) -> bool:

@@ -7,7 +7,7 @@ from sqlmodel import col, delete, select
 from handlers.commands import USAGE, ManagersAdd, ManagersRemove, ProgramCreate
 from handlers.context import Context, Refusal
 from handlers.people import mention, resolve
-from handlers.views import MessageView, bold, section
+from handlers.views import MessageView, bold, note, section
 from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
 
 
@@ -123,10 +123,19 @@ async def add_manager(ctx: Context, command: ManagersAdd) -> MessageView:
     await _clear_manager_roles(ctx, program, person)
     await _add_role(ctx, program, person, role)
     ctx.audit(f"managers.add.{role}", f"person:{person.id}", program.id)
-    return MessageView(
-        notification=f"Added {label} to {program.name}.",
-        blocks=[section(who, f" is now {label} of ", bold(program.name), ".")],
-    )
+    handed = await _hand_over(ctx, program, person)
+    blocks = [section(who, f" is now {label} of ", bold(program.name), ".")]
+    if handed:
+        concerns = "concern" if handed == 1 else "concerns"
+        blocks.append(note(f"They were sent {handed} open {concerns} of the program."))
+    return MessageView(notification=f"Added {label} to {program.name}.", blocks=blocks)
+
+
+async def _hand_over(ctx: Context, program: Program, person: Person) -> int:
+    # Imported here: handlers.concerns needs this module's managers_of at import time.
+    from handlers.concerns import hand_over
+
+    return await hand_over(ctx, program, person)
 
 
 async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:

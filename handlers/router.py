@@ -49,6 +49,25 @@ async def handle_text(
     return await run(deps, caller, _step_for(parsed), event_key=event_key)
 
 
+async def handle_direct_message(deps: Deps, caller: Caller, text: str, *, event_key: str) -> None:
+    """Run what a person typed in a DM, their answer queued in the outbox in the same
+    transaction as the event and its effects: once an event is marked handled its retries
+    are ignored, so an answer posted afterwards and lost (Slack down) would be lost for good."""
+    parsed = parse(text)
+    if isinstance(parsed, Usage):
+        answer = usage_view(parsed.problem, parsed.form)
+        await _remember_event(deps, event_key, answer_to=caller, answer=answer)
+        return
+    step = _step_for(parsed)
+
+    async def step_and_answer(ctx: Context) -> MessageView:
+        answer = await step(ctx)
+        await _queue_answer(ctx, event_key, answer)
+        return answer
+
+    await run(deps, caller, step_and_answer, event_key=event_key, answer_refusals=True)
+
+
 @overload
 async def handle_action(deps: Deps, caller: Caller, action: str, value: str) -> MessageView: ...
 
@@ -115,8 +134,15 @@ def _step_for(command: Command) -> Step:
 
 
 async def run(
-    deps: Deps, caller: Caller, step: Step, *, event_key: str | None = None
+    deps: Deps,
+    caller: Caller,
+    step: Step,
+    *,
+    event_key: str | None = None,
+    answer_refusals: bool = False,
 ) -> MessageView | None:
+    """With `answer_refusals`, a refusal's answer is queued to the caller with the event."""
+    answer_to = caller if answer_refusals else None
     try:
         async with transaction(deps.sessions) as session:
             if event_key and not await _first_time(session, event_key, deps):
@@ -125,14 +151,16 @@ async def run(
             ctx = Context(session=session, deps=deps, caller=caller, me=me)
             answer = await step(ctx)
     except Refusal as refusal:
-        if not await _remember_event(deps, event_key):
+        answer = usage_view(refusal.problem, refusal.form)
+        if not await _remember_event(deps, event_key, answer_to=answer_to, answer=answer):
             return None
-        return usage_view(refusal.problem, refusal.form)
+        return answer
     except IntegrityError:
         # Two requests changed the same thing at once (or Slack delivered an event twice).
-        if not await _remember_event(deps, event_key):
+        answer = usage_view("That clashed with a change made at the same moment. Please try again.")
+        if not await _remember_event(deps, event_key, answer_to=answer_to, answer=answer):
             return None
-        return usage_view("That clashed with a change made at the same moment. Please try again.")
+        return answer
     if ctx.queued:
         deps.wake_dispatcher()
     return answer
@@ -146,16 +174,34 @@ async def _first_time(session: AsyncSession, event_key: str, deps: Deps) -> bool
     return True
 
 
-async def _remember_event(deps: Deps, event_key: str | None) -> bool:
-    """Record a refused event as handled, so a retry does not answer twice.
-    False if it had been handled already."""
+async def _remember_event(
+    deps: Deps,
+    event_key: str | None,
+    *,
+    answer_to: Caller | None = None,
+    answer: MessageView | None = None,
+) -> bool:
+    """Record a refused event as handled, so a retry does not answer twice; with
+    `answer_to`, queue the answer to that caller with it. False if handled already."""
     if not event_key:
         return True
     try:
         async with transaction(deps.sessions) as session:
-            return await _first_time(session, event_key, deps)
+            if not await _first_time(session, event_key, deps):
+                return False
+            if answer_to is not None and answer is not None:
+                me = await caller_person(session, deps, answer_to)
+                ctx = Context(session=session, deps=deps, caller=answer_to, me=me)
+                await _queue_answer(ctx, event_key, answer)
     except IntegrityError:
         return False
+    if answer_to is not None:
+        deps.wake_dispatcher()
+    return True
+
+
+async def _queue_answer(ctx: Context, event_key: str, answer: MessageView) -> None:
+    await ctx.say(f"answer:{event_key}", ctx.me, answer)
 
 
 def usage_view(problem: str, form: str | None = None) -> MessageView:

@@ -1,18 +1,38 @@
-"""`status`: a program's health at a glance, for its managers."""
+"""`status`: a program's health at a glance, for its managers.
+
+Everything shown is read in a fixed number of queries, however many pairs, concerns and
+people there are: the lists are cut at LIST_LIMIT in SQL, and the people they name are
+turned into mentions all at once."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select
-from sqlmodel import col, func, select
+from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, ScalarSelect
+from sqlmodel import col, func, or_, select
+
+from handlers import undelivered
 from handlers.commands import Status
 from handlers.concerns import seen_by
 from handlers.context import Context
-from handlers.people import mention
-from handlers.programs import managed_program, managers_of
+from handlers.mentions import UNKNOWN, mentions_of
+from handlers.programs import managed_program
 from handlers.timefmt import when
-from handlers.views import Facts, Inline, MessageView, bold, fact, note, section, text
+from handlers.views import (
+    Facts,
+    Inline,
+    Mention,
+    MessageView,
+    Note,
+    Section,
+    bold,
+    fact,
+    note,
+    section,
+    text,
+)
 from storage.models import (
+    MANAGER_ROLES,
     Concern,
     ConcernStatus,
     Membership,
@@ -26,15 +46,26 @@ from storage.models import (
 )
 
 LIST_LIMIT = 15
+Mentions = dict[int, Mention]
 
 
 async def status(ctx: Context, command: Status) -> MessageView:
     program = await managed_program(ctx, command.program)
+    managers = await _managers(ctx, program)
+    counts = await _counts(ctx, program)
+    pairs = await _pairs(ctx, program)
+    concerns = await _open_concerns(ctx, program)
+    failed, failed_pairs = await _failed(ctx, program)
+    ids = {person_id for person_id, _ in managers}
+    ids |= {row.recipient_id for row in failed[:LIST_LIMIT]}
+    for pair in [*pairs, *(p for _, p in concerns), *failed_pairs.values()]:
+        ids |= {pair.mentor_id, pair.mentee_id}
+    people = await mentions_of(ctx.session, ids)
     blocks = [
-        Facts(facts=await _people_facts(ctx, program)),
-        *await _pairs(ctx, program),
-        *await _open_concerns(ctx, program),
-        *await _undelivered(ctx, program),
+        Facts(facts=_people_facts(managers, counts, people)),
+        _pairs_section(pairs, counts.pairs, people),
+        _concerns_section(ctx, concerns, counts.concerns, people),
+        _undelivered_section(failed, failed_pairs, people),
     ]
     if program.purpose:
         blocks.insert(0, section("Purpose: ", program.purpose))
@@ -43,93 +74,180 @@ async def status(ctx: Context, command: Status) -> MessageView:
     )
 
 
-async def _people_facts(ctx: Context, program: Program) -> list:
-    managers = await managers_of(ctx, program, Role.MANAGER)
-    backups = await managers_of(ctx, program, Role.BACKUP_MANAGER)
-    facts = [fact("Managers", *await _names(ctx, managers))]
-    if backups:
-        facts.append(fact("Backup managers", *await _names(ctx, backups)))
-    for role in (Role.MENTOR, Role.MENTEE):
-        count = await _count(
-            ctx,
+@dataclass(frozen=True)
+class Counts:
+    mentors: int
+    mentees: int
+    pairs: int
+    concerns: int
+
+
+def _active_pairs(program: Program) -> tuple[ColumnElement[bool], ...]:
+    return (col(Pair.program_id) == program.id, col(Pair.state) == PairState.ACTIVE)
+
+
+def _open_concerns_seen(ctx: Context, program: Program) -> tuple[ColumnElement[bool], ...]:
+    # Never one about a pair the viewer is in: the other member must not learn of it.
+    return (
+        col(Concern.program_id) == program.id,
+        col(Concern.status) != ConcernStatus.RESOLVED,
+        seen_by(ctx.me),
+    )
+
+
+async def _counts(ctx: Context, program: Program) -> Counts:
+    """Every number status shows, in one query."""
+
+    def members(role: Role) -> ScalarSelect[int]:
+        return (
             select(func.count())
             .select_from(Membership)
-            .where(Membership.program_id == program.id, Membership.role == role),
+            .where(Membership.program_id == program.id, Membership.role == role)
+            .scalar_subquery()
         )
-        facts.append(fact(f"{role.value.capitalize()}s", str(count)))
+
+    pairs = select(func.count()).select_from(Pair).where(*_active_pairs(program))
+    concerns = (
+        select(func.count())
+        .select_from(Concern)
+        .join(Pair, col(Pair.id) == Concern.pair_id)
+        .where(*_open_concerns_seen(ctx, program))
+    )
+    query = select(
+        members(Role.MENTOR),
+        members(Role.MENTEE),
+        pairs.scalar_subquery(),
+        concerns.scalar_subquery(),
+    )
+    row = (await ctx.session.exec(query)).one()
+    return Counts(*(int(n) for n in row))
+
+
+async def _managers(ctx: Context, program: Program) -> list[tuple[int, str]]:
+    query = (
+        select(Person.id, Membership.role)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(Membership.program_id == program.id, col(Membership.role).in_(MANAGER_ROLES))
+        .order_by(Person.display_name, Person.id)
+    )
+    return [(int(person_id), role) for person_id, role in (await ctx.session.exec(query)).all()]
+
+
+def _people_facts(managers: list[tuple[int, str]], counts: Counts, people: Mentions) -> list:
+    backups = [p for p, role in managers if role == Role.BACKUP_MANAGER]
+    facts = [fact("Managers", *_names([p for p, role in managers if role == Role.MANAGER], people))]
+    if backups:
+        facts.append(fact("Backup managers", *_names(backups, people)))
+    facts.append(fact("Mentors", str(counts.mentors)))
+    facts.append(fact("Mentees", str(counts.mentees)))
     return facts
 
 
-async def _names(ctx: Context, people: list[Person]) -> list:
+def _names(ids: list[int], people: Mentions) -> list:
     parts: list = []
-    for i, person in enumerate(people):
-        parts += ([", "] if i else []) + [await mention(ctx.session, person)]
+    for i, person_id in enumerate(ids):
+        parts += ([", "] if i else []) + [people.get(person_id, UNKNOWN)]
     return parts or ["none"]
 
 
-async def _count(ctx: Context, query: Select[tuple[int]]) -> int:
-    return int((await ctx.session.exec(query)).one())
+async def _pairs(ctx: Context, program: Program) -> list[Pair]:
+    query = select(Pair).where(*_active_pairs(program)).order_by(Pair.id).limit(LIST_LIMIT)
+    return list((await ctx.session.exec(query)).all())
 
 
-async def _pairs(ctx: Context, program: Program) -> list:
-    query = (
-        select(Pair)
-        .where(Pair.program_id == program.id, Pair.state == PairState.ACTIVE)
-        .order_by(Pair.id)
-    )
-    pairs = list((await ctx.session.exec(query)).all())
-    lines: list[Inline] = [bold(f"Active pairs: {len(pairs)}")]
-    for pair in pairs[:LIST_LIMIT]:
-        mentor = await mention(ctx.session, await ctx.session.get(Person, pair.mentor_id))
-        mentee = await mention(ctx.session, await ctx.session.get(Person, pair.mentee_id))
-        lines += text("\n• ", mentor, " mentors ", mentee)
-    if len(pairs) > LIST_LIMIT:
-        lines += text(f"\n…and {len(pairs) - LIST_LIMIT} more")
-    return [section(*lines)]
-
-
-async def _open_concerns(ctx: Context, program: Program) -> list:
-    query = (
-        select(Concern)
-        .join(Pair, col(Pair.id) == Concern.pair_id)
-        .where(
-            Concern.program_id == program.id,
-            Concern.status != ConcernStatus.RESOLVED,
-            seen_by(ctx.me),
+def _pairs_section(pairs: list[Pair], total: int, people: Mentions) -> Section:
+    lines: list[Inline] = [bold(f"Active pairs: {total}")]
+    for pair in pairs:
+        lines += text(
+            "\n• ", _who(pair.mentor_id, people), " mentors ", _who(pair.mentee_id, people)
         )
-        .order_by(Concern.created_at)
+    return section(*lines, *_more(total))
+
+
+async def _open_concerns(ctx: Context, program: Program) -> list[tuple[Concern, Pair]]:
+    query = (
+        select(Concern, Pair)
+        .join(Pair, col(Pair.id) == Concern.pair_id)
+        .where(*_open_concerns_seen(ctx, program))
+        .order_by(Concern.created_at, Concern.id)
+        .limit(LIST_LIMIT)
     )
-    concerns = list((await ctx.session.exec(query)).all())
-    lines: list[Inline] = [bold(f"Open concerns: {len(concerns)}")]
-    for concern in concerns[:LIST_LIMIT]:
-        pair = await ctx.session.get(Pair, concern.pair_id)
-        assert pair is not None
-        mentor = await mention(ctx.session, await ctx.session.get(Person, pair.mentor_id))
-        mentee = await mention(ctx.session, await ctx.session.get(Person, pair.mentee_id))
+    return [(concern, pair) for concern, pair in (await ctx.session.exec(query)).all()]
+
+
+def _concerns_section(
+    ctx: Context, concerns: list[tuple[Concern, Pair]], total: int, people: Mentions
+) -> Section:
+    lines: list[Inline] = [bold(f"Open concerns: {total}")]
+    for concern, pair in concerns:
         state = (
             "acknowledged" if concern.status == ConcernStatus.ACKNOWLEDGED else "not acknowledged"
         )
         lines += text(
             f"\n• #{concern.id} {concern.kind} · ",
-            mentor,
+            _who(pair.mentor_id, people),
             " & ",
-            mentee,
+            _who(pair.mentee_id, people),
             f" · raised {when(concern.created_at, ctx.me.timezone)} · {state}",
         )
-    return [section(*lines)]
+    return section(*lines, *_more(total))
 
 
-async def _undelivered(ctx: Context, program: Program) -> list:
+async def _failed(ctx: Context, program: Program) -> tuple[list, dict[int, Pair]]:
+    """The failed rows the viewer may see (not one about a concern on their own pair),
+    and the pairs their greetings were for."""
     query = (
-        select(OutboxMessage)
+        select(OutboxMessage.dedupe_key, OutboxMessage.recipient_id, OutboxMessage.last_error)
         .where(OutboxMessage.program_id == program.id, OutboxMessage.status == OutboxStatus.FAILED)
         .order_by(col(OutboxMessage.id).desc())
     )
-    failed = list((await ctx.session.exec(query)).all())
-    if not failed:
-        return [note("Every message has been delivered or is on its way.")]
-    lines: list[Inline] = [bold(f"Messages that could not be delivered: {len(failed)}")]
-    for row in failed[:LIST_LIMIT]:
-        who = await mention(ctx.session, await ctx.session.get(Person, row.recipient_id))
-        lines += text("\n• to ", who, f": {row.last_error or 'unknown error'}")
-    return [section(*lines)]
+    rows = list((await ctx.session.exec(query)).all())
+    if not rows:
+        return [], {}
+    hidden = await _concerns_about_my_pairs(ctx, program)
+    rows = [r for r in rows if not _about(r.dedupe_key, hidden)]
+    shown = [undelivered.read_key(r.dedupe_key) for r in rows[:LIST_LIMIT]]
+    pair_ids = {f.subject_id for f in shown if f.kind == "greeting" and f.subject_id}
+    if not pair_ids:
+        return rows, {}
+    pairs = (await ctx.session.exec(select(Pair).where(col(Pair.id).in_(pair_ids)))).all()
+    return rows, {p.id: p for p in pairs if p.id is not None}
+
+
+async def _concerns_about_my_pairs(ctx: Context, program: Program) -> set[int]:
+    me = ctx.me.id
+    query = (
+        select(Concern.id)
+        .join(Pair, col(Pair.id) == Concern.pair_id)
+        .where(
+            Concern.program_id == program.id,
+            or_(col(Pair.mentor_id) == me, col(Pair.mentee_id) == me),
+        )
+    )
+    return {int(i) for i in (await ctx.session.exec(query)).all()}
+
+
+def _about(key: str, concern_ids: set[int]) -> bool:
+    failed = undelivered.read_key(key)
+    return failed.kind in ("concern", "update") and failed.subject_id in concern_ids
+
+
+def _undelivered_section(rows: list, pairs: dict[int, Pair], people: Mentions) -> Section | Note:
+    if not rows:
+        return note("Every message has been delivered or is on its way.")
+    lines: list[Inline] = [bold(f"Messages that could not be delivered: {len(rows)}")]
+    for row in rows[:LIST_LIMIT]:
+        failed = undelivered.read_key(row.dedupe_key)
+        pair = pairs.get(failed.subject_id or 0) if failed.kind == "greeting" else None
+        members = (_who(pair.mentor_id, people), _who(pair.mentee_id, people)) if pair else None
+        which = undelivered.what(failed, _who(row.recipient_id, people), members)
+        lines += text("\n• ", *which, f": {undelivered.why(row.last_error)}")
+    return section(*lines, *_more(len(rows)))
+
+
+def _who(person_id: int, people: Mentions) -> Mention:
+    return people.get(person_id, UNKNOWN)
+
+
+def _more(total: int) -> list[str]:
+    return [f"\n…and {total - LIST_LIMIT} more"] if total > LIST_LIMIT else []

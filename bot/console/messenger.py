@@ -30,6 +30,8 @@ class ConsoleMessenger:
         self._buttons_made = 0
 
     async def post(self, to: Address, view: MessageView) -> SentRef:
+        # Nothing here awaits: the dispatcher starts sends in the order they were queued,
+        # so printing at once keeps the transcript, and so `press N`, in that order.
         if to.external_id in self.unreachable:
             raise PermanentFailure("user_not_found")
         self._messages += 1
@@ -37,6 +39,8 @@ class ConsoleMessenger:
         return {"message": self._messages, "to": to.external_id}
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
+        if ref["to"] in self.unreachable:  # gone since the message arrived
+            raise PermanentFailure("message_not_found")
         self._show(
             f"✏️  DM to @{ref['to']} updated (message {ref['message']})",
             ref["to"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.grammar import MENTION_CLOSE, MENTION_OPEN
+from handlers.grammar import BROADCASTS, MENTION_CLOSE, MENTION_OPEN
 from handlers.ports import Profile
 
 PLATFORM = "console"
@@ -41,6 +41,13 @@ class ConsoleDirectory:
 
 
 def as_mentions(line: str) -> str:
-    """`@sam` typed in the console is a mention, as a Slack user's autocompleted @Sam is."""
+    """`@sam` typed in the console is a mention, as a Slack user's autocompleted @Sam is;
+    `@channel` and its kind stay words, as Slack's special mentions do."""
     clean = line.replace(MENTION_OPEN, "").replace(MENTION_CLOSE, "")
-    return HANDLE.sub(lambda m: f"{MENTION_OPEN}{m.group(1).lower()}{MENTION_CLOSE}", clean)
+    return HANDLE.sub(_mention, clean)
+
+
+def _mention(match: re.Match[str]) -> str:
+    if match.group(0).lower() in BROADCASTS:
+        return match.group(0)
+    return f"{MENTION_OPEN}{match.group(1).lower()}{MENTION_CLOSE}"

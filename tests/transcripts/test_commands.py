@@ -189,6 +189,9 @@ async def test_a_program_name_is_taken_whatever_its_case_and_spacing(console, ro
     """)
 
 
+NOT_A_PERSON = "A program's name is plain text in quotes, not a person or an address."
+
+
 @pytest.mark.parametrize(
     ("line", "problem"),
     [
@@ -196,6 +199,9 @@ async def test_a_program_name_is_taken_whatever_its_case_and_spacing(console, ro
         ('program create ""', "A program's name is 1 to 80 characters."),
         ('program create "   "', "A program's name is 1 to 80 characters."),
         ("program create", "To create a program, give it a name in quotes."),
+        ("program create @spring", NOT_A_PERSON),
+        ("program create spring@example.com", NOT_A_PERSON),
+        ('program create "@spring"', NOT_A_PERSON),
         ('program make "Demo"', "To create a program, give it a name in quotes."),
         ('program create "Demo" purpose', 'After the name, only `purpose "<text>"` may follow.'),
         (
@@ -477,15 +483,30 @@ async def test_pair_refuses_people_not_enrolled_in_that_role_with_a_hint(console
     async with rows.unchanged():
         swapped = await console.say("maya", "pair @priya @lena")
         not_enrolled = await console.say("maya", "pair @lena @zoe")
+    # "@Priya Nair" would not parse: the hint is what can be typed as shown.
     assert swapped == said("""
         🔒 mentorbot (only you see this):
            Priya Nair is not enrolled as a mentor in Demo Mentoring.
-           The form is: `enrol @Priya Nair mentor`
+           The form is: `enrol priya@example.com mentor`
     """)
     assert not_enrolled == said("""
         🔒 mentorbot (only you see this):
            Zoe is not enrolled as a mentee in Demo Mentoring.
-           The form is: `enrol @Zoe mentee`
+           The form is: `enrol @user mentee`
+    """)
+
+
+async def test_the_pair_hint_can_be_typed_as_shown(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", 'program create "Leaders"')
+    hint = await console.say("maya", 'pair @omar @priya program "Leaders"')
+    assert (
+        hint.splitlines()[-1] == '   The form is: `enrol omar@example.com mentor program "Leaders"`'
+    )
+    typed = hint.splitlines()[-1].split("`")[1]
+    assert await console.say("maya", typed) == said("""
+        🔒 mentorbot (only you see this):
+           Enrolled @omar as a mentor in *Leaders*.
     """)
 
 
@@ -545,7 +566,7 @@ async def test_status_shows_people_pairs_concerns_and_undelivered_messages(conso
            *Open concerns: 1*
            • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 09:00 Europe/London · not acknowledged
            *Messages that could not be delivered: 1*
-           • to @priya: user_not_found
+           • greeting to @priya for the pair @lena & @priya: their Slack account was not found (user_not_found)
     """)
 
 
@@ -637,8 +658,7 @@ async def test_a_manager_of_two_programs_names_the_program(console, rows) -> Non
             "x" * 60,
             f"I don't know the command “{'x' * 40}”. Type `help` to see what I can do.",
         ),
-        ('program create "Unclosed', "A quotation mark is not closed."),
-        ("enrol @omar mentor program “Demo", "A quotation mark is not closed."),
+        ('hello "there', "A quotation mark is not closed."),
     ],
 )
 async def test_what_is_not_a_command_is_explained(console, rows, line, problem) -> None:
@@ -648,4 +668,27 @@ async def test_what_is_not_a_command_is_explained(console, rows, line, problem) 
     assert answer == said(f"""
         🔒 mentorbot (only you see this):
            {problem}
+    """)
+
+
+@pytest.mark.parametrize(
+    ("line", "form"),
+    [
+        ('program create "Spring', 'program create "<name>" [purpose "<text>"]'),
+        ('program create "Spring" purpose “Grow', 'program create "<name>" [purpose "<text>"]'),
+        ("enrol @omar mentor program “Demo", 'enrol @user mentor|mentee [program "<name>"]'),
+        ('pair @omar @priya program "Demo', 'pair @mentor @mentee [program "<name>"]'),
+        ('status program "Demo', 'status [program "<name>"]'),
+        ('managers add @lena program "Demo', 'managers add @user [backup] [program "<name>"]'),
+        ('managers remove @lena program "Demo', 'managers remove @user [program "<name>"]'),
+    ],
+)
+async def test_an_unclosed_quote_gets_the_form_of_its_command(console, rows, line, form) -> None:
+    await console.setup(DEMO_SETUP)
+    async with rows.unchanged():
+        answer = await console.say("maya", line)
+    assert answer == said(f"""
+        🔒 mentorbot (only you see this):
+           A quotation mark is not closed.
+           The form is: `{form}`
     """)

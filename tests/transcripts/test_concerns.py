@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.console.session import DEMO_SETUP
 from handlers.commands import CONCERN_KINDS
-from storage.models import Concern, OutboxMessage
+from storage.models import Concern, OutboxMessage, Person
 
 NOT_IN_A_PAIR = (
     "🔒 mentorbot (only you see this):\n"
@@ -115,6 +115,29 @@ async def test_a_persons_words_are_kept_as_typed(console, engine) -> None:
     assert views[-1]["notification"] == (
         "Concern: other in Demo Mentoring. Open mentorbot to respond."
     )
+
+
+async def test_a_crowd_named_first_is_words_not_the_partner(console, rows) -> None:
+    # `@channel`, `@here`, `@everyone` are what Slack's <!channel>… arrive as: not a person.
+    await console.setup(DEMO_SETUP)
+    assert await console.say(
+        "sam", "concern confidentiality @channel knows what I told @omar"
+    ) == said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+        📨 DM to @maya
+           *Urgent concern: confidentiality*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @sam
+           Raised: Mon 23 Nov 2026, 09:00 Europe/London
+           > @channel knows what I told @omar
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    answer = await console.say("omar", "concern conduct @sam @HERE heard him")
+    assert "> @HERE heard him" in answer
+    assert await rows.count(Person) == 5  # no one called "channel" or "here" was made up
 
 
 async def test_someone_in_two_pairs_names_the_partner(console, rows) -> None:
@@ -256,9 +279,11 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
     await console.say("maya", "managers add @priya backup")
     await console.say("maya", "enrol @maya mentor")
     await console.say("maya", "pair @maya @sam")
+    # Sam knows Maya manages the program: the receipt must not say "the program manager".
     assert await console.say("sam", "concern confidentiality @maya She told my team") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The backup managers of Demo Mentoring have been told and will follow up with you. Your partner has not been told.
+           (No manager in your pair was told: a concern never goes to someone in the pair it is about.)
         📨 DM to @lena
            *Urgent concern: confidentiality*
            Program: Demo Mentoring
@@ -289,20 +314,71 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
     assert "*Open concerns: 1*" in await console.say("lena", "status")
 
 
-async def test_with_no_manager_outside_the_pair_the_concern_is_recorded(console, rows) -> None:
+async def test_one_backup_manager_is_told_when_the_only_manager_is_in_the_pair(console) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @lena backup")
+    await console.say("maya", "enrol @maya mentor")
+    await console.say("maya", "pair @maya @priya")
+    answer = await console.say("priya", "concern mismatch")
+    assert answer.startswith(
+        said("""
+        🔒 mentorbot (only you see this):
+           Thank you. The backup manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           (No manager in your pair was told: a concern never goes to someone in the pair it is about.)
+        📨 DM to @lena
+    """)
+    )
+
+
+NO_ONE_TOLD = said("""
+    🔒 mentorbot (only you see this):
+       Thank you. Your concern is recorded, but no one has been told yet: Demo Mentoring has no manager outside your pair, and a concern never goes to someone in the pair it is about. Your partner has not been told.
+       A manager added to the program later will be sent it. If it cannot wait, please tell someone you trust directly, such as your HR contact or whoever runs mentorbot here.
+""")
+
+
+async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_told(
+    console, rows
+) -> None:
     await console.setup(DEMO_SETUP)
     await console.say("maya", "enrol @maya mentor")
     await console.say("maya", "pair @maya @priya")
-    assert await console.say("priya", "concern mismatch") == said("""
-        🔒 mentorbot (only you see this):
-           Thank you. Your concern is recorded, but Demo Mentoring has no manager to tell right now; it will be shown to the program's managers.
-    """)
+    # Maya, the only manager, is Priya's mentor: she is not told, and neither is anyone else.
+    assert await console.say("priya", "concern mismatch") == NO_ONE_TOLD
     assert await rows.count(Concern) == 1
     assert await rows.count(OutboxMessage) == 4  # the two pairs' greetings only
-    await console.say("maya", "managers add @lena")
+    assert "Open concerns: 0" in await console.say("maya", "status")
+    # What the receipt promises: a manager added later is sent it, and sees it in status.
+    assert await console.say("maya", "managers add @lena") == said("""
+        🔒 mentorbot (only you see this):
+           @lena is now a manager of *Demo Mentoring*.
+           (They were sent 1 open concern of the program.)
+        📨 DM to @lena
+           *Concern: mismatch*
+           Program: Demo Mentoring
+           Pair: @maya (mentor) and @priya (mentee)
+           Raised by: @priya
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           (They added no words.)
+           [1: Acknowledge]  [2: Resolve]
+           (The other member of the pair has not been told.)
+    """)
     assert "*Open concerns: 1*\n   • #1 mismatch · @maya & @priya" in await console.say(
         "lena", "status"
     )
+    # Added again after a removal, she is not sent a second copy.
+    await console.say("maya", "managers remove @lena")
+    assert "They were sent" not in await console.say("maya", "managers add @lena")
+    assert await rows.count(OutboxMessage) == 5
+
+
+async def test_a_backup_in_the_pair_is_not_told_either(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", "managers add @omar backup")
+    await console.say("maya", "enrol @maya mentor")
+    await console.say("maya", "enrol @omar mentee")
+    await console.say("maya", "pair @maya @omar")
+    assert await console.say("omar", "concern other @maya") == NO_ONE_TOLD
 
 
 # ---------------------------------------------------------------------- buttons
@@ -477,7 +553,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         "   • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 10:00 Europe/Berlin"
         " · not acknowledged\n"
         "   *Messages that could not be delivered: 1*\n"
-        "   • to @maya: user_not_found"
+        "   • concern #1 DM to manager @maya: their Slack account was not found (user_not_found)"
     )
     # Acknowledging updates the copy that arrived; the undelivered one is left alone.
     acknowledged = await console.say("lena", "press 1")

@@ -25,6 +25,7 @@ from handlers.commands import (
     parse,
 )
 from handlers.grammar import (
+    BROADCASTS,
     CLOSING_QUOTES,
     MENTION_CLOSE,
     MENTION_OPEN,
@@ -32,6 +33,7 @@ from handlers.grammar import (
     Email,
     Handle,
     Name,
+    person_from_word,
 )
 
 FAST = settings(max_examples=200, deadline=None)
@@ -55,6 +57,8 @@ free_text = (
 )
 program_names = free_text.filter(lambda name: len(name) <= 80)
 programs = st.none() | program_names
+# A program is never named like a person (`program create @sam` is a mistake).
+new_program_names = program_names.filter(lambda name: person_from_word(name) is None)
 
 handles = st.builds(
     Handle,
@@ -64,13 +68,18 @@ handles = st.builds(
 emails = st.builds(
     Email, st.from_regex(r"[a-z0-9._%+'-]{1,12}@[a-z0-9-]{1,12}\.[a-z]{2,6}", fullmatch=True)
 )
-names = st.builds(Name, st.from_regex(r"[A-Za-z0-9._'-]{1,20}", fullmatch=True))
+names = st.builds(
+    Name,
+    st.from_regex(r"[A-Za-z0-9._'-]{1,20}", fullmatch=True).filter(
+        lambda name: f"@{name.lower()}" not in BROADCASTS
+    ),
+)
 people = st.one_of(handles, emails, names)
 
 commands = st.one_of(
     st.just(Help()),
     st.just(Overview()),
-    st.builds(ProgramCreate, program_names, st.none() | free_text),
+    st.builds(ProgramCreate, new_program_names, st.none() | free_text),
     st.builds(ManagersAdd, people, st.booleans(), programs),
     st.builds(ManagersRemove, people, programs),
     st.builds(Enrol, people, st.sampled_from(["mentor", "mentee"]), programs),
@@ -231,12 +240,28 @@ def test_concern_words_have_a_limit() -> None:
     )
 
 
+NOT_A_PERSON = "A program's name is plain text in quotes, not a person or an address."
+AFTER_THE_NAME = 'After the name, only `purpose "<text>"` may follow.'
+NEEDS_A_NAME = "`program` needs a name in quotes."
+
+
 @pytest.mark.parametrize(
     ("text", "problem", "form"),
     [
-        ('program create "Unclosed', "A quotation mark is not closed.", None),
-        (f"enrol {MENTION_OPEN}U1 mentor", "A mention is not closed.", None),
-        (f"concern other {MENTION_OPEN}U1", "A mention is not closed.", None),
+        # Text that does not tokenize still gets the form of the command it starts with.
+        ('program create "Unclosed', "A quotation mark is not closed.", "program create"),
+        ("Program create “Spring", "A quotation mark is not closed.", "program create"),
+        ('enrol @sam mentor program "Demo', "A quotation mark is not closed.", "enrol"),
+        ('pair @a @b program "Demo', "A quotation mark is not closed.", "pair"),
+        ('status program "Demo', "A quotation mark is not closed.", "status"),
+        ('managers add @a program "Demo', "A quotation mark is not closed.", "managers add"),
+        ('manager remove @a program "Demo', "A quotation mark is not closed.", "managers remove"),
+        ('help "me', "A quotation mark is not closed.", "help"),
+        (f"enrol {MENTION_OPEN}U1 mentor", "A mention is not closed.", "enrol"),
+        (f"enrol{MENTION_OPEN}U1 mentor", "A mention is not closed.", "enrol"),
+        (f"concern other {MENTION_OPEN}U1", "A mention is not closed.", "concern"),
+        ('hello "there', "A quotation mark is not closed.", None),
+        ('"status', "A quotation mark is not closed.", "status"),
         (
             "hello there",
             "I don't know the command “hello”. Type `help` to see what I can do.",
@@ -249,9 +274,20 @@ def test_concern_words_have_a_limit() -> None:
             "A program's name is 1 to 80 characters.",
             "program create",
         ),
+        # A program is named in words, never by a mention, an address or an @name.
+        (f"program create {mention('U123')}", NOT_A_PERSON, "program create"),
+        (f"program create {mention('U123', 'Spring')}", NOT_A_PERSON, "program create"),
+        (f'program create "{mention("U123")} team"', NOT_A_PERSON, "program create"),
+        ("program create spring@example.com", NOT_A_PERSON, "program create"),
+        ('program create "spring@example.com"', NOT_A_PERSON, "program create"),
+        ("program create @Spring", NOT_A_PERSON, "program create"),
+        ('program create "@Spring"', NOT_A_PERSON, "program create"),
+        (f'program create "X" purpose {mention("U1")}', AFTER_THE_NAME, "program create"),
+        (f"enrol @sam mentee program {mention('U1')}", NEEDS_A_NAME, "enrol"),
+        ("enrol @sam mentee program a@b.co", NEEDS_A_NAME, "enrol"),
         ("enrol @sam boss", "The role is `mentor` or `mentee`.", "enrol"),
-        ("enrol @sam mentee program", "`program` needs a name in quotes.", "enrol"),
-        ('enrol @sam mentee program ""', "`program` needs a name in quotes.", "enrol"),
+        ("enrol @sam mentee program", NEEDS_A_NAME, "enrol"),
+        ('enrol @sam mentee program ""', NEEDS_A_NAME, "enrol"),
         ("pair @sam @sam", "A person cannot mentor themselves.", "pair"),
         ("pair @sam", "Name the mentor, then the mentee.", "pair"),
         ("managers add", "Name the person with an @mention or an e-mail address.", "managers add"),
@@ -267,3 +303,22 @@ def test_what_is_refused_and_why(text: str, problem: str | None, form: str | Non
     if problem is not None:
         assert result.problem == problem
     assert result.form == (USAGE[form] if form else None)
+
+
+def test_a_mention_in_a_quoted_purpose_becomes_at_name() -> None:
+    assert parse(f'program create "X" purpose "ask {mention("U1", "Sam")}"') == ProgramCreate(
+        "X", "ask @Sam"
+    )
+
+
+@pytest.mark.parametrize("word", [*sorted(BROADCASTS), "@Channel", "@HERE"])
+def test_a_crowd_is_words_never_a_partner(word: str) -> None:
+    """What Slack's <!channel>, <!here>, <!everyone> and <!subteam^…> arrive as."""
+    assert parse(f"concern other {word} knows what I told him") == RaiseConcern(
+        "other", None, f"{word} knows what I told him"
+    )
+    assert parse(f"concern conduct @omar {word} heard it") == RaiseConcern(
+        "conduct", Name("omar"), f"{word} heard it"
+    )
+    assert parse(f"enrol {word} mentor") == Usage("Name one person and their role.", USAGE["enrol"])
+    assert parse(f"pair @omar {word}") == Usage("Name the mentor, then the mentee.", USAGE["pair"])
