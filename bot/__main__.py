@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     db_parser.add_argument("action", choices=["upgrade"])
     args = parser.parse_args(argv)
     settings = Settings()
+    if args.command in (None, "run") and (problem := settings.teams_problem()):
+        # Caught here, not on the first Teams message (or never, as a silent console).
+        print(f"mentorbot: {problem}", file=sys.stderr)
+        return 2
     console = args.command == "console" or not (
         settings.slack_configured or settings.teams_configured
     )

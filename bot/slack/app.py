@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
 from bot.slack import listeners
+from bot.slack.authorize import BotAuthorize
 from bot.slack.messenger import SlackDirectory, SlackMessenger
 from handlers.context import Deps
 
@@ -25,6 +26,7 @@ class SlackEdge:
     client: AsyncWebClient
     messenger: SlackMessenger
     directory: SlackDirectory
+    authorize: BotAuthorize | None = None
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
@@ -48,13 +50,18 @@ def attach(
     """Bolt on the core. Tests pass process_before_response=True so an HTTP request
     returns only when its listener has finished: no waiting on background work."""
     secret = settings.slack_signing_secret
+    # auth.test gets a client without connection retries: a failure only means answering
+    # without the bot's ids for now, never a wait inside Slack's 3 seconds.
+    edge.authorize = BotAuthorize(_client_like(edge.client, token=edge.client.token, retries=False))
     app = AsyncApp(
         # Without a logger, Bolt sets each of its loggers to the root level when it creates
         # them (undoing bot.logging's WARNING) and at DEBUG logs every response body, with
         # people's words in it. Given one, its loggers copy that logger's level.
         logger=logging.getLogger("slack_bolt"),
         name="mentorbot",  # else Bolt names the app by inspecting the whole call stack
-        client=edge.client,
+        # Token-less: Bolt sets each request's token from authorize (given both, it warns).
+        client=_client_like(edge.client, token=None),
+        authorize=edge.authorize,
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
         process_before_response=process_before_response,
@@ -62,6 +69,17 @@ def attach(
     listeners.register(app, deps)
     edge.app = app
     return app
+
+
+def _client_like(
+    client: AsyncWebClient, *, token: str | None, retries: bool = True
+) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=None if retries else [],  # None: slack_sdk's connection-error retries
+    )
 
 
 def http_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:

@@ -77,6 +77,23 @@ class RecordingSlackApi(FakeSlackApi):
         super().__init__()
         self._answers: dict[int, dict[str, Any]] = {}
         self.unreachable: dict[str, str] = {}  # channel -> Slack error for chat.postMessage
+        self._drops: dict[str, int] = {}
+        self.dropped: list[str] = []
+
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """Close the connection of the next `times` calls to `method` without an answer:
+        to the client, Slack is unreachable (aiohttp raises ServerDisconnectedError)."""
+        self._drops[method] = self._drops.get(method, 0) + times
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        if self._drops.get(method):
+            self._drops[method] -= 1
+            self.dropped.append(method)
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=599)  # never sent: the connection is gone
+        return await super()._handle_api(request)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         error = self.unreachable.get(str(args.get("channel")))

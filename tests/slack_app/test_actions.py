@@ -275,10 +275,15 @@ async def test_a_manager_in_the_pair_cannot_act_and_a_backup_can(scenario) -> No
     ]
 
 
-async def test_a_button_that_no_longer_exists_is_not_handled(raised) -> None:
+async def test_a_button_from_an_older_version_is_acked_and_answered_privately(raised) -> None:
     slack, value = raised
     before = await slack.counts()
     reply = await slack.click("UADA", "concern.rematch", value, response_id="old")
-    assert reply.status == 404  # Bolt: no listener; Slack shows the person an error
-    assert slack.fake.responses_to("old") == []
+    assert (reply.status, reply.text) == (200, "")  # acked: Slack shows the person no error
+    assert slack.fake.responses_to("old") == _private(
+        "That button no longer does anything.", "That button no longer does anything."
+    )
     assert await slack.counts() == before
+    assert await slack.deliver() == 0
+    # Nothing posted, nothing updated: the only Slack call is Bolt learning who the bot is.
+    assert [call.method for call in slack.fake.calls] == ["auth.test"]

@@ -393,13 +393,13 @@ async def test_pair_refusals(demo) -> None:
         demo,
         "UADA",
         "pair <@USAM|sam> <@UOMAR|omar>",
-        refused("Sam is not enrolled as a mentor in Demo.", "enrol @Sam mentor"),
+        refused("Sam is not enrolled as a mentor in Demo.", "enrol sam@example.com mentor"),
     )
     await _refused_and_unchanged(
         demo,
         "UADA",
         "pair <@UOMAR|omar> <@ULENA|lena>",
-        refused("Lena is not enrolled as a mentee in Demo.", "enrol @Lena mentee"),
+        refused("Lena is not enrolled as a mentee in Demo.", "enrol lena@example.com mentee"),
     )
     await _refused_and_unchanged(demo, "UOMAR", "pair <@UOMAR> <@USAM>", refused(NOT_A_MANAGER))
     assert demo.fake.calls_to("chat.postMessage") == []
@@ -438,7 +438,10 @@ async def test_status_shows_people_pairs_concerns_and_failed_deliveries(demo) ->
                 "*Open concerns: 1*\n• #1 missed-meeting · <@UOMAR> &amp; <@USAM> · "
                 "raised Mon 23 Nov 2026, 09:00 Europe/London · not acknowledged"
             ),
-            section("*Messages that could not be delivered: 1*\n• to <@ULENA>: user_not_found"),
+            section(
+                "*Messages that could not be delivered: 1*\n• greeting to <@ULENA> for the pair "
+                "<@UOMAR> &amp; <@ULENA>: their Slack account was not found (user_not_found)"
+            ),
         ],
     )
 

@@ -228,7 +228,20 @@ async def test_a_concern_is_never_sent_to_a_manager_in_the_pair(scenario) -> Non
 
 async def test_backups_are_told_when_every_manager_is_in_the_pair(scenario) -> None:
     slack = await scenario("only_manager_in_pair")  # Ada, the only manager, mentors Sam
-    assert (await slack.command("USAM", "concern other It is not working")).json == RECEIPT
+    # Sam knows Ada manages Demo: the receipt must not say "the program manager".
+    assert (await slack.command("USAM", "concern other It is not working")).json == ephemeral(
+        "Your concern was recorded.",
+        [
+            section(
+                "Thank you. The backup manager of Demo has been told and will follow up with "
+                "you. Your partner has not been told."
+            ),
+            context(
+                "No manager in your pair was told: a concern never goes to someone in the pair "
+                "it is about."
+            ),
+        ],
+    )
     assert await slack.deliver() == 1
     [to_bea] = slack.dms_to("UBEA")
     [concern] = await concerns(slack)
@@ -246,12 +259,18 @@ async def test_with_no_one_to_tell_the_reporter_is_told_so(scenario) -> None:
     slack = await scenario("no_one_to_tell")  # Ada, the only manager, mentors Sam; no backup
     reply = await slack.command("USAM", "concern other It is not working")
     assert reply.json == ephemeral(
-        "Your concern was recorded.",
+        "Your concern was recorded, but no one could be told yet.",
         [
             section(
-                "Thank you. Your concern is recorded, but Demo has no manager to tell right "
-                "now; it will be shown to the program's managers."
-            )
+                "Thank you. Your concern is recorded, but no one has been told yet: Demo has no "
+                "manager outside your pair, and a concern never goes to someone in the pair it "
+                "is about. Your partner has not been told."
+            ),
+            section(
+                "A manager added to the program later will be sent it. If it cannot wait, please "
+                "tell someone you trust directly, such as your HR contact or whoever runs "
+                "mentorbot here."
+            ),
         ],
     )
     assert len(await concerns(slack)) == 1

@@ -25,10 +25,11 @@ RECEIPT_BLOCKS = [
 ]
 
 
-def _replies(slack: SlackHarness, user: str) -> list[dict]:
-    """What the bot posted in `user`'s DM channel (answers to what they typed there)."""
-    channel = slack.fake.dm_channel_for(user)
-    return [c.args for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+async def _replies(slack: SlackHarness, user: str) -> list[dict]:
+    """What the bot posted to `user` (answers to what they typed in their DM): answers go
+    through the outbox, so deliver what is due first."""
+    await slack.deliver()
+    return [c.args for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == user]
 
 
 async def _concerns(slack: SlackHarness) -> list[Concern]:
@@ -40,15 +41,10 @@ async def test_a_command_in_a_dm_is_answered_there_and_a_retry_is_handled_once(d
     event = demo.dm_event("UOMAR", "concern missed-meeting Sam did not come &amp; did not call")
     reply = await demo.event(event, event_id="Ev0CONCERN1")
     assert (reply.status, reply.text) == (200, "")
-    assert _replies(demo, "UOMAR") == [
-        {
-            "channel": "DUOMAR",
-            "text": "Your concern was recorded.",
-            "blocks": RECEIPT_BLOCKS,
-            "team_id": "T0001",
-        }
+    assert await demo.deliver() == 3  # the receipt and the two managers' DMs
+    assert await _replies(demo, "UOMAR") == [
+        {"channel": "UOMAR", "text": "Your concern was recorded.", "blocks": RECEIPT_BLOCKS}
     ]
-    assert await demo.deliver() == 2
     [concern] = await _concerns(demo)
     assert concern.words == "Sam did not come & did not call"
 
@@ -63,12 +59,25 @@ async def test_a_command_in_a_dm_is_answered_there_and_a_retry_is_handled_once(d
     assert await demo.deliver() == 0
     assert len(await _concerns(demo)) == 1
     assert len(demo.dms_to("UADA")) == len(demo.dms_to("UMAX")) == 1
-    assert len(_replies(demo, "UOMAR")) == 1
+    assert len(await _replies(demo, "UOMAR")) == 1
 
     # The same words in a new message (a new event id) are a new concern.
     await demo.event(dict(event, ts="1.2", event_ts="1.2"), event_id="Ev0CONCERN2")
     assert len(await _concerns(demo)) == 2
-    assert len(_replies(demo, "UOMAR")) == 2
+    assert len(await _replies(demo, "UOMAR")) == 2
+
+
+async def test_an_answer_slack_refused_with_500_arrives_later(demo, clock) -> None:
+    """The event is marked handled when it is processed, so Slack's retries are ignored:
+    the answer must survive a failed post on its own, in the outbox."""
+    demo.fake.fail_next("chat.postMessage", status=500, times=3)  # both managers and Omar
+    await demo.event(demo.dm_event("UOMAR", "concern missed-meeting Sam did not come"))
+    assert await demo.deliver() == 3  # each tried once, and refused
+    assert await demo.deliver() == 0  # backing off
+    clock.advance(60)
+    assert await demo.deliver() == 3
+    tried = [r["text"] for r in await _replies(demo, "UOMAR")]
+    assert tried == ["Your concern was recorded."] * 2  # refused once, then delivered
 
 
 async def test_a_refused_dm_command_is_answered_once(demo) -> None:
@@ -76,13 +85,13 @@ async def test_a_refused_dm_command_is_answered_once(demo) -> None:
     await demo.event(event, event_id="Ev0JUNK")
     await demo.event(event, event_id="Ev0JUNK", retry_num=1)
     problem = "I don't know the command “frobnicate”. Type `help` to see what I can do."
-    assert _replies(demo, "USAM") == [
-        {"channel": "DUSAM", "text": problem, "blocks": [section(problem)], "team_id": "T0001"}
+    assert await _replies(demo, "USAM") == [
+        {"channel": "USAM", "text": problem, "blocks": [section(problem)]}
     ]
     event = demo.dm_event("USAM", "status")  # refused by the handler, not the parser
     await demo.event(event, event_id="Ev0STATUS")
     await demo.event(event, event_id="Ev0STATUS", retry_num=1)
-    assert [r["text"] for r in _replies(demo, "USAM")] == [
+    assert [r["text"] for r in await _replies(demo, "USAM")] == [
         problem,
         "Only a program's managers can do that, and you don't manage a program.",
     ]
@@ -90,12 +99,11 @@ async def test_a_refused_dm_command_is_answered_once(demo) -> None:
 
 async def test_help_typed_in_a_dm(demo) -> None:
     await demo.event(demo.dm_event("UMAX", "help"))
-    assert _replies(demo, "UMAX") == [
+    assert await _replies(demo, "UMAX") == [
         {
-            "channel": "DUMAX",
+            "channel": "UMAX",
             "text": "What mentorbot can do",
             "blocks": [header("mentorbot"), EVERYONE, MANAGERS],
-            "team_id": "T0001",
         }
     ]
 

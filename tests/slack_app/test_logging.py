@@ -89,7 +89,7 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
     out, err = capfd.readouterr()
     records = caplog.records
     assert "outbox_delivery" in err  # the bot did log, at DEBUG, as JSON
-    structured = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    structured = [json.loads(line) for line in err.splitlines()]  # every line is JSON
     assert "outbox_delivery" in {entry["event"] for entry in structured}
     assert "a quiet library stays quiet" not in err
     everything = [out, err, caplog.text]
@@ -98,3 +98,43 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
     for text in everything:
         assert MARKER not in text
         assert "quokka" not in text.lower()
+
+
+async def test_library_records_are_json_lines_too(demo, capfd, debug_logging) -> None:
+    """aiohttp, Bolt, APScheduler and SQLAlchemy log through the standard library: in JSON
+    mode their records are JSON lines like the bot's own, tracebacks inside (plain text)."""
+    debug_logging()
+    capfd.readouterr()
+    await demo.event(demo.dm_event("UOMAR", f"concern other {MARKER}"))
+    demo.fake.fail_next("views.publish", status=500)  # App Home cannot be shown
+    reply = await demo.event(demo.home_event("UOMAR"))
+    assert reply.status == 500  # Bolt: the listener failed, and logged it with a traceback
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job %r was missed", "sweep")
+    logging.getLogger("sqlalchemy.pool.impl.AsyncAdaptedQueuePool").error("pool exhausted")
+
+    err = capfd.readouterr().err
+    assert MARKER not in err
+    lines = [json.loads(line) for line in err.splitlines()]  # each line is one JSON object
+    bolt = [line for line in lines if line.get("logger", "").startswith("slack_bolt")]
+    assert [(line["level"], line["event"].split(" (")[0]) for line in bolt] == [
+        ("error", "Failed to run listener function")
+    ]
+    assert bolt[0]["exception"].startswith("Traceback (most recent call last):")
+    assert "slack_sdk.errors.SlackApiError" in bolt[0]["exception"]
+    assert [
+        {key: line[key] for key in ("logger", "level", "event")}
+        for line in lines
+        if line.get("logger", "mentorbot").startswith(("apscheduler", "sqlalchemy"))
+    ] == [
+        {
+            "logger": "apscheduler.scheduler",
+            "level": "warning",
+            "event": "Run time of job 'sweep' was missed",
+        },
+        {
+            "logger": "sqlalchemy.pool.impl.AsyncAdaptedQueuePool",
+            "level": "error",
+            "event": "pool exhausted",
+        },
+    ]
+    assert all(line["timestamp"].endswith("Z") for line in lines)

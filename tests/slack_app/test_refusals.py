@@ -42,7 +42,12 @@ NOT_A_MANAGER = "Only a program's managers can do that, and you don't manage a p
             'After the name, only `purpose "&lt;text&gt;"` may follow.',
             'program create "&lt;name&gt;" [purpose "&lt;text&gt;"]',
         ),
-        ("UADA", 'program create "Unclosed', "A quotation mark is not closed.", None),
+        (
+            "UADA",
+            'program create "Unclosed',
+            "A quotation mark is not closed.",
+            'program create "&lt;name&gt;" [purpose "&lt;text&gt;"]',
+        ),
         (
             "UADA",
             "managers",

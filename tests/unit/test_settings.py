@@ -136,6 +136,22 @@ def test_when_slack_is_configured_and_how(monkeypatch, tokens, configured, socke
     assert settings.slack_socket_mode is socket_mode
 
 
+def test_blank_slack_settings_as_in_env_example_are_unset(tmp_path) -> None:
+    """.env.example lists the Slack settings empty: copied as is, nothing turns Slack on,
+    and an HTTP-mode setup that leaves SLACK_APP_TOKEN empty stays in HTTP mode."""
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=\nSLACK_SIGNING_SECRET=  \nSLACK_APP_TOKEN=\n")
+    settings = Settings()
+    assert (settings.slack_bot_token, settings.slack_signing_secret) == (None, None)
+    assert settings.slack_app_token is None
+    assert not settings.slack_configured
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN= xoxb-1 \nSLACK_SIGNING_SECRET=s\nSLACK_APP_TOKEN=\n"
+    )
+    settings = Settings()
+    assert settings.slack_configured and not settings.slack_socket_mode
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("env", "configured"),
     [

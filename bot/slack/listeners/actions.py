@@ -12,14 +12,21 @@ from bot.slack import parse, render
 from handlers.context import Deps
 from handlers.router import handle_action
 
+# Every block action, known or not: a button on an old message (from an earlier version of
+# the bot) must still be acked and answered, or Bolt answers 404 and Slack shows an error.
+# The core decides what an action id means.
+ANY_BLOCK_ACTION = {"type": "block_actions", "action_id": re.compile(r"")}
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(re.compile(r"^concern\.(acknowledge|resolve)$"))
-    async def concern_button(
+    @app.action(ANY_BLOCK_ACTION)
+    async def button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
         user = body["user"]
         caller = parse.caller(user["id"], user.get("team_id") or body.get("team", {}).get("id"))
-        answer = await handle_action(deps, caller, action["action_id"], action.get("value", ""))
+        answer = await handle_action(
+            deps, caller, str(action.get("action_id", "")), str(action.get("value", ""))
+        )
         await respond(response_type="ephemeral", replace_original=False, **render.message(answer))

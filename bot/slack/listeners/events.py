@@ -10,25 +10,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import parse, render
 from handlers.context import Deps
-from handlers.router import handle_text, home_view
+from handlers.router import handle_direct_message, home_view
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("message")
-    async def direct_message(
-        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and the bot's own messages are not commands
         caller = parse.caller(event["user"], body.get("team_id"))
-        answer = await handle_text(
+        # The answer goes through the outbox (to the person's DM): Slack being down
+        # when it is posted delays it instead of losing it.
+        await handle_direct_message(
             deps,
             caller,
             parse.command_text(event.get("text", "")),
             event_key=f"slack:{body.get('event_id')}",
         )
-        if answer is not None:  # None: Slack retried an event we already handled
-            await client.chat_postMessage(channel=event["channel"], **render.message(answer))
 
     @app.event("app_home_opened")
     async def home_opened(
