@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import structlog
-from aiohttp import web
+from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
@@ -49,11 +49,14 @@ def build_runtime(
     engine: AsyncEngine,
     messengers: dict[str, Messenger],
     clock: Clock | None = None,
+    *,
+    sends_at_once: int = 8,
     **deps_options: object,
 ) -> Runtime:
+    """`sends_at_once=1` sends in queue order: the console numbers buttons as it prints."""
     clock = clock or SystemClock()
     sessions = db.session_factory(engine)
-    dispatcher = Dispatcher(sessions, clock, messengers)
+    dispatcher = Dispatcher(sessions, clock, messengers, concurrency=sends_at_once)
     deps = Deps(
         sessions=sessions,
         clock=clock,
@@ -81,6 +84,11 @@ def build_web_app(runtime: Runtime) -> web.Application:
 
 async def serve(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT: then stop taking requests, finish in-flight work, exit."""
+    async with ClientSession() as http:  # one pool of connections to Slack for every call
+        await _serve(settings, http)
+
+
+async def _serve(settings: Settings, http: ClientSession) -> None:
     from bot.slack.app import attach, build_client, build_edge, http_handler
     from bot.teams.app import build_edge as build_teams_edge
     from bot.teams.app import http_handler as teams_http_handler
@@ -89,7 +97,7 @@ async def serve(settings: Settings) -> None:
     messengers: dict[str, Messenger] = {}
     edge = teams = None
     if settings.slack_configured:
-        edge = build_edge(settings, build_client(settings))
+        edge = build_edge(settings, build_client(settings, http))
         messengers["slack"] = edge.messenger
     if settings.teams_configured:
         teams = build_teams_edge(settings)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,10 +29,12 @@ class SlackEdge:
     authorize: BotAuthorize | None = None
 
 
-def build_client(settings: Settings) -> AsyncWebClient:
+def build_client(settings: Settings, http: ClientSession | None = None) -> AsyncWebClient:
+    """With `http`, every call reuses its pooled connections (the caller closes it);
+    without, slack_sdk opens and closes a connection per call."""
     # Default retry handlers retry connection errors only: the outbox owns all other retries.
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, session=http)
 
 
 def build_edge(settings: Settings, client: AsyncWebClient) -> SlackEdge:
@@ -78,6 +80,7 @@ def _client_like(
         token=token,
         base_url=client.base_url,
         timeout=client.timeout,
+        session=client.session,
         retry_handlers=None if retries else [],  # None: slack_sdk's connection-error retries
     )
 

@@ -91,6 +91,7 @@ class FakeSlackApi:
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
         self.received: list[RecordedCall] = []
+        self.peers: list[object] = []  # the client's (host, port) of each API call: connections
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
         self._response_ids: list[str] = []
@@ -262,6 +263,9 @@ class FakeSlackApi:
         args, token = await _read_args(request)
         call = RecordedCall(method=method, args=args, token=token)
         self.received.append(call)
+        self.peers.append(
+            request.transport.get_extra_info("peername") if request.transport else None
+        )
 
         queue = self._scripts.get(method)
         script = queue.popleft() if queue else None

@@ -12,23 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from scheduler.dispatcher import Dispatcher
-
-
-@pytest.fixture
-async def console(console):
-    """The shared console, delivering one message at a time: with several sends in flight
-    the order of printed DMs (and so the button numbers) would depend on thread timing."""
-    session = console.session
-    session.dispatcher = Dispatcher(
-        session.deps.sessions,
-        session.deps.clock,
-        {session.messenger.platform: session.messenger},
-        concurrency=1,
-    )
-    return console
-
-
 CONTACT_COLUMNS = ("last_seen_at", "last_identity_id")
 
 

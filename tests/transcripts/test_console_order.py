@@ -1,6 +1,6 @@
-"""The interactive console as `mentorbot` builds it (the runtime's own dispatcher, several
-sends in flight): DMs print in the order they were queued, so `press N` always means the
-same button. The other transcripts deliver one message at a time and cannot show this."""
+"""The interactive console as `mentorbot` builds it (bot/console/run.py's own runtime, not
+the test fixture): DMs print in the order they were queued, so `press N` always means the
+same button."""
 
 from __future__ import annotations
 

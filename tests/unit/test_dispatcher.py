@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+import aiohttp
 import pytest
 import sqlalchemy
 from fakes.delivery import (
@@ -31,6 +32,7 @@ from bot.slack import render
 from bot.slack.app import build_client
 from bot.slack.messenger import SlackMessenger
 from handlers.context import Caller, Deps
+from handlers.ports import Address
 from handlers.router import handle_action, handle_text
 from handlers.undelivered import REASONS
 from handlers.views import MessageView, bold, section
@@ -801,3 +803,19 @@ async def test_a_database_outage_delays_the_dispatcher_but_never_stops_it(world,
         await dispatcher.stop()
         await asyncio.wait_for(running, 5)
     assert sent == [("A", "Message after")]
+
+
+async def test_a_shared_http_session_sends_every_dm_over_one_connection(slack) -> None:
+    """serve() hands build_client one aiohttp session: without it slack_sdk opens (and
+    handshakes) a new connection for every message of a 10,000-pair round."""
+    settings = Settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack.url)  # type: ignore[call-arg]
+    async with aiohttp.ClientSession() as http:
+        messenger = SlackMessenger(build_client(settings, http))
+        for n in range(3):
+            await messenger.post(Address("slack", "U1", "T1", {}), view(n))
+    assert [c.args["channel"] for c in slack.calls_to("chat.postMessage")] == ["U1"] * 3
+    assert len(set(slack.peers)) == 1
+    unshared = SlackMessenger(build_client(settings))
+    for n in range(2):
+        await unshared.post(Address("slack", "U1", "T1", {}), view(n))
+    assert len(set(slack.peers)) == 3  # the point of sharing: one connection per call otherwise
