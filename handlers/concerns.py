@@ -64,7 +64,7 @@ async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
     recipients = await recipients_for(ctx, program, pair)
     for manager in recipients.people:
         view = await concern_view(ctx, concern, manager)
-        await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id)
+        await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id, urgent=True)
     ctx.audit(f"concern.raise.{command.kind}", f"concern:{concern.id}", program.id)
     return _receipt(program, recipients)
 
@@ -133,7 +133,9 @@ async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
             continue
         view = await concern_view(ctx, concern, manager)
         handed += int(
-            await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id)
+            await ctx.say(
+                _dm_key(concern, manager), manager, view, program_id=program.id, urgent=True
+            )
         )
     return handed
 
@@ -343,4 +345,5 @@ async def _refresh_dms(ctx: Context, concern: Concern) -> None:
                 view,
                 program_id=concern.program_id,
                 replaces_id=original.id,
+                urgent=True,
             )

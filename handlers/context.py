@@ -71,6 +71,7 @@ class Context:
         *,
         program_id: int | None = None,
         replaces_id: int | None = None,
+        urgent: bool = False,
     ) -> bool:
         """Queue a message to one person, in this transaction. False: that key was queued
         before, so nothing new was added."""
@@ -83,6 +84,7 @@ class Context:
             now=self.now,
             program_id=program_id,
             replaces_id=replaces_id,
+            priority=outbox.URGENT if urgent else outbox.ROUTINE,
         )
         self.queued += int(added)
         return added

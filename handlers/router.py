@@ -201,7 +201,7 @@ async def _remember_event(
 
 
 async def _queue_answer(ctx: Context, event_key: str, answer: MessageView) -> None:
-    await ctx.say(f"answer:{event_key}", ctx.me, answer)
+    await ctx.say(f"answer:{event_key}", ctx.me, answer, urgent=True)  # they are waiting
 
 
 def usage_view(problem: str, form: str | None = None) -> MessageView:

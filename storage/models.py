@@ -118,7 +118,8 @@ class OutboxMessage(SQLModel, table=True):
     """One message to one person. Written in the transaction that decided it must be said."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # Claimed by priority, then due time: the index serves that order.
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
     program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
@@ -127,6 +128,8 @@ class OutboxMessage(SQLModel, table=True):
     # An update replaces the message another row sent, in place.
     replaces_id: int | None = Field(default=None, foreign_key="outbox.id")
     status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    # Lower goes first: a concern must not queue behind a round of routine prompts.
+    priority: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     claimed_until: datetime | None = _ts()

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
 
+URGENT, ROUTINE = 0, 1  # priorities: lower is claimed first
 SUPERSEDED = "superseded"  # an update overtaken by a newer one for the same message
 
 
@@ -27,9 +28,11 @@ async def enqueue(
     now: datetime,
     program_id: int | None = None,
     replaces_id: int | None = None,
+    priority: int = ROUTINE,
 ) -> bool:
     """Add one message for one person. Returns False if that key was already queued."""
     values = {
+        "priority": priority,
         "dedupe_key": key,
         "recipient_id": recipient_id,
         "view": view,
@@ -51,7 +54,8 @@ async def enqueue(
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this dispatcher until `now + lease`, in due order.
+    """Take up to `limit` due rows for this dispatcher until `now + lease`: urgent ones
+    first, then in due order.
 
     One statement picks and claims, so no other dispatcher can claim the same row between
     the two (SQLite too, where a SELECT does not start the write transaction). Each row's
@@ -64,7 +68,7 @@ async def claim_due(
             OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
@@ -77,7 +81,7 @@ async def claim_due(
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     rows = list((await session.exec(claim)).scalars())  # type: ignore[call-overload]
-    return sorted(rows, key=lambda row: (_utc(row.next_attempt_at), row.id))
+    return sorted(rows, key=lambda row: (row.priority, _utc(row.next_attempt_at), row.id))
 
 
 async def finish(

@@ -122,6 +122,7 @@ async def put(
     *,
     program_id: int | None = None,
     replaces_id: int | None = None,
+    priority: int = outbox.ROUTINE,
 ) -> int:
     """Enqueue one message in its own transaction; the row's id."""
     async with transaction(sessions) as session:
@@ -133,6 +134,7 @@ async def put(
             now=now,
             program_id=program_id,
             replaces_id=replaces_id,
+            priority=priority,
         )
     return (await row(sessions, key)).id  # type: ignore[return-value]
 

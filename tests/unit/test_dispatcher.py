@@ -819,3 +819,18 @@ async def test_a_shared_http_session_sends_every_dm_over_one_connection(slack) -
     for n in range(2):
         await unshared.post(Address("slack", "U1", "T1", {}), view(n))
     assert len(set(slack.peers)) == 3  # the point of sharing: one connection per call otherwise
+
+
+async def test_an_urgent_row_is_claimed_before_a_backlog_of_routine_ones(
+    world, sessions, clock, slack, messenger
+):
+    """A concern raised during a big round of routine messages goes out next, not last."""
+    start = clock.now()
+    for n in range(6):
+        await put(sessions, f"routine:{n}", world.mentee_id, view(n), start)
+    clock.advance(30)  # the urgent row is newer than every routine one
+    await put(sessions, "concern", world.manager_id, view("c"), clock.now(), priority=outbox.URGENT)
+    dispatcher = Dispatcher(sessions, clock, {"slack": messenger}, concurrency=1, batch=2)
+
+    assert await dispatcher.run_once() == 2
+    assert [c.args["channel"] for c in slack.calls_to("chat.postMessage")] == ["UMAYA", "USAM"]
