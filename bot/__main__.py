@@ -7,8 +7,10 @@ import asyncio
 import os
 import sys
 
+from pydantic import ValidationError
+
 from bot import logging as bot_logging
-from bot.settings import Settings
+from bot.settings import Settings, problems_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,23 +24,44 @@ def main(argv: list[str] | None = None) -> int:
     package = sub.add_parser("teams-package", help="build the Teams app package (a zip)")
     package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
     package.add_argument("--host", help="the bot's public host name, e.g. bot.example.com")
+    package.add_argument(
+        "--privacy-url", help="your organisation's privacy statement (https://…); with --host"
+    )
+    package.add_argument(
+        "--terms-url", help="your organisation's terms of use (https://…); with --host"
+    )
     package.add_argument("--out", default="mentorbot-teams.zip", help="where to write the zip")
     db_parser = sub.add_parser("db", help="database maintenance")
     db_parser.add_argument("action", choices=["upgrade"])
     args = parser.parse_args(argv)
-    settings = Settings()
-    if args.command in (None, "run") and (problem := settings.teams_problem()):
-        # Caught here, not on the first Teams message (or never, as a silent console).
-        print(f"mentorbot: {problem}", file=sys.stderr)
+    if args.command == "teams-package":
+        # Needs none of the bot's settings: an admin may build it on any machine.
+        from bot.teams.app_package.build import command
+
+        return command(args.app_id, args.host, args.out, args.privacy_url, args.terms_url)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # pydantic's own report is several lines per setting, with a link; one line each.
+        for line in problems_of(error):
+            _problem(line)
+        return 2
+    starting = args.command in (None, "run")
+    if starting and (problem := settings.slack_problem() or settings.teams_problem()):
+        # Caught here, not on the first message (or never, as a silent console).
+        _problem(problem)
         return 2
     console = args.command == "console" or not (
         settings.slack_configured or settings.teams_configured
     )
+    # The console's database is throwaway: only a real run, or `db upgrade`, opens this one.
+    uses_database = (starting and not console) or args.command == "db"
+    if uses_database and (problem := settings.database_problem()):
+        _problem(problem)
+        return 2
     # The console's transcript is the output; its routine log lines would only interleave.
     level = "WARNING" if console and "MENTORBOT_LOG_LEVEL" not in os.environ else settings.log_level
     bot_logging.configure(level, settings.log_format)
-    if args.command == "teams-package":
-        return _teams_package(args.app_id, args.host, args.out)
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if console:
@@ -47,32 +70,29 @@ def main(argv: list[str] | None = None) -> int:
         tour = getattr(args, "tour", False) or not sys.stdin.isatty()
         asyncio.run(run_console(settings, tour=tour))
         return 0
-    from bot.app import serve
+    return _run(settings)
 
-    asyncio.run(serve(settings))
+
+def _run(settings: Settings) -> int:
+    from bot.app import StartupProblem, listen, serve
+
+    try:
+        listening = listen(settings.port)  # first: a port in use stops before anything starts
+    except StartupProblem as problem:
+        _problem(str(problem))
+        return 2
+    try:
+        asyncio.run(serve(settings, listening))
+    except StartupProblem as problem:
+        _problem(str(problem))
+        return 2
+    finally:
+        listening.close()
     return 0
 
 
-def _teams_package(app_id: str, host: str | None, out: str) -> int:
-    import uuid
-    from pathlib import Path
-
-    from bot.teams.app_package.build import build
-
-    try:
-        uuid.UUID(app_id)
-    except ValueError:
-        print(
-            f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}", file=sys.stderr
-        )
-        return 2
-    try:
-        path = build(app_id, Path(out), host=host)
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
-    print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
-    return 0
+def _problem(line: str) -> None:
+    print(f"mentorbot: {line}", file=sys.stderr)
 
 
 async def _upgrade(settings: Settings) -> int:

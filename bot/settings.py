@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE = "sqlite+aiosqlite:///mentorbot.db"
 # Azure's Microsoft App IDs and tenant ids are GUIDs; Teams sends the tenant's in lower case.
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# The forms people paste a GUID in: Azure's portal (dashed), PowerShell and the registry
+# (`{…}`, often upper case), or the bare 32 digits. All mean the same id.
+PASTED_GUID = re.compile(
+    r"^(?P<open>\{?)(?P<a>[0-9a-f]{8})(?P<dash>-?)(?P<b>[0-9a-f]{4})(?P=dash)(?P<c>[0-9a-f]{4})"
+    r"(?P=dash)(?P<d>[0-9a-f]{4})(?P=dash)(?P<e>[0-9a-f]{12})(?P<close>\}?)$",
+    re.IGNORECASE,
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The database drivers the bot is built and tested with (storage/db.py, pyproject.toml).
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+SUPPORTED_DATABASES = "sqlite+aiosqlite:///<file> or postgresql+asyncpg://user:pass@host/db"
+# What each setting accepts, for the one line a mistaken value gets at start.
+ACCEPTED = {
+    "PORT": "a port number from 0 to 65535",
+    "TEAMS_ALLOW_UNAUTHENTICATED": "true or false",
+    "MENTORBOT_LOG_LEVEL": ", ".join(LOG_LEVELS),
+    "MENTORBOT_LOG_FORMAT": "auto, console or json",
+}
+# Values that are secrets, or may hold one (a database URL's password), are never echoed.
+NEVER_SHOWN = frozenset(
+    {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_PASSWORD"}
+)
+
+
+def canonical_guid(value: str) -> str | None:
+    """The lower-case dashed form Azure and Teams use, of a GUID in any form people paste
+    (`{…}`, upper case, without dashes); None if it is no GUID. TEAMS_APP_ID and
+    `teams-package --app-id` share this rule, so the package's botId is the id the bot
+    authenticates as."""
+    found = PASTED_GUID.match(value.strip())
+    if found is None or bool(found["open"]) != bool(found["close"]):
+        return None
+    return "-".join(found[part] for part in "abcde").lower()
 
 
 class Settings(BaseSettings):
@@ -27,8 +63,34 @@ class Settings(BaseSettings):
     teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
     teams_allow_unauthenticated: bool = Field(False, alias="TEAMS_ALLOW_UNAUTHENTICATED")
     port: int = Field(3000, alias="PORT", ge=0, le=65535)
-    log_format: str = Field("auto", alias="MENTORBOT_LOG_FORMAT")  # auto | console | json
+    log_format: Literal["auto", "console", "json"] = Field("auto", alias="MENTORBOT_LOG_FORMAT")
     log_level: str = Field("INFO", alias="MENTORBOT_LOG_LEVEL")
+
+    @field_validator(
+        "teams_allow_unauthenticated", "port", "log_format", "log_level", mode="before"
+    )
+    @classmethod
+    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
+        # `PORT=` or `TEAMS_ALLOW_UNAUTHENTICATED=` left empty in a .env means "not set",
+        # as for the other settings, not a value to refuse.
+        if isinstance(value, str) and not value.strip():
+            assert info.field_name is not None
+            return cls.model_fields[info.field_name].default
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        # Checked here: logging would otherwise fail at start with a KeyError traceback.
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError("not a log level")
+        return level
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -46,11 +108,14 @@ class Settings(BaseSettings):
             return None
         return value.strip() if isinstance(value, str) else value
 
-    @field_validator("teams_tenant_id")
+    @field_validator("teams_app_id", "teams_tenant_id")
     @classmethod
-    def _tenant_lower_case(cls, value: str | None) -> str | None:
-        # Compared with the tenant id of each activity, which Teams sends in lower case.
-        return value.lower() if value else value
+    def _guid_as_teams_sends_it(cls, value: str | None) -> str | None:
+        # Compared with the ids in each activity and token, which Teams sends in lower-case
+        # dashed form. Anything that is no GUID is kept as given, for teams_problem to name.
+        if not value:
+            return value
+        return canonical_guid(value) or value
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -65,6 +130,47 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    def slack_problem(self) -> str | None:
+        """Why the Slack settings cannot work, in one line naming the setting; None when
+        they can, or when none is set (then, without Teams, the bot is the console)."""
+        bot, secret, app = self.slack_bot_token, self.slack_signing_secret, self.slack_app_token
+        if bot is None:
+            given = [
+                name
+                for name, value in (("SLACK_APP_TOKEN", app), ("SLACK_SIGNING_SECRET", secret))
+                if value is not None
+            ]
+            if not given:
+                return None
+            verb = "is" if len(given) == 1 else "are"
+            return (
+                f"{' and '.join(given)} {verb} set but SLACK_BOT_TOKEN is not: set the Bot User "
+                "OAuth Token (xoxb-…) too"
+            )
+        if secret is None and app is None:
+            # HTTP mode cannot tell Slack's requests from anyone's without the secret.
+            return (
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+                "SLACK_SIGNING_SECRET (HTTP mode) is: set one of them"
+            )
+        return None
+
+    def database_problem(self) -> str | None:
+        """Why DATABASE_URL cannot work, in one line; None when it may. The URL itself is
+        never shown: it may hold a password."""
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError:
+            return f"DATABASE_URL is not a database URL: use {SUPPORTED_DATABASES}"
+        if url.drivername not in DATABASE_SCHEMES:
+            return f"DATABASE_URL must be {SUPPORTED_DATABASES}, not a {url.drivername}:// URL"
+        if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+            folder = Path(url.database).expanduser().absolute().parent
+            if not folder.is_dir():
+                # SQLite would say only "unable to open database file", much later.
+                return f"DATABASE_URL: the folder of the SQLite file, {folder}, does not exist"
+        return None
 
     @property
     def slack_configured(self) -> bool:
@@ -101,3 +207,16 @@ class Settings(BaseSettings):
     @property
     def slack_socket_mode(self) -> bool:
         return self.slack_configured and self.slack_app_token is not None
+
+
+def problems_of(error: ValidationError) -> list[str]:
+    """One line per setting pydantic refused: its name, what it accepts, and the value
+    given (unless it may be a secret)."""
+    lines: dict[str, str] = {}
+    for detail in error.errors():
+        name = str(detail["loc"][0]) if detail["loc"] else "a setting"
+        accepted = ACCEPTED.get(name, "a different value")
+        given = detail.get("input")
+        shown = "" if name in NEVER_SHOWN or not isinstance(given, str) else f", not {given!r}"
+        lines.setdefault(name, f"{name} must be {accepted}{shown}")
+    return list(lines.values())

@@ -5,6 +5,7 @@ tokens, everything else plain text. Anything a person typed stays inert text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from handlers.context import Caller
 from handlers.grammar import MENTION_CLOSE, MENTION_OPEN
@@ -34,3 +35,18 @@ def _angle(match: re.Match[str]) -> str:
 
 def caller(user_id: str, team_id: str | None) -> Caller:
     return Caller(platform=PLATFORM, external_id=user_id, workspace_id=team_id)
+
+
+def command_caller(command: Mapping[str, object]) -> Caller | None:
+    """Who typed a slash command, or None when the payload does not say as Slack always
+    does: `user_id` a non-empty string, `team_id` a string if present, `text` a string if
+    present. A signed request can still be odd (a replayed test, a proxy that mangles
+    forms); it is refused, never half-read."""
+    user_id, team_id, text = command.get("user_id"), command.get("team_id"), command.get("text")
+    if not isinstance(user_id, str) or not user_id.strip():
+        return None
+    if team_id is not None and not isinstance(team_id, str):
+        return None
+    if text is not None and not isinstance(text, str):
+        return None
+    return caller(user_id, team_id or None)

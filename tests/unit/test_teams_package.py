@@ -135,11 +135,21 @@ def _check_package(path: Path, *, host: str | None) -> dict[str, Any]:
     return document
 
 
+PRIVACY = "https://intranet.example.com/privacy"
+TERMS = "https://intranet.example.com/terms-of-use"
+LINKS = {"privacy_url": PRIVACY, "terms_url": TERMS}
+
+
 def test_the_package_built_in_process(tmp_path) -> None:
-    out = build(APP_ID, tmp_path / "pkg.zip", host="bot.example.com")
+    out = build(APP_ID, tmp_path / "pkg.zip", host="bot.example.com", **LINKS)
     document = _check_package(out, host="bot.example.com")
-    assert document["developer"]["websiteUrl"] == "https://bot.example.com/"
-    assert document["developer"]["privacyUrl"] == "https://bot.example.com/privacy"
+    # The organisation's own pages: mentorbot serves no privacy or terms page to link to.
+    assert document["developer"] == {
+        "name": "mentorbot",
+        "websiteUrl": PRIVACY,
+        "privacyUrl": PRIVACY,
+        "termsOfUseUrl": TERMS,
+    }
 
 
 def test_the_package_without_a_host(tmp_path) -> None:
@@ -153,7 +163,7 @@ def test_the_app_id_is_stable_across_builds_and_differs_per_bot() -> None:
 
 
 def test_a_pasted_url_is_reduced_to_its_host() -> None:
-    document = manifest(APP_ID, host="https://Bot.Example.com/api/messages")
+    document = manifest(APP_ID, host="https://Bot.Example.com/api/messages", **LINKS)
     assert document["validDomains"] == ["bot.example.com"]
     assert _errors(document) == []
 
@@ -174,8 +184,12 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_command_writes_the_package(tmp_path) -> None:
     out = tmp_path / "out" / "mentorbot-teams.zip"
     out.parent.mkdir()
-    done = _run(tmp_path, "--app-id", APP_ID, "--host", "bot.example.com", "--out", str(out))
-    assert done.returncode == 0, done.stderr
+    done = _run(
+        tmp_path,
+        *("--app-id", APP_ID, "--host", "bot.example.com", "--out", str(out)),
+        *("--privacy-url", PRIVACY, "--terms-url", TERMS),
+    )
+    assert (done.returncode, done.stderr) == (0, "")  # a production package: no warning
     assert str(out) in done.stdout
     _check_package(out, host="bot.example.com")
 
@@ -186,11 +200,93 @@ def test_the_command_writes_mentorbot_teams_zip_by_default(tmp_path) -> None:
     _check_package(tmp_path / "mentorbot-teams.zip", host=None)
 
 
+def test_without_a_host_the_package_is_built_with_one_warning_line(tmp_path) -> None:
+    """A trial package: it uploads, but its links are example.com placeholders, so the
+    admin is told, once, what a production package needs."""
+    done = _run(tmp_path, "--app-id", APP_ID)
+    assert done.returncode == 0
+    assert done.stderr == (
+        "mentorbot: warning: without --host this package is for a trial only: its privacy and "
+        "terms links point at example.com and it names no domain; for production, build it "
+        "with --host, --privacy-url and --terms-url\n"
+    )
+    with zipfile.ZipFile(tmp_path / "mentorbot-teams.zip") as package:
+        developer = json.loads(package.read("manifest.json"))["developer"]
+    assert developer["privacyUrl"] == "https://example.com/privacy"
+
+
+@pytest.mark.parametrize(
+    ("pasted", "option"),
+    [
+        ("{8A3C4B5D-1E2F-4A6B-8C7D-9E0F1A2B3C4D}", "braces-upper"),
+        ("{8a3c4b5d-1e2f-4a6b-8c7d-9e0f1a2b3c4d}", "braces"),
+        ("8A3C4B5D-1E2F-4A6B-8C7D-9E0F1A2B3C4D", "upper"),
+        ("8a3c4b5d1e2f4a6b8c7d9e0f1a2b3c4d", "no-dashes"),
+    ],
+)
+def test_a_pasted_app_id_becomes_the_canonical_bot_id(tmp_path, pasted, option) -> None:
+    """The same rule as TEAMS_APP_ID (bot.settings.canonical_guid): the botId Teams sends
+    activities for is the lower-case dashed id the bot authenticates as."""
+    out = build(pasted, tmp_path / f"{option}.zip")
+    document = _check_package(out, host=None)  # botId == APP_ID, lower case and dashed
+    assert document["id"] == manifest(APP_ID)["id"]  # and the same Teams app as before
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("--host", "bot.example.com"),
+            "--host needs --privacy-url and --terms-url: Teams shows your organisation's "
+            "privacy statement and terms of use in the app's details, and mentorbot serves no "
+            "such pages",
+        ),
+        (
+            ("--host", "bot.example.com", "--privacy-url", PRIVACY),
+            "--host needs --terms-url: Teams shows your organisation's privacy statement and "
+            "terms of use in the app's details, and mentorbot serves no such pages",
+        ),
+        (
+            (
+                "--host",
+                "bot.example.com",
+                "--privacy-url",
+                "http://x.example",
+                "--terms-url",
+                TERMS,
+            ),
+            "--privacy-url must be an https:// address, not 'http://x.example'",
+        ),
+        (
+            ("--privacy-url", PRIVACY, "--terms-url", "intranet/terms"),
+            "--terms-url must be an https:// address, not 'intranet/terms'",
+        ),
+        (
+            ("--out", "/nonexistent/x.zip"),
+            "--out: the folder /nonexistent does not exist",
+        ),
+    ],
+)
+def test_what_the_package_cannot_use_is_one_line_and_exit_code_2(tmp_path, args, line) -> None:
+    done = _run(tmp_path, "--app-id", APP_ID, *args)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mentorbot: {line}\n")
+    assert not (tmp_path / "mentorbot-teams.zip").exists()
+
+
+def test_an_out_that_cannot_be_written_is_one_line(tmp_path) -> None:
+    (tmp_path / "taken").mkdir()  # a folder where the zip should go
+    done = _run(tmp_path, "--app-id", APP_ID, "--out", str(tmp_path / "taken"))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"mentorbot: --out: cannot write {tmp_path / 'taken'}: Is a directory\n"
+
+
 @pytest.mark.parametrize("app_id", ["not-a-guid", "28:" + APP_ID, ""])
 def test_a_bad_app_id_is_refused_with_exit_code_2(tmp_path, app_id) -> None:
     done = _run(tmp_path, "--app-id", app_id, "--out", str(tmp_path / "x.zip"))
     assert done.returncode == 2
-    assert "--app-id" in done.stderr
+    assert done.stderr == (
+        f"mentorbot: --app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}\n"
+    )
     assert not (tmp_path / "x.zip").exists()
 
 

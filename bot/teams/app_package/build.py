@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from bot.settings import canonical_guid
 from bot.teams.app_package.icons import color_icon, outline_icon
 
 MANIFEST_VERSION = "1.29"
@@ -28,6 +30,47 @@ COMMANDS = [
 APP_NAMESPACE = uuid.UUID("6f1c0f8e-6c0b-4a57-9a53-6d656e746f72")
 LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
+# Teams shows these links in the app's details; mentorbot serves no such pages itself.
+PLACEHOLDER_PRIVACY = "https://example.com/privacy"
+PLACEHOLDER_TERMS = "https://example.com/terms"
+TRIAL_WARNING = (
+    "warning: without --host this package is for a trial only: its privacy and terms links "
+    "point at example.com and it names no domain; for production, build it with --host, "
+    "--privacy-url and --terms-url"
+)
+HTTPS_URL = re.compile(r"^https://[^/?#\s]+[^\s]*$", re.IGNORECASE)
+
+
+def command(
+    app_id: str, host: str | None, out: str, privacy_url: str | None, terms_url: str | None
+) -> int:
+    """`mentorbot teams-package`: writes the zip, or one line saying what is wrong and 2.
+    Without --host a trial package, with one warning line; with --host, the links an IT
+    admin's users see must be real pages, so --privacy-url and --terms-url are needed."""
+    try:
+        path = build(app_id, Path(out), host=host, privacy_url=privacy_url, terms_url=terms_url)
+    except ValueError as error:
+        print(f"mentorbot: {error}", file=sys.stderr)
+        return 2
+    if host is None:
+        print(f"mentorbot: {TRIAL_WARNING}", file=sys.stderr)
+    print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+    return 0
+
+
+def bot_id(app_id: str) -> str:
+    """The Microsoft App ID as Azure and Teams write it (lower case, dashed), from any form
+    an admin may paste; TEAMS_APP_ID follows the same rule (bot.settings.canonical_guid)."""
+    canonical = canonical_guid(app_id)
+    if canonical is None:
+        raise ValueError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}")
+    return canonical
+
+
+def _https_url(option: str, url: str) -> str:
+    if not HTTPS_URL.match(url.strip()):
+        raise ValueError(f"{option} must be an https:// address, not {url!r}")
+    return url.strip()
 
 
 def host_name(host: str) -> str:
@@ -38,8 +81,29 @@ def host_name(host: str) -> str:
     return bare
 
 
-def manifest(app_id: str, *, host: str | None = None, version: str = "1.0.0") -> dict[str, Any]:
+def manifest(
+    app_id: str,
+    *,
+    host: str | None = None,
+    privacy_url: str | None = None,
+    terms_url: str | None = None,
+    version: str = "1.0.0",
+) -> dict[str, Any]:
+    """Refuses (ValueError, naming the option) what Teams would refuse or show broken."""
+    app_id = bot_id(app_id)
     host = host_name(host) if host else None
+    if host and not (privacy_url and terms_url):
+        missing = " and ".join(
+            option
+            for option, given in (("--privacy-url", privacy_url), ("--terms-url", terms_url))
+            if not given
+        )
+        raise ValueError(
+            f"--host needs {missing}: Teams shows your organisation's privacy statement and "
+            "terms of use in the app's details, and mentorbot serves no such pages"
+        )
+    privacy = _https_url("--privacy-url", privacy_url) if privacy_url else PLACEHOLDER_PRIVACY
+    terms = _https_url("--terms-url", terms_url) if terms_url else PLACEHOLDER_TERMS
     return {
         "$schema": SCHEMA_URL,
         "manifestVersion": MANIFEST_VERSION,
@@ -47,9 +111,11 @@ def manifest(app_id: str, *, host: str | None = None, version: str = "1.0.0") ->
         "id": str(uuid.uuid5(APP_NAMESPACE, app_id)),
         "developer": {
             "name": "mentorbot",
-            "websiteUrl": f"https://{host}/" if host else "https://example.com/mentorbot",
-            "privacyUrl": f"https://{host}/privacy" if host else "https://example.com/privacy",
-            "termsOfUseUrl": f"https://{host}/terms" if host else "https://example.com/terms",
+            # Teams' "Website" link: the privacy statement is a real page, the bot's root
+            # is not (it serves only its endpoints and health checks).
+            "websiteUrl": privacy if privacy_url else "https://example.com/mentorbot",
+            "privacyUrl": privacy,
+            "termsOfUseUrl": terms,
         },
         "name": {"short": "mentorbot", "full": "mentorbot: mentoring pairs that keep moving"},
         "description": {
@@ -82,10 +148,24 @@ def manifest(app_id: str, *, host: str | None = None, version: str = "1.0.0") ->
     }
 
 
-def build(app_id: str, out: Path, *, host: str | None = None) -> Path:
-    content = json.dumps(manifest(app_id, host=host), indent=2)  # may refuse the host
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
-        package.writestr("manifest.json", content)
-        package.writestr("color.png", color_icon())
-        package.writestr("outline.png", outline_icon())
+def build(
+    app_id: str,
+    out: Path,
+    *,
+    host: str | None = None,
+    privacy_url: str | None = None,
+    terms_url: str | None = None,
+) -> Path:
+    """Raises ValueError, in one line naming the option, for anything it cannot use."""
+    document = manifest(app_id, host=host, privacy_url=privacy_url, terms_url=terms_url)
+    content = json.dumps(document, indent=2)
+    if not out.parent.is_dir():
+        raise ValueError(f"--out: the folder {out.parent} does not exist")
+    try:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
+            package.writestr("manifest.json", content)
+            package.writestr("color.png", color_icon())
+            package.writestr("outline.png", outline_icon())
+    except OSError as error:  # not writable, a folder of that name, a full disk …
+        raise ValueError(f"--out: cannot write {out}: {error.strerror or error}") from None
     return out
