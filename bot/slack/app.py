@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
+import structlog
 from aiohttp import ClientSession, web
+from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.request.payload_utils import is_action, is_slash_command
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
@@ -18,6 +23,10 @@ from bot.slack import listeners
 from bot.slack.authorize import BotAuthorize
 from bot.slack.messenger import SlackDirectory, SlackMessenger
 from handlers.context import Deps
+
+log = structlog.get_logger("mentorbot.slack")
+SORRY = "Something went wrong; please try again."
+LISTENERS = listeners.__name__ + "."
 
 
 @dataclass
@@ -68,9 +77,73 @@ def attach(
         request_verification_enabled=secret is not None,
         process_before_response=process_before_response,
     )
+    app.error(listener_failed)
     listeners.register(app, deps)
     edge.app = app
     return app
+
+
+async def listener_failed(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: AsyncRespond | None,
+) -> BoltResponse | None:
+    """Bolt's own handler logs `Failed to run listener function (error: {error})` and the
+    traceback: a database error's message (SQLAlchemy's `[parameters: …]`) holds what a
+    person wrote. Logged here: the error's type, its cause's type, and which listener and
+    kind of request, nothing that carries data. The person gets a short private apology
+    where Slack has a private way back; a DM or App Home event gets nothing more (the
+    event is answered 500, and Slack's retry may well succeed)."""
+    cause = error.__cause__ or error.__context__
+    log.error(
+        "slack_listener_failed",
+        error=_type_name(error),
+        cause=_type_name(cause) if cause else None,
+        listener=_listener(error),
+        request=_request_kind(body),
+    )
+    sorry = {"response_type": "ephemeral", "text": SORRY}
+    if is_slash_command(body) and response is not None:
+        # Not acknowledged yet (the command's listener acks with its answer): the
+        # apology is the acknowledgement, in Slack's 3 seconds.
+        return BoltResponse(status=200, body=sorry)
+    if (is_slash_command(body) or is_action(body)) and respond is not None:
+        try:
+            await respond(**sorry, replace_original=False)
+        except Exception as apology_error:  # the way back may be what failed
+            log.error("slack_apology_failed", error=_type_name(apology_error))
+        if is_action(body) and response is not None:
+            return BoltResponse(status=200, body="")  # answered: no error mark on the button
+    return None
+
+
+def _type_name(error: BaseException) -> str:
+    kind = type(error)
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+
+
+def _listener(error: BaseException) -> str | None:
+    """The listener function the error came through: a name in our code, never a value."""
+    found = None
+    for frame, _line in traceback.walk_tb(error.__traceback__):
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(LISTENERS):
+            found = f"{module}.{frame.f_code.co_name}"
+    return found
+
+
+def _request_kind(body: dict[str, Any]) -> str:
+    """Slack's own words for the request: command, block_actions, event:<type>."""
+    if is_slash_command(body):
+        return "command"
+    if body.get("type") == "event_callback":
+        return f"event:{body.get('event', {}).get('type')}"
+    return str(body.get("type", "unknown"))
 
 
 def _client_like(

@@ -108,19 +108,29 @@ async def test_library_records_are_json_lines_too(demo, capfd, debug_logging) ->
     await demo.event(demo.dm_event("UOMAR", f"concern other {MARKER}"))
     demo.fake.fail_next("views.publish", status=500)  # App Home cannot be shown
     reply = await demo.event(demo.home_event("UOMAR"))
-    assert reply.status == 500  # Bolt: the listener failed, and logged it with a traceback
+    assert reply.status == 500  # the listener failed: bot.slack.app logs it by type only
     logging.getLogger("apscheduler.scheduler").warning("Run time of job %r was missed", "sweep")
     logging.getLogger("sqlalchemy.pool.impl.AsyncAdaptedQueuePool").error("pool exhausted")
+    try:
+        raise ConnectionResetError("peer went away")
+    except ConnectionResetError:
+        logging.getLogger("aiohttp.server").exception("Error handling request")
 
     err = capfd.readouterr().err
     assert MARKER not in err
     lines = [json.loads(line) for line in err.splitlines()]  # each line is one JSON object
-    bolt = [line for line in lines if line.get("logger", "").startswith("slack_bolt")]
-    assert [(line["level"], line["event"].split(" (")[0]) for line in bolt] == [
-        ("error", "Failed to run listener function")
-    ]
-    assert bolt[0]["exception"].startswith("Traceback (most recent call last):")
-    assert "slack_sdk.errors.SlackApiError" in bolt[0]["exception"]
+    # Not Bolt's "Failed to run listener function (error: …)" with the error's message and
+    # traceback: a database error's message names its SQL parameters, people's words.
+    assert [line for line in lines if line.get("logger", "").startswith("slack_bolt")] == []
+    [failed] = [line for line in lines if line["event"] == "slack_listener_failed"]
+    assert {k: v for k, v in failed.items() if k != "timestamp"} == {
+        "event": "slack_listener_failed",
+        "level": "error",
+        "error": "slack_sdk.errors.SlackApiError",
+        "cause": None,
+        "listener": "bot.slack.listeners.events.home_opened",
+        "request": "event:app_home_opened",
+    }
     assert [
         {key: line[key] for key in ("logger", "level", "event")}
         for line in lines
@@ -137,4 +147,7 @@ async def test_library_records_are_json_lines_too(demo, capfd, debug_logging) ->
             "event": "pool exhausted",
         },
     ]
+    [aiohttp] = [line for line in lines if line.get("logger") == "aiohttp.server"]
+    assert aiohttp["exception"].startswith("Traceback (most recent call last):")  # plain text
+    assert "ConnectionResetError: peer went away" in aiohttp["exception"]
     assert all(line["timestamp"].endswith("Z") for line in lines)

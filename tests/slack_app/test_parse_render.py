@@ -197,11 +197,14 @@ def test_limits_slack_would_reject() -> None:
             Note(content=[Span(text="<&>")]),
         ],
     )
-    [title, long_section, empty_quote, facts, small] = render.blocks(view)
+    [title, long_section, rest, empty_quote, facts, more_facts, small] = render.blocks(view)
     assert title["text"]["text"] == "T" * 150  # a header holds 150 characters
-    assert long_section["text"]["text"] == "x" * 2999 + "…"  # a section holds 3000
+    # A section holds 3000: the rest goes on in the next one, nothing is left out.
+    assert (long_section["text"]["text"], rest["text"]["text"]) == ("x" * 3000, "x" * 100)
     assert empty_quote["text"]["text"] == "&gt; "
-    assert [f["text"] for f in facts["fields"]] == [f"*L{i}*\n{i}" for i in range(10)]  # 10 max
+    # A section holds 10 fields: the others follow in a second section.
+    assert [f["text"] for f in facts["fields"]] == [f"*L{i}*\n{i}" for i in range(10)]
+    assert [f["text"] for f in more_facts["fields"]] == ["*L10*\n10", "*L11*\n11"]
     assert small["elements"][0]["text"] == "&lt;&amp;&gt;"
 
 
