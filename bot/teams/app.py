@@ -124,7 +124,7 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 def http_handler(edge: TeamsEdge, deps: Deps) -> Callable[[web.Request], Awaitable[web.Response]]:
     """POST /api/messages: junk is a 400 before botbuilder sees it; another tenant a 403;
     then botbuilder authenticates the activity (no valid token: 401)."""
-    bot = MentorbotTeamsBot(deps)
+    bot = MentorbotTeamsBot(deps, emails_trusted=edge.settings.teams_tenant_id is not None)
 
     async def handle(request: web.Request) -> web.Response:
         body = await _activity_body(request)

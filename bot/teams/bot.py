@@ -1,22 +1,25 @@
-"""The Teams activity handler: messages and card submits run the same core as Slack;
+"""The Teams activity handler: messages and card submits run the same core as Slack (a
+typed message's answer goes through the outbox, a click's is sent in the turn);
 installation and conversation updates store how to reach the person later."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import uuid
 from typing import Any
 
 import structlog
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import ChannelAccount, ErrorResponseException
+from botbuilder.schema import Activity, ChannelAccount, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
 from bot.teams import parse, render
 from handlers.context import Deps
-from handlers.ports import Profile
-from handlers.router import handle_action, handle_text, knows, remember
-from handlers.views import MessageView, simple
+from handlers.ports import DirectoryUnavailable, Profile
+from handlers.router import handle_action, handle_direct_message, knows, remember
+from handlers.views import simple
 
 log = structlog.get_logger("mentorbot.teams")
 WELCOME = (
@@ -40,58 +43,82 @@ class TurnDirectory:
 
     platform = parse.PLATFORM
 
-    def __init__(self, turn: TurnContext) -> None:
+    def __init__(self, turn: TurnContext, *, emails_trusted: bool) -> None:
         self.turn = turn
+        self.emails_trusted = emails_trusted
 
     async def by_id(self, external_id: str) -> Profile | None:
-        return await self._member(external_id)
+        # The members API knows only this conversation's members: in a 1:1 chat a person
+        # mentioned is not one, so "not found" here says nothing about them: take the
+        # mention as Teams sent it.
+        try:
+            return await self._member(external_id)
+        except _NotAMember:
+            raise DirectoryUnavailable("not a member of this conversation") from None
 
     async def by_email(self, email: str) -> Profile | None:
-        return await self._member(email)  # Teams accepts a UPN where it takes a member id
+        try:
+            return await self._member(email)  # Teams accepts a UPN where it takes a member id
+        except _NotAMember:
+            return None
 
-    async def _member(self, member_id: str) -> Profile | None:
+    async def _member(self, member_id: str) -> Profile:
         try:
             member = await TeamsInfo.get_member(self.turn, member_id)
+        except ErrorResponseException as error:
+            status = getattr(getattr(error, "response", None), "status_code", None)
+            if status in (400, 403, 404):
+                raise _NotAMember from None
+            raise DirectoryUnavailable(f"teams answered {status}") from None  # throttled, 5xx
         except (
-            ErrorResponseException,  # not found, throttled, …: the lookup is only a help
             ClientRequestError,  # no answer from the connector
             ValueError,  # no connector client in this turn (e.g. botbuilder's TestAdapter)
             KeyError,
             TypeError,  # no channelData to tell a team from a personal chat
             AttributeError,
-        ):
-            return None
-        email = member.email or member.user_principal_name
+        ) as error:
+            raise DirectoryUnavailable(type(error).__name__) from None
+        # An e-mail address joins this identity to a person known on Slack (or by address)
+        # and can make them an admin. A multi-tenant bot hears any tenant, whose directory
+        # may hold any address: only a single-tenant bot's addresses are believed.
+        email = (member.email or member.user_principal_name) if self.emails_trusted else None
         return Profile(member.id, member.name or member.id, email.lower() if email else None)
 
 
+class _NotAMember(Exception):
+    """The connector does not know that id or address in this conversation."""
+
+
 class MentorbotTeamsBot(ActivityHandler):
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, *, emails_trusted: bool = False) -> None:
+        """`emails_trusted`: the bot hears one tenant only (TEAMS_TENANT_ID), so the e-mail
+        addresses its directory gives are that organisation's own."""
         self.deps = deps
+        self.emails_trusted = emails_trusted
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         if not parse.is_personal(activity):
+            # Answered in the turn: the outbox reaches a person only in their 1:1, and there
+            # is no 1:1 here to reach (nor anything done to need a durable answer).
             await turn_context.send_activity(render.activity(simple(ONLY_ONE_TO_ONE)))
             return
-        answer = await self._answer(turn_context)
-        if answer is not None:  # None: Teams redelivered an activity already handled
-            await turn_context.send_activity(render.activity(answer))
-
-    async def _answer(self, turn_context: TurnContext) -> MessageView | None:
-        activity = turn_context.activity
         deps = self._deps_for(turn_context)
         caller = await self._caller(turn_context)
-        # Teams redelivers an activity it thinks went unanswered: handle each id once.
-        event_key = f"teams:{activity.conversation.id}:{activity.id}" if activity.id else None
+        event_key = _event_key(activity)
         if isinstance(activity.value, dict):  # an Action.Submit of a card
             # A card of another version may carry other data: it is still a click, never
             # a typed command (its text is empty), so it gets "no longer does anything".
             submitted = activity.value
             action, value = str(submitted.get("action", "")), str(submitted.get("value", ""))
-            return await handle_action(deps, caller, action, value, event_key=event_key)
-        text = parse.command_text(activity)
-        return await handle_text(deps, caller, text, event_key=event_key)
+            answer = await handle_action(deps, caller, action, value, event_key=event_key)
+            if answer is not None:  # None: Teams redelivered an activity already handled
+                await turn_context.send_activity(render.activity(answer))
+            return
+        # The answer is queued in the outbox with the event record, and the dispatcher sends
+        # it into the reference stored just now: once the event is recorded Teams' retries are
+        # ignored, so an answer sent here and refused (Teams down) would be lost for good.
+        await handle_direct_message(deps, caller, parse.command_text(activity), event_key=event_key)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         personal = parse.is_personal(turn_context.activity)  # else: a team or a group chat
@@ -118,10 +145,21 @@ class MentorbotTeamsBot(ActivityHandler):
         activity = turn_context.activity
         email = None
         if not await knows(self.deps, parse.PLATFORM, activity.from_property.id):
-            profile = await TurnDirectory(turn_context).by_id(activity.from_property.id)
-            email = profile.email if profile else None
+            with contextlib.suppress(DirectoryUnavailable):  # the e-mail can wait
+                profile = await self._directory(turn_context).by_id(activity.from_property.id)
+                email = profile.email if profile else None
         return parse.caller(activity, email=email)
 
+    def _directory(self, turn_context: TurnContext) -> TurnDirectory:
+        return TurnDirectory(turn_context, emails_trusted=self.emails_trusted)
+
     def _deps_for(self, turn_context: TurnContext) -> Deps:
-        directories = {**self.deps.directories, parse.PLATFORM: TurnDirectory(turn_context)}
+        directories = {**self.deps.directories, parse.PLATFORM: self._directory(turn_context)}
         return dataclasses.replace(self.deps, directories=directories)
+
+
+def _event_key(activity: Activity) -> str:
+    """Teams redelivers an activity it thinks went unanswered: each id is handled once. An
+    activity without an id (never from Teams) cannot be recognised again, but its answer
+    still needs a key of its own in the outbox."""
+    return f"teams:{activity.conversation.id}:{activity.id or uuid.uuid4()}"

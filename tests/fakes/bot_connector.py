@@ -38,7 +38,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-__all__ = ["OPERATIONS", "ConnectorCall", "FakeBotConnector"]
+__all__ = ["OPERATIONS", "SENDS", "ConnectorCall", "FakeBotConnector"]
 
 PREFIX = "/amer"
 OPERATIONS = (
@@ -73,6 +73,7 @@ class _Failure:
     code: str | None
     message: str
     retry_after: int | str | None
+    conversation_id: str | None = None  # only calls into this conversation; None: any
 
 
 @dataclass
@@ -214,15 +215,18 @@ class FakeBotConnector:
         message: str | None = None,
         retry_after: int | str | None = None,
         times: int = 1,
+        conversation: str | None = None,
     ) -> None:
         """Answer the next `times` calls to `operation` (or "send": either send operation)
         with `status` and an ErrorResponse body; 429 carries `Retry-After` (seconds, or any
-        text, such as the HTTP date the header may also hold)."""
+        text, such as the HTTP date the header may also hold). With `conversation`, only
+        calls into that conversation: the dispatcher sends several rows at once, in no
+        fixed order, and a test may mean one of them."""
         if operation != "send" and operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}")
         if status == 429 and retry_after is None:
             retry_after = 1
-        failure = _Failure(status, code, message or f"scripted {status}", retry_after)
+        failure = _Failure(status, code, message or f"scripted {status}", retry_after, conversation)
         for _ in range(times):
             self._scripts.setdefault(operation, deque()).append(failure)
 
@@ -328,9 +332,8 @@ class FakeBotConnector:
 
     def _failure(self, call: ConnectorCall, member_id: str | None) -> web.Response | None:
         for key in (call.operation, "send" if call.operation in SENDS else None):
-            queue = self._scripts.get(key or "")
-            if queue:
-                failure = queue.popleft()
+            failure = self._scripted(key, call.conversation_id)
+            if failure is not None:
                 headers = {}
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
@@ -339,6 +342,15 @@ class FakeBotConnector:
         if member_id in self.blocked and call.operation != "get_member":
             code = self.blocked[member_id]
             return self._error(call, 403, code, "The bot is not allowed to write to this user.")
+        return None
+
+    def _scripted(self, key: str | None, conversation_id: str | None) -> _Failure | None:
+        """The first failure scripted for `key` that applies to this conversation, taken."""
+        queue = self._scripts.get(key or "", deque())
+        for failure in queue:
+            if failure.conversation_id in (None, conversation_id):
+                queue.remove(failure)
+                return failure
         return None
 
     def _answer(self, call: ConnectorCall, answer: dict[str, Any]) -> web.Response:

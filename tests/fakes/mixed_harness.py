@@ -66,6 +66,7 @@ async def mixed_app(
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             SLACK_API_URL=slack_api.url,
             TEAMS_ALLOW_UNAUTHENTICATED=True,
+            TEAMS_TENANT_ID=TENANT,  # one organisation: its Teams e-mail addresses are believed
             MENTORBOT_ADMINS=admins,
         )
         slack_edge = build_slack_edge(settings, build_client(settings))

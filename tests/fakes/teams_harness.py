@@ -5,11 +5,14 @@ Connector, so every reply and proactive message goes through botbuilder's real c
     async with teams_app(engine, clock) as teams:
         replies = await teams.say("ada", "managers add <at>Max</at>")  # a mention entity
         assert [content(r) for r in replies] == [plain("Max Planck is now …", "Added …")]
+        await teams.click("max", "concern.acknowledge", "1")   # answered in the turn
         await teams.deliver()                    # the outbox, sent once
         teams.connector.sent_to(teams.person("omar").id)
 
 Nothing runs in the background: `deliver()` awaits `Dispatcher.run_once()`, and an activity's
-POST returns only once the bot's turn (and its reply through the connector) is done.
+POST returns only once the bot's turn (and any reply in it) is done. A typed 1:1 message is
+answered through the outbox: `send()` shows the turn alone (nothing said in it), `say()`
+runs a dispatcher round after it and shows what arrived.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from sqlmodel import SQLModel
 from bot.app import Runtime, build_runtime, build_web_app
 from bot.settings import Settings
 from bot.teams.app import TeamsEdge, build_edge, http_handler
-from fakes.bot_connector import ConnectorCall, FakeBotConnector
+from fakes.bot_connector import SENDS, ConnectorCall, FakeBotConnector
+from handlers.router import COULD_NOT
 from storage.db import session_factory
 
 TENANT = "4d2a3b1c-0e5f-4a6b-9c8d-7e6f5a4b3c2d"
@@ -242,7 +246,15 @@ class TeamsHarness:
         ]
 
     async def say(self, who: str, text: str, **options: Any) -> list[dict[str, Any]]:
-        return await self.send(self.message(who, text, **options))
+        """`who` types `text`; returns what reached that conversation, refused attempts left
+        out. In a 1:1 the answer comes through the outbox, so one dispatcher round runs after
+        the turn, as the handler's wake-up makes one when serving: whatever else is due goes
+        in it too (a concern's DMs to the managers, the greetings after `pair`)."""
+        activity = self.message(who, text, **options)
+        mark = len(self.connector.calls)
+        await self.send(activity)
+        await self.deliver()
+        return self.arrived(activity["conversation"]["id"], mark)
 
     async def click(self, who: str, action: str, value: str, **options: Any) -> list[dict]:
         return await self.send(self.submit(who, action, value, **options))
@@ -258,6 +270,15 @@ class TeamsHarness:
     def since(self, mark: int, *operations: str) -> list[ConnectorCall]:
         calls = self.connector.calls[mark:]
         return [c for c in calls if not operations or c.operation in operations]
+
+    def arrived(self, conversation_id: str, mark: int) -> list[dict[str, Any]]:
+        """The activities that reached `conversation_id` since `mark` (sends the connector
+        accepted), whether replies in a turn or the dispatcher's proactive sends."""
+        return [
+            c.body
+            for c in self.since(mark, *SENDS)
+            if c.conversation_id == conversation_id and c.status == 200
+        ]
 
     # ------------------------------------------------------------------ the database
 
@@ -280,7 +301,7 @@ async def row_counts(engine: AsyncEngine) -> dict[str, int]:
     return counts
 
 
-def teams_settings(*, admins: str = ADMIN, tenant: str | None = None, **extra: Any) -> Settings:
+def teams_settings(*, admins: str = ADMIN, tenant: str | None = TENANT, **extra: Any) -> Settings:
     values: dict[str, Any] = {
         "TEAMS_ALLOW_UNAUTHENTICATED": True,
         "MENTORBOT_ADMINS": admins,
@@ -360,6 +381,11 @@ def plain(text: str, summary: str | None = None) -> dict[str, Any]:
     """A plain-text message activity as botbuilder sends it back through the connector,
     without the addressing fields (see `content`)."""
     return {"type": "message", "text": text, "textFormat": "plain", "summary": summary or text}
+
+
+def refused(text: str) -> dict[str, Any]:
+    """A refusal: its notification (summary) never repeats what was typed."""
+    return plain(text, COULD_NOT)
 
 
 def card_message(card: dict[str, Any], summary: str) -> dict[str, Any]:

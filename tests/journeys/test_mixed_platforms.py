@@ -151,10 +151,12 @@ async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
     slack, teams = mixed
     await slack.deliver()
     # Teams sends typed angle brackets as entities: the words are "We <b>never</b> agree".
-    [receipt] = await teams.say("sam", 'concern mismatch "We &lt;b&gt;never&lt;/b&gt; agree"')
-    assert content(receipt)["summary"] == "Your concern was recorded."
+    said = teams.message("sam", 'concern mismatch "We &lt;b&gt;never&lt;/b&gt; agree"')
+    assert await teams.send(said) == []  # the receipt goes through the outbox too
     mark = len(teams.connector.calls)
-    assert await slack.deliver() == 2
+    assert await slack.deliver() == 3  # one dispatcher: Sam's receipt, Ada's DM, Max's card
+    [receipt] = continued_into(teams, mark, "a%3A1sam")
+    assert content(receipt.body)["summary"] == "Your concern was recorded."
 
     [to_ada] = slack.dms_to("UADA")
     assert to_ada.args["text"] == "Concern: mismatch in Mixed. Open mentorbot to respond."
@@ -223,11 +225,17 @@ async def test_a_person_on_both_platforms_is_reached_where_they_were_last(mixed,
     await teams.say("lena", "status")
     assert await lenas_concern_dm("third") == "teams"
     rows = [r for r in await teams.rows(OutboxMessage) if r.recipient_id == lena.id]
-    assert [r.platform for r in rows] == ["teams", "slack", "teams"]
+    concern_dms = [r for r in rows if r.dedupe_key.startswith("concern:")]
+    assert [r.platform for r in concern_dms] == ["teams", "slack", "teams"]
+    # Her Teams answers came through the outbox, into the conversation she wrote in.
+    assert [r.platform for r in rows if r.dedupe_key.startswith("answer:")] == ["teams", "teams"]
 
 
 async def test_a_teams_person_nobody_has_met_cannot_be_named_from_slack(mixed) -> None:
     slack, _ = mixed
     # Lena has not written to the bot on Teams, and Slack's lookup by e-mail is all Slack has.
     reply = await slack.command("UADA", "enrol lena.teams@example.com mentee")
-    assert reply.json["text"] == "I can't find anyone with the address lena.teams@example.com here."
+    [problem] = reply.json["blocks"]
+    assert problem["text"]["text"] == (
+        "I can't find anyone with the address lena.teams@example.com here."
+    )

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from fakes.teams_harness import TeamsHarness, set_up_demo, teams_app
 
+from storage.models import OutboxMessage
+
 
 @pytest.fixture
 async def teams(engine, clock) -> AsyncIterator[TeamsHarness]:
@@ -18,7 +20,10 @@ async def teams(engine, clock) -> AsyncIterator[TeamsHarness]:
 @pytest.fixture
 async def demo(teams: TeamsHarness) -> TeamsHarness:
     """Program "Demo": managers Ada (admin) and Max (never wrote to the bot), backup Bea;
-    Omar mentors Sam. The two greetings are delivered."""
+    Omar mentors Sam. Everything is delivered: each answer, and the two greetings (in the
+    dispatcher round after `pair`)."""
     await set_up_demo(teams)
-    assert await teams.deliver() == 2
+    rows = await teams.rows(OutboxMessage)
+    assert {r.status for r in rows} == {"sent"}
+    assert len([r for r in rows if ":greeting:" in r.dedupe_key]) == 2
     return teams

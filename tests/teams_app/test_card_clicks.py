@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from fakes.teams_harness import ACKNOWLEDGE, RESOLVE, TeamsHarness, content, plain
 
+from handlers.router import COULD_NOT
 from storage.models import Concern, OutboxMessage
 
-NO_LONGER = plain("That button no longer does anything.")
+NO_LONGER = plain("That button no longer does anything.", COULD_NOT)
 
 
 async def _concern_delivered(teams: TeamsHarness) -> dict[str, str]:
-    await teams.say("omar", "concern missed-meeting")
+    """Omar raises a concern (delivered with his receipt); each card's activity id."""
     mark = len(teams.connector.calls)
-    await teams.deliver()
+    await teams.say("omar", "concern missed-meeting")
     return {c.conversation_id: c.answer["id"] for c in teams.since(mark, "reply_to_activity")}
 
 

@@ -1,8 +1,11 @@
 """Every command, typed to the bot in Teams: the same words as in Slack, people named by
 <at> mention or by e-mail/UPN. Nothing here has a button, so every answer is plain text,
-sent back through the connector as a reply to the activity."""
+queued in the outbox with the command's effects and sent by the dispatcher into the
+person's stored 1:1 conversation (`say` runs the dispatcher round)."""
 
 from __future__ import annotations
+
+import re
 
 from fakes.teams_harness import (
     BOT_ID,
@@ -15,7 +18,9 @@ from fakes.teams_harness import (
     run_script,
 )
 
-from storage.models import Identity, Membership, Pair, Person, Program
+from handlers.router import COULD_NOT
+from storage import outbox
+from storage.models import Identity, Membership, OutboxMessage, Pair, Person, Program
 
 WELCOME = (
     "Hi, I'm mentorbot. I help your mentoring pair keep going, and I tell your program "
@@ -42,6 +47,8 @@ ADMINS = (
     '• `program create "<name>" [purpose "<text>"]` create a program you manage'
 )
 NOT_A_MANAGER = "Only a program's managers can do that, and you don't manage a program."
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+CONCERN = 'concern missed-meeting "Sam missed two meetings"'
 
 
 def help_reply(*sections: str) -> dict:
@@ -50,7 +57,7 @@ def help_reply(*sections: str) -> dict:
 
 def refusal(problem: str, form: str | None = None) -> dict:
     text = problem if form is None else f"{problem}\n\nThe form is: `{form}`"
-    return plain(text, problem)
+    return plain(text, COULD_NOT)
 
 
 async def memberships(teams: TeamsHarness) -> set[tuple[str, str]]:
@@ -58,14 +65,27 @@ async def memberships(teams: TeamsHarness) -> set[tuple[str, str]]:
     return {(names[m.person_id], m.role) for m in await teams.rows(Membership)}
 
 
-# ---------------------------------------------------------------------- replies are replies
+# ---------------------------------------------------------------------- answers, via the outbox
 
 
-async def test_a_reply_goes_back_into_the_conversation_as_a_reply(teams: TeamsHarness) -> None:
+async def test_an_answer_is_sent_by_the_dispatcher_into_the_stored_conversation(
+    teams: TeamsHarness,
+) -> None:
     activity = teams.message("sam", "help")
-    await teams.send(activity)
+    assert await teams.send(activity) == []  # nothing is said in the turn
+    [row] = await teams.rows(OutboxMessage)
+    assert (row.dedupe_key, row.status, row.priority) == (
+        f"answer:teams:a:1sam:{activity['id']}",
+        "pending",
+        outbox.URGENT,  # Sam is waiting for it
+    )
+    assert await teams.deliver() == 1
+    # botbuilder's continue_conversation on the reference stored as Sam wrote: a reply to
+    # the continuation activity's fresh uuid1 id.
     [call] = teams.connector.calls_to("reply_to_activity")
-    assert call.path == f"/v3/conversations/a%3A1sam/activities/{activity['id']}"
+    continuation = call.body["replyToId"]
+    assert re.fullmatch(UUID, continuation)
+    assert call.path == f"/v3/conversations/a%3A1sam/activities/{continuation}"
     assert call.body == {
         "type": "message",
         "serviceUrl": teams.connector.service_url,
@@ -73,15 +93,55 @@ async def test_a_reply_goes_back_into_the_conversation_as_a_reply(teams: TeamsHa
         "from": {"id": BOT_ID, "name": "mentorbot"},
         "conversation": {"conversationType": "personal", "id": "a:1sam"},
         "recipient": {"id": "29:1sam", "name": "Sam Cooke", "aadObjectId": "aad-sam"},
-        "locale": "en-GB",
         "inputHint": "acceptingInput",
-        "replyToId": activity["id"],
+        "replyToId": continuation,
         "textFormat": "plain",
         "text": f"mentorbot\n\n{EVERYONE}",
         "summary": "What mentorbot can do",
     }
-    # Nothing else: no proactive send, no new conversation.
+    # Nothing else: no new conversation, nothing sent twice.
     assert [c.operation for c in teams.connector.calls] == ["get_member", "reply_to_activity"]
+    [row] = await teams.rows(OutboxMessage)
+    assert (row.status, row.platform, row.sent_ref["activity_id"]) == (
+        "sent",
+        "teams",
+        call.answer["id"],
+    )
+    assert await teams.deliver() == 0
+
+
+async def test_an_answer_the_connector_refused_arrives_later_and_once(
+    teams: TeamsHarness, clock
+) -> None:
+    """Once the activity is recorded as handled, Teams' redelivery is ignored: the answer
+    must survive a refused send on its own, in the outbox."""
+    activity = teams.message("sam", "help")
+    teams.connector.fail_next("send", status=500)
+    assert await teams.send(activity) == []
+    assert await teams.deliver() == 1  # tried once, and refused
+    [refused] = teams.connector.calls_to("reply_to_activity")
+    assert refused.status == 500
+    [row] = await teams.rows(OutboxMessage)
+    assert (row.status, row.last_error) == ("pending", "teams answered 500")
+
+    before = await teams.counts()
+    assert await teams.send(activity) == []  # Teams redelivers the same activity id
+    assert await teams.counts() == before  # not handled again: no second answer queued
+    assert await teams.deliver() == 0  # backing off
+    clock.advance(2)
+    assert await teams.deliver() == 1
+    sends = teams.connector.calls_to("reply_to_activity")
+    assert [(c.status, content(c.body)) for c in sends] == [
+        (500, help_reply(EVERYONE)),
+        (200, help_reply(EVERYONE)),
+    ]
+    [row] = await teams.rows(OutboxMessage)
+    assert (row.status, row.attempts) == ("sent", 2)
+
+    assert await teams.send(activity) == []  # and redelivered once more, after it arrived
+    clock.advance(3600)
+    assert await teams.deliver() == 0
+    assert len(teams.connector.sent("a:1sam")) == 1
 
 
 # ---------------------------------------------------------------------- help, overview
@@ -121,7 +181,7 @@ async def test_nothing_typed_shows_my_mentoring(demo: TeamsHarness) -> None:
 
 async def test_an_unknown_command_gets_the_way_to_help(teams: TeamsHarness) -> None:
     problem = "I don't know the command “bogus”. Type `help` to see what I can do."
-    assert [content(r) for r in await teams.say("sam", "bogus")] == [plain(problem)]
+    assert [content(r) for r in await teams.say("sam", "bogus")] == [plain(problem, COULD_NOT)]
 
 
 # ---------------------------------------------------------------------- installing the app
@@ -204,8 +264,12 @@ async def test_only_admins_create_programs_and_a_refusal_changes_nothing(
             "Ask whoever runs mentorbot here to add you."
         )
     ]
-    after = await teams.counts()
-    assert after == {**before, "processed_event": before["processed_event"] + 1}
+    after = await teams.counts()  # the event recorded and its answer queued, nothing else
+    assert after == {
+        **before,
+        "processed_event": before["processed_event"] + 1,
+        "outbox": before["outbox"] + 1,
+    }
 
 
 async def test_curly_quotes_work_as_in_slack(teams: TeamsHarness) -> None:
@@ -379,21 +443,27 @@ async def test_a_concern_from_someone_in_no_pair(teams: TeamsHarness) -> None:
 
 
 async def test_a_redelivered_activity_is_handled_once(demo: TeamsHarness) -> None:
-    activity = demo.message("omar", 'concern missed-meeting "Sam missed two meetings"')
-    assert len(await demo.send(activity)) == 1
+    activity = demo.message("omar", CONCERN)
+    mark = len(demo.connector.calls)
+    assert await demo.send(activity) == []
     before = await demo.counts()
     assert await demo.send(activity) == []  # the same id again: Teams retried
     assert await demo.counts() == before
-    assert await demo.deliver() == 2  # one DM per manager, once
+    assert await demo.deliver() == 3  # the receipt and one DM per manager, once
+    assert [content(r)["summary"] for r in demo.arrived("a:1omar", mark)] == [
+        "Your concern was recorded."
+    ]
+    assert await demo.deliver() == 0
 
 
 async def test_a_redelivered_refusal_is_answered_once(teams: TeamsHarness) -> None:
-    activity = teams.message("sam", 'program create "Mine"')
-    assert len(await teams.send(activity)) == 1
-    assert await teams.send(activity) == []
-    activity = teams.message("sam", "bogus")
-    assert len(await teams.send(activity)) == 1
-    assert await teams.send(activity) == []
+    for text in ('program create "Mine"', "bogus"):  # refused by the handler, the parser
+        activity = teams.message("sam", text)
+        mark = len(teams.connector.calls)
+        await teams.send(activity)
+        await teams.send(activity)
+        assert await teams.deliver() == 1
+        assert len(teams.arrived("a:1sam", mark)) == 1
 
 
 async def test_the_same_words_in_a_new_activity_are_handled_again(teams: TeamsHarness) -> None:

@@ -12,6 +12,13 @@ from storage.models import OutboxMessage
 CONCERN = 'concern missed-meeting "Sam missed two meetings."'
 
 
+async def send_concern(teams: TeamsHarness) -> None:
+    """Omar raises a concern; one dispatcher round tries his receipt and Ada's and Max's
+    cards (the failure scripted for Ada's conversation, so never his receipt)."""
+    await teams.send(teams.message("omar", CONCERN))
+    assert await teams.deliver() == 3
+
+
 async def concern_rows(teams: TeamsHarness) -> list[tuple[str, str | None]]:
     rows = await teams.rows(OutboxMessage)
     return sorted((r.status, r.last_error) for r in rows if r.dedupe_key.startswith("concern:"))
@@ -24,9 +31,8 @@ async def concern_rows(teams: TeamsHarness) -> list[tuple[str, str | None]]:
 async def test_a_refused_message_fails_at_once(
     demo: TeamsHarness, clock, status: int, code: str | None
 ) -> None:
-    await demo.say("omar", CONCERN)
-    demo.connector.fail_next("send", status=status, code=code)
-    assert await demo.deliver() == 2
+    demo.connector.fail_next("send", status=status, code=code, conversation="a:1ada")
+    await send_concern(demo)
     reason = f"{code or 'BadArgument'} (teams answered {status})"
     assert await concern_rows(demo) == [("failed", reason), ("sent", None)]
     clock.advance(3600)
@@ -36,9 +42,8 @@ async def test_a_refused_message_fails_at_once(
 
 
 async def test_our_credentials_refused_are_retried(demo: TeamsHarness, clock) -> None:
-    await demo.say("omar", CONCERN)
-    demo.connector.fail_next("send", status=401, code="Unauthorized")
-    assert await demo.deliver() == 2
+    demo.connector.fail_next("send", status=401, code="Unauthorized", conversation="a:1ada")
+    await send_concern(demo)
     assert await concern_rows(demo) == [
         ("pending", "Unauthorized (teams answered 401)"),
         ("sent", None),
@@ -49,9 +54,9 @@ async def test_our_credentials_refused_are_retried(demo: TeamsHarness, clock) ->
 
 
 async def test_a_retry_after_that_is_a_date_waits_a_second(demo: TeamsHarness, clock) -> None:
-    await demo.say("omar", CONCERN)
-    demo.connector.fail_next("send", status=429, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
-    assert await demo.deliver() == 2
+    date = "Wed, 21 Oct 2026 07:28:00 GMT"
+    demo.connector.fail_next("send", status=429, retry_after=date, conversation="a:1ada")
+    await send_concern(demo)
     assert await concern_rows(demo) == [
         ("pending", "rate limited; retry after 1s"),
         ("sent", None),

@@ -22,9 +22,9 @@ from fakes.teams_harness import (
     plain,
     rich,
     run_script,
-    set_up_demo,
 )
 
+from handlers.router import COULD_NOT
 from storage.models import Identity, OutboxMessage
 
 RAISED = "Mon 23 Nov 2026, 09:00 UTC"  # Teams gives no time zone: people see UTC
@@ -57,10 +57,15 @@ async def row_for(teams: TeamsHarness, key_prefix: str) -> OutboxMessage:
 
 
 async def test_pair_greetings_continue_the_stored_conversations(teams: TeamsHarness) -> None:
-    await set_up_demo(teams)
+    for who in INSTALLED:
+        await teams.install(who)
+    await run_script(teams, DEMO_SETUP[:-1])
+    who, pair = DEMO_SETUP[-1]
+    await teams.send(teams.message(who, pair))
     mark = len(teams.connector.calls)
-    assert await teams.deliver() == 2
-    calls = sorted(teams.since(mark), key=lambda c: c.conversation_id)
+    assert await teams.deliver() == 3  # Ada's answer, and the two greetings
+    greetings = [c for c in teams.since(mark) if c.conversation_id != "a:1ada"]
+    calls = sorted(greetings, key=lambda c: c.conversation_id)
     assert [c.conversation_id for c in calls] == ["a:1omar", "a:1sam"]
     assert all(continued(c, c.path.split("/")[3]) for c in calls)  # never create_conversation
     omar, sam = calls
@@ -103,10 +108,10 @@ async def test_pair_greetings_continue_the_stored_conversations(teams: TeamsHarn
 
 
 async def test_a_concern_reaches_every_manager_at_once(demo: TeamsHarness) -> None:
-    await demo.say("omar", CONCERN)
+    await demo.send(demo.message("omar", CONCERN))
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2  # Ada and Max; Bea is only a backup
-    calls = demo.since(mark)
+    assert await demo.deliver() == 3  # Omar's receipt; Ada and Max (Bea is only a backup)
+    calls = [c for c in demo.since(mark) if c.conversation_id != "a:1omar"]
     expected = concern_message(concern_card(1, words=WORDS, raised=RAISED))
 
     [to_ada] = [c for c in calls if c.conversation_id == "a:1ada"]
@@ -131,8 +136,7 @@ async def test_a_concern_reaches_every_manager_at_once(demo: TeamsHarness) -> No
 
 
 async def test_the_new_conversation_is_stored_and_continued_next_time(demo: TeamsHarness) -> None:
-    await demo.say("omar", CONCERN)
-    await demo.deliver()
+    await demo.say("omar", CONCERN)  # Max's card goes in the round after it
     max_identity = await identity(demo, "29:1max")
     reference = max_identity.address["reference"]
     assert reference["conversation"] == {"id": "a:1max", "tenantID": TENANT}
@@ -140,9 +144,9 @@ async def test_the_new_conversation_is_stored_and_continued_next_time(demo: Team
     assert reference["bot"] == {"id": BOT_ID}
     assert reference["user"] == {"id": "29:1max"}
 
-    await demo.say("sam", 'concern mismatch "We do not get on"')
+    await demo.send(demo.message("sam", 'concern mismatch "We do not get on"'))
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # Sam's receipt, Ada's and Max's cards
     calls = demo.since(mark)
     assert demo.connector.calls_to("create_conversation") == [
         c for c in demo.connector.calls if c.operation == "create_conversation"
@@ -159,9 +163,8 @@ async def test_the_new_conversation_is_stored_and_continued_next_time(demo: Team
 
 
 async def test_an_urgent_concern_without_words(demo: TeamsHarness) -> None:
-    await demo.say("sam", "concern conduct")
     mark = len(demo.connector.calls)
-    await demo.deliver()
+    await demo.say("sam", "concern conduct")
     [to_ada] = [c for c in demo.since(mark) if c.conversation_id == "a:1ada"]
     assert content(to_ada.body) == concern_message(
         concern_card(
@@ -176,10 +179,10 @@ async def test_an_urgent_concern_without_words(demo: TeamsHarness) -> None:
 
 
 async def _concern_delivered(teams: TeamsHarness) -> dict[str, str]:
-    """Omar raises a concern; returns each manager's card activity id."""
-    await teams.say("omar", CONCERN)
+    """Omar raises a concern (delivered with his receipt); returns each manager's card
+    activity id."""
     mark = len(teams.connector.calls)
-    await teams.deliver()
+    await teams.say("omar", CONCERN)
     return {
         c.conversation_id: c.answer["id"]
         for c in teams.since(mark, "reply_to_activity")
@@ -286,14 +289,16 @@ async def test_only_managers_can_press_the_buttons(demo: TeamsHarness) -> None:
     before = await demo.counts()
     replies = await demo.click("sam", ACKNOWLEDGE, "1")
     assert [content(r) for r in replies] == [
-        plain("Only the program's managers can act on this concern.")
+        plain("Only the program's managers can act on this concern.", COULD_NOT)
     ]
     assert await demo.counts() == {**before, "processed_event": before["processed_event"] + 1}
 
 
 async def test_a_stale_button_does_nothing(demo: TeamsHarness) -> None:
     replies = await demo.click("ada", "concern.rematch", "1")
-    assert [content(r) for r in replies] == [plain("That button no longer does anything.")]
+    assert [content(r) for r in replies] == [
+        plain("That button no longer does anything.", COULD_NOT)
+    ]
 
 
 # ---------------------------------------------------------------------- who cannot be reached
@@ -303,9 +308,9 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
     demo: TeamsHarness,
 ) -> None:
     demo.connector.block("29:1max")
-    await demo.say("omar", CONCERN)
+    await demo.send(demo.message("omar", CONCERN))
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # Omar's receipt and the two managers' cards
     [refused] = demo.since(mark, "create_conversation")
     assert refused.status == 403
     assert refused.answer["error"]["code"] == "MessageWritesBlocked"
@@ -337,8 +342,8 @@ async def test_a_blocked_stored_conversation_fails_too(teams: TeamsHarness) -> N
     for who in INSTALLED:
         await teams.install(who)
     teams.connector.block("29:1sam")  # Sam wrote to the bot, then blocked it
-    await run_script(teams, DEMO_SETUP)
-    assert await teams.deliver() == 2
+    await run_script(teams, DEMO_SETUP)  # the greetings go in the round after `pair`
+    assert await teams.deliver() == 0
     [failed] = [r for r in await teams.rows(OutboxMessage) if r.status == "failed"]
     assert failed.dedupe_key.endswith(":greeting:3")  # Sam's
     assert failed.last_error == "MessageWritesBlocked (teams answered 403)"
@@ -351,14 +356,14 @@ async def test_a_blocked_stored_conversation_fails_too(teams: TeamsHarness) -> N
 
 
 async def test_rate_limited_waits_for_retry_after(demo: TeamsHarness, clock) -> None:
-    await demo.say("omar", CONCERN)
-    demo.connector.fail_next("send", status=429, retry_after=30)
+    demo.connector.fail_next("send", status=429, retry_after=30, conversation="a:1ada")
+    await demo.send(demo.message("omar", CONCERN))
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # Omar's receipt, Ada's card (refused), Max's card
     limited = [c for c in demo.since(mark) if c.status == 429]
     assert len(limited) == 1  # the client did not retry by itself
     # A failed proactive turn is no chat turn: nobody gets "Sorry, something went wrong".
-    assert len(demo.since(mark, "reply_to_activity")) == 2
+    assert len(demo.since(mark, "reply_to_activity")) == 3
     assert "Sorry" not in str([c.body for c in demo.connector.calls])
     [waiting] = [r for r in await demo.rows(OutboxMessage) if r.status == "pending"]
     assert waiting.last_error == "rate limited; retry after 30s"
@@ -396,8 +401,8 @@ async def test_an_unreachable_connector_is_a_temporary_failure(demo: TeamsHarnes
         reference["serviceUrl"] = "http://127.0.0.1:9/amer/"  # nothing listens on port 9
         ada.address = {"reference": reference}
         session.add(ada)
-    await demo.say("omar", CONCERN)
-    assert await demo.deliver() == 2
+    await demo.send(demo.message("omar", CONCERN))
+    assert await demo.deliver() == 3  # Omar's receipt and the two managers' cards
     rows = [r for r in await demo.rows(OutboxMessage) if r.dedupe_key.startswith("concern:")]
     assert sorted((r.status, r.last_error) for r in rows) == [
         ("pending", "connection failed: ClientRequestError"),

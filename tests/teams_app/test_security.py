@@ -25,6 +25,7 @@ from fakes.teams_harness import (
 import bot.app
 from bot import logging as bot_logging
 from bot.settings import Settings
+from handlers.router import COULD_NOT
 
 APP_ID = "8a3c4b5d-1e2f-4a6b-8c7d-9e0f1a2b3c4d"
 MARKER = "wombat-semaphore-4417"
@@ -160,16 +161,18 @@ async def test_a_whole_concern_at_debug_logs_no_participant_words(
     debug_logging()
     async with teams_app(engine, clock) as teams:
         await set_up_demo(teams)
-        await teams.deliver()
         [receipt] = await teams.say("omar", f'concern conduct "{MARKER} in the office"')
         assert content(receipt)["summary"] == "Your concern was recorded."
-        assert await teams.deliver() == 2
         await teams.click("max", "concern.acknowledge", "1")
         teams.connector.fail_next("update_activity", status=500)
         assert await teams.deliver() == 2
         await teams.say("sam", f"{MARKER} is how I feel")
+        # A typed message's answer refused in the dispatcher, a click's in the turn (and
+        # the turn's apology after it).
+        teams.connector.fail_next("send", status=500, conversation="a:1sam")
+        assert await teams.say("sam", f"concern other {MARKER}") == []
         teams.connector.fail_next("reply_to_activity", status=500, times=2)
-        await teams.post_activity(teams.message("sam", f"concern other {MARKER}"))
+        await teams.post_activity(teams.submit("sam", "concern.acknowledge", MARKER))
     output = capfd.readouterr()
     logged = output.out + output.err + caplog.text
     assert "outbox_delivery" in logged and "teams_turn_failed" in logged  # it did log
@@ -221,6 +224,7 @@ async def test_json_that_is_no_activity_is_400(teams: TeamsHarness, spoil) -> No
 async def test_a_json_body_with_a_charset_is_fine(teams: TeamsHarness) -> None:
     activity = teams.message("sam", "help")
     await teams.post(json.dumps(activity), "application/json; charset=utf-8")
+    assert await teams.deliver() == 1
     [reply] = teams.connector.sent("a:1sam")
     assert content(reply.body)["summary"] == "What mentorbot can do"
 
@@ -229,7 +233,7 @@ async def test_development_mode_accepts_activities_without_a_token(teams: TeamsH
     assert teams.edge.settings.teams_app_id is None
     replies = await teams.say("sam", "bogus")
     assert [content(r) for r in replies] == [
-        plain("I don't know the command “bogus”. Type `help` to see what I can do.")
+        plain("I don't know the command “bogus”. Type `help` to see what I can do.", COULD_NOT)
     ]
 
 
@@ -312,5 +316,5 @@ async def test_a_tenant_id_pasted_in_capitals_still_serves_its_tenant(engine, cl
     settings = teams_settings(tenant=TENANT.upper())
     async with teams_app(engine, clock, settings=settings) as teams:
         assert [content(r) for r in await teams.say("sam", "bogus")] == [
-            plain("I don't know the command “bogus”. Type `help` to see what I can do.")
+            plain("I don't know the command “bogus”. Type `help` to see what I can do.", COULD_NOT)
         ]

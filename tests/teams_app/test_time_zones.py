@@ -38,9 +38,9 @@ def without_id(activity: dict) -> dict:
 async def test_a_concern_acknowledged_by_a_manager_in_berlin(demo: TeamsHarness, clock) -> None:
     # Ada writes from New York before the concern; Max has never said where he is.
     await demo.say("ada", "help", timezone="America/New_York")
-    await demo.say("omar", CONCERN)
+    await demo.send(demo.message("omar", CONCERN))
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # Omar's receipt, Ada's and Max's cards
     sent = {c.conversation_id: c for c in demo.since(mark, "reply_to_activity")}
     assert content(sent["a:1ada"].body) == concern_message(
         concern_card(1, words=WORDS, raised="Mon 23 Nov 2026, 04:00 America/New_York")
