@@ -208,6 +208,12 @@ def _help(_source: str, tokens: list[Token]) -> Command | Usage:
 
 def _program(_source: str, tokens: list[Token]) -> Command | Usage:
     form = USAGE["program create"]
+    if len(tokens) > 1 and tokens[1].quoted:  # `program "Pilot" status`: the option first
+        return Usage(
+            'Put `program "<name>"` after the command it is for, as in '
+            f"`status program {quote(tokens[1].text)}`.",
+            None,
+        )
     if len(tokens) < 3 or _keyword(tokens[1]) != "create":
         return Usage("To create a program, give it a name in quotes.", form)
     if _names_a_person(tokens[2]):
@@ -220,6 +226,10 @@ def _program(_source: str, tokens: list[Token]) -> Command | Usage:
         return ProgramCreate(name)
     if len(rest) == 2 and _keyword(rest[0]) == "purpose" and rest[1].person is None:
         return ProgramCreate(name, readable(rest[1].text).strip() or None)
+    if not tokens[2].quoted:  # `program create Spring Pilot`: the words ran on
+        return Usage(
+            'Put the program\'s name in quotes, as in `program create "Spring Pilot"`.', form
+        )
     return Usage('After the name, only `purpose "<text>"` may follow.', form)
 
 

@@ -5,11 +5,12 @@ a log, or the other member of the pair."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
-from sqlmodel import and_, col, select
+from sqlmodel import and_, col, select, update
 
 from handlers.commands import USAGE, RaiseConcern
 from handlers.context import Context, Refusal
@@ -78,6 +79,8 @@ async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
         )
     if command.partner is not None:
         partner = await resolve(ctx, command.partner)
+        if partner.id == ctx.me.id:
+            raise Refusal("Name your partner, not yourself.", USAGE["concern"])
         pairs = [p for p in pairs if partner.id in (p.mentor_id, p.mentee_id)]
         if not pairs:
             raise Refusal("You are not in a pair with that person.", USAGE["concern"])
@@ -119,7 +122,9 @@ async def recipients_for(ctx: Context, program: Program, pair: Pair) -> Recipien
 async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
     """Send a newly added manager every unresolved concern they would have been told of
     had they managed the program when it was raised: a concern no one could be told
-    waits for them. Returns how many; the dedupe key stops a second copy."""
+    waits for them. The dedupe key stops a second copy. Returns how many the caller may
+    know of: a concern about the caller's own pair is sent but not counted, or the count
+    would tell them it was raised."""
     query = (
         select(Concern)
         .where(Concern.program_id == program.id, Concern.status != ConcernStatus.RESOLVED)
@@ -132,11 +137,10 @@ async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
         if manager.id not in {p.id for p in (await recipients_for(ctx, program, pair)).people}:
             continue
         view = await concern_view(ctx, concern, manager)
-        handed += int(
-            await ctx.say(
-                _dm_key(concern, manager), manager, view, program_id=program.id, urgent=True
-            )
+        sent = await ctx.say(
+            _dm_key(concern, manager), manager, view, program_id=program.id, urgent=True
         )
+        handed += int(sent and ctx.me.id not in (pair.mentor_id, pair.mentee_id))
     return handed
 
 
@@ -273,10 +277,16 @@ async def _person(ctx: Context, person_id: int) -> Person:
 
 async def acknowledge(ctx: Context, concern_id: str) -> MessageView:
     concern = await _concern_for_manager(ctx, concern_id)
-    if concern.status != ConcernStatus.OPEN:
+    changed = await _move(
+        ctx,
+        concern,
+        col(Concern.status) == ConcernStatus.OPEN,
+        status=ConcernStatus.ACKNOWLEDGED,
+        acknowledged_by_id=ctx.me.id,
+        acknowledged_at=ctx.now,
+    )
+    if not changed:
         return await _already(ctx, concern)
-    concern.status = ConcernStatus.ACKNOWLEDGED
-    concern.acknowledged_by_id, concern.acknowledged_at = ctx.me.id, ctx.now
     await _refresh_dms(ctx, concern)
     ctx.audit("concern.acknowledge", f"concern:{concern.id}", concern.program_id)
     return MessageView(
@@ -289,10 +299,16 @@ async def acknowledge(ctx: Context, concern_id: str) -> MessageView:
 
 async def resolve_concern(ctx: Context, concern_id: str) -> MessageView:
     concern = await _concern_for_manager(ctx, concern_id)
-    if concern.status == ConcernStatus.RESOLVED:
+    changed = await _move(
+        ctx,
+        concern,
+        col(Concern.status) != ConcernStatus.RESOLVED,
+        status=ConcernStatus.RESOLVED,
+        resolved_by_id=ctx.me.id,
+        resolved_at=ctx.now,
+    )
+    if not changed:
         return await _already(ctx, concern)
-    concern.status = ConcernStatus.RESOLVED
-    concern.resolved_by_id, concern.resolved_at = ctx.me.id, ctx.now
     await _refresh_dms(ctx, concern)
     ctx.audit("concern.resolve", f"concern:{concern.id}", concern.program_id)
     return MessageView(
@@ -301,14 +317,34 @@ async def resolve_concern(ctx: Context, concern_id: str) -> MessageView:
     )
 
 
+async def _move(
+    ctx: Context, concern: Concern, allowed: ColumnElement[bool], **values: object
+) -> bool:
+    """Change the concern only if it is still in a state that allows it: of two managers
+    clicking at once, one wins and the other is told who did. (Reading, then writing, would
+    let a late Acknowledge reopen a resolved concern.)"""
+    statement = update(Concern).where(col(Concern.id) == concern.id, allowed).values(**values)
+    result = await ctx.session.exec(statement)  # type: ignore[call-overload]
+    await ctx.session.refresh(concern)
+    return bool(result.rowcount)
+
+
+# One answer whether the concern does not exist, is another program's, or is about the
+# caller's own pair: a different answer would let a manager in a pair probe the
+# (sequential) ids and learn that a concern about their pair was raised.
+NOT_YOURS = "Only the program's managers can act on this concern."
+CONCERN_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
+
+
 async def _concern_for_manager(ctx: Context, concern_id: str) -> Concern:
-    concern = await ctx.session.get(Concern, int(concern_id)) if concern_id.isdigit() else None
+    number = int(concern_id) if CONCERN_ID.fullmatch(concern_id) else None
+    concern = await ctx.session.get(Concern, number) if number is not None else None
     program = await ctx.session.get(Program, concern.program_id) if concern else None
     if concern is None or program is None or await role_of(ctx, program, ctx.me) is None:
-        raise Refusal("Only the program's managers can act on this concern.")
+        raise Refusal(NOT_YOURS)
     pair = await ctx.session.get(Pair, concern.pair_id)
     if pair and ctx.me.id in (pair.mentor_id, pair.mentee_id):
-        raise Refusal("This concern is about your own pair, so another manager handles it.")
+        raise Refusal(NOT_YOURS)
     return concern
 
 
@@ -331,13 +367,17 @@ async def _refresh_dms(ctx: Context, concern: Concern) -> None:
     query = select(OutboxMessage).where(
         col(OutboxMessage.dedupe_key).startswith(f"concern:{concern.id}:manager:")
     )
+    program = await ctx.session.get(Program, concern.program_id)
+    assert program is not None
     for original in (await ctx.session.exec(query)).all():
         recipient = await _person(ctx, original.recipient_id)
-        view = await concern_view(ctx, concern, recipient)
-        if original.status == OutboxStatus.PENDING and original.attempts == 0:
-            original.view = view.to_json()
-            ctx.session.add(original)
-        elif original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
+        if await role_of(ctx, program, recipient) is None:
+            view = WITHDRAWN  # no longer a manager: the words and buttons go from their copy
+        else:
+            view = await concern_view(ctx, concern, recipient)
+        if await _rewrite_unsent(ctx, original, view):
+            continue
+        if original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
             await outbox.supersede_pending_updates(ctx.session, original.id)
             await ctx.say(
                 f"concern:{concern.id}:{concern.status}:update:{recipient.id}",
@@ -347,3 +387,27 @@ async def _refresh_dms(ctx: Context, concern: Concern) -> None:
                 replaces_id=original.id,
                 urgent=True,
             )
+
+
+WITHDRAWN = MessageView(
+    notification="A concern in a program you no longer manage.",
+    blocks=[note("This concern is handled by the program's managers.")],
+)
+
+
+async def _rewrite_unsent(ctx: Context, original: OutboxMessage, view: MessageView) -> bool:
+    """Give a DM not yet sent its new content, so it goes out as it stands. Only while no
+    dispatcher holds it: a claimed row may be on its way with the old content, and then
+    an update of the sent message follows it instead."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == original.id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.attempts) == 0,
+            col(OutboxMessage.claimed_until).is_(None),
+        )
+        .values(view=view.to_json())
+    )
+    result = await ctx.session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)

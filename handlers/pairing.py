@@ -129,10 +129,13 @@ def enrol_form(person: Person, role: str, program: str | None) -> str:
 
 
 async def _active_pair(ctx: Context, program: Program, mentor: Person, mentee: Person) -> bool:
+    """Either way round: two people who mentor each other would be two pairs, and a concern
+    from either could not say which one it is about."""
+    both = {mentor.id, mentee.id}
     query = select(Pair.id).where(
         Pair.program_id == program.id,
-        Pair.mentor_id == mentor.id,
-        Pair.mentee_id == mentee.id,
+        col(Pair.mentor_id).in_(both),
+        col(Pair.mentee_id).in_(both),
         Pair.state == PairState.ACTIVE,
     )
     return (await ctx.session.exec(query)).first() is not None

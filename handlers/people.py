@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Caller, Context, Deps, Refusal
 from handlers.grammar import Email, Handle, Name, PersonRef
-from handlers.ports import Profile
+from handlers.ports import DirectoryUnavailable, Profile
 from handlers.views import Mention
 from storage.models import Identity, Person
 
@@ -89,9 +89,26 @@ async def _by_handle(ctx: Context, ref: Handle) -> Person:
         person = await ctx.session.get(Person, identity.person_id)
         assert person is not None
         return person
-    profile = await _lookup_id(ctx.deps, platform, ref.external_id)
+    directory = ctx.deps.directories.get(platform)
+    try:
+        profile = await directory.by_id(ref.external_id) if directory else None
+    except DirectoryUnavailable:
+        directory = profile = None  # cannot check now: take the mention as it is
+    if directory is not None:
+        _require_reachable(profile, ref)
     profile = profile or Profile(ref.external_id, ref.name or ref.external_id)
     return await _add_platform_person(ctx, platform, profile)
+
+
+def _require_reachable(profile: Profile | None, ref: Handle) -> None:
+    """Only a real, active person can be enrolled, paired or told of a concern."""
+    who = f"@{ref.name}" if ref.name else "That person"
+    if profile is None:
+        raise Refusal(f"I can't find {who if ref.name else 'that person'} in this workspace.")
+    if profile.is_bot:
+        raise Refusal(f"{who} is a bot, not a person.")
+    if profile.deactivated:
+        raise Refusal(f"{who}'s account is deactivated.")
 
 
 async def _by_email(ctx: Context, address: str) -> Person:
@@ -99,9 +116,17 @@ async def _by_email(ctx: Context, address: str) -> Person:
     if person is not None:
         return person
     directory = ctx.deps.directories.get(ctx.caller.platform)
-    profile = await directory.by_email(address) if directory else None
+    try:
+        profile = await directory.by_email(address) if directory else None
+    except DirectoryUnavailable:
+        raise Refusal(
+            f"I can't look up {address} right now. Please try again in a minute, or "
+            "mention the person instead."
+        ) from None
     if profile is None:
         raise Refusal(f"I can't find anyone with the address {address} here.")
+    if profile.is_bot or profile.deactivated:
+        raise Refusal(f"{address} belongs to a bot or a deactivated account.")
     existing = await identity_of(ctx.session, ctx.caller.platform, profile.external_id)
     if existing is not None:
         found = await ctx.session.get(Person, existing.person_id)
@@ -128,7 +153,10 @@ async def _by_name(ctx: Context, ref: Name) -> Person:
 
 async def _lookup_id(deps: Deps, platform: str, external_id: str) -> Profile | None:
     directory = deps.directories.get(platform)
-    return await directory.by_id(external_id) if directory else None
+    try:
+        return await directory.by_id(external_id) if directory else None
+    except DirectoryUnavailable:
+        return None  # the caller's own name can wait for a later contact
 
 
 async def _add_platform_person(ctx: Context, platform: str, profile: Profile) -> Person:

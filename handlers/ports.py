@@ -68,6 +68,13 @@ class Profile:
     name: str
     email: str | None = None
     timezone: str | None = None
+    is_bot: bool = False
+    deactivated: bool = False
+
+
+class DirectoryUnavailable(Exception):
+    """The platform could not be asked (down, slow, refused): not the same as "no such
+    person", which a directory answers with None."""
 
 
 class Directory(Protocol):

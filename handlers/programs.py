@@ -6,6 +6,7 @@ from sqlmodel import col, delete, select
 
 from handlers.commands import USAGE, ManagersAdd, ManagersRemove, ProgramCreate
 from handlers.context import Context, Refusal
+from handlers.grammar import quote
 from handlers.people import mention, resolve
 from handlers.views import MessageView, bold, note, section
 from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
@@ -71,7 +72,10 @@ async def managed_program(ctx: Context, name: str | None) -> Program:
         raise Refusal("Only a program's managers can do that, and you don't manage a program.")
     if len(programs) > 1:
         names = ", ".join(f"“{p.name}”" for p in programs)
-        raise Refusal(f'You manage several programs ({names}); add `program "<name>"`.')
+        raise Refusal(
+            f'You manage several programs ({names}); add `program "<name>"` at the end of '
+            f"the command, as in `status program {quote(programs[0].name)}`."
+        )
     return programs[0]
 
 

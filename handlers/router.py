@@ -208,4 +208,9 @@ def usage_view(problem: str, form: str | None = None) -> MessageView:
     blocks = [section(problem)]
     if form:
         blocks.append(section("The form is: ", CommandHint(text=form)))
-    return MessageView(notification=problem, blocks=blocks)
+    # The problem often quotes what was typed: a notification (a lock screen) never
+    # carries a person's words, so it says only that something could not be done.
+    return MessageView(notification=COULD_NOT, blocks=blocks)
+
+
+COULD_NOT = "mentorbot could not do that."

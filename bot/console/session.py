@@ -75,7 +75,9 @@ class ConsoleSession:
             await self.send(line)
 
     async def _press(self, number: str) -> None:
-        button = self.messenger.buttons.get(int(number)) if number.isdigit() else None
+        # isascii: str.isdigit() also takes "²", which int() refuses
+        known = number.isascii() and number.isdigit()
+        button = self.messenger.buttons.get(int(number)) if known else None
         if button is None or button.owner != self.me:
             self.write(f"   (@{self.me} has no button {number} to press)")
             return

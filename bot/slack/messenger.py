@@ -14,6 +14,7 @@ from bot.slack import render
 from handlers.ports import (
     Address,
     DeliveryError,
+    DirectoryUnavailable,
     PermanentFailure,
     Profile,
     RateLimited,
@@ -109,10 +110,27 @@ class SlackDirectory:
     async def _profile(self, request: Awaitable[AsyncSlackResponse]) -> Profile | None:
         try:
             user = (await request)["user"]
-        except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            return None
+        except SlackApiError as error:
+            if _error_code(error) in NO_SUCH_USER:
+                return None
+            raise DirectoryUnavailable(_error_code(error)) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DirectoryUnavailable(type(error).__name__) from None
         profile = user.get("profile", {})
         name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
         return Profile(
-            user["id"], name or user.get("name") or user["id"], profile.get("email"), user.get("tz")
+            user["id"],
+            name or user.get("name") or user["id"],
+            profile.get("email"),
+            user.get("tz"),
+            is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+            deactivated=bool(user.get("deleted")),
         )
+
+
+NO_SUCH_USER = frozenset({"user_not_found", "users_not_found"})
+
+
+def _error_code(error: SlackApiError) -> str:
+    data = getattr(error.response, "data", None)
+    return str(data.get("error")) if isinstance(data, dict) else "unreadable answer"

@@ -35,6 +35,7 @@ from bot.app import Runtime, build_runtime, build_web_app
 from bot.settings import Settings
 from bot.slack.app import SlackEdge, attach, build_client, build_edge, http_handler
 from fakes.slack_api import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlackApi, RecordedCall
+from handlers.router import COULD_NOT
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test"
@@ -452,7 +453,7 @@ def refused(problem: str, form: str | None = None) -> dict[str, Any]:
     blocks = [section(problem)]
     if form is not None:
         blocks.append(section(f"The form is: `/mentoring {form}`"))
-    return ephemeral(problem, blocks)
+    return ephemeral(COULD_NOT, blocks)
 
 
 # The sections of `help` (and of App Home), as each kind of person sees them.

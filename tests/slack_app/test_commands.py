@@ -177,7 +177,9 @@ async def test_admins_may_be_named_by_email(engine, clock) -> None:
         reply = await slack.command("UMAX", 'program create "Max\'s"')
         assert reply.json["text"] == "Created the program Max's."
         reply = await slack.command("UADA", 'program create "Ada\'s"')
-        assert reply.json["text"].startswith("Only the people named in MENTORBOT_ADMINS")
+        assert reply.json["blocks"][0]["text"]["text"].startswith(
+            "Only the people named in MENTORBOT_ADMINS"
+        )
         assert [p.name for p in await _rows(slack, Program)] == ["Max's"]
 
 
@@ -271,7 +273,8 @@ async def test_enrol_by_mention_with_and_without_a_name(slack) -> None:
     assert reply.json == ephemeral(
         "Enrolled a mentee in Demo.", [section("Enrolled <@USAM> as a mentee in *Demo*.")]
     )
-    # Someone the directory does not know keeps the name Slack sent with the mention.
+    # While Slack cannot be asked, the mention is taken with the name Slack sent with it.
+    slack.fake.fail_next("users.info", status=503)
     reply = await slack.command("UADA", "enrol <@W0NEW|newbie> mentee")
     assert reply.json == ephemeral(
         "Enrolled a mentee in Demo.", [section("Enrolled <@W0NEW> as a mentee in *Demo*.")]
@@ -284,6 +287,23 @@ async def test_enrol_by_mention_with_and_without_a_name(slack) -> None:
     }
     omar = next(p for p in await _rows(slack, Person) if p.display_name == "Omar")
     assert (omar.email, omar.timezone) == ("omar@example.com", "Europe/London")
+
+
+async def test_enrol_refuses_who_slack_says_is_not_a_person_to_mentor(slack) -> None:
+    await run_script(slack, [("UADA", 'program create "Demo"')])
+    slack.fake.add_user("UBOTX", "helperbot")
+    slack.fake.users["UBOTX"]["is_bot"] = True
+    slack.fake.add_user("ULEFT", "leaver")
+    slack.fake.users["ULEFT"]["deleted"] = True
+    before = await slack.counts()
+    for mention, problem in (
+        ("<@UGONE|ghost>", "I can't find @ghost in this workspace."),
+        ("<@UBOTX>", "That person is a bot, not a person."),
+        ("<@ULEFT|leaver>", "@leaver's account is deactivated."),
+    ):
+        reply = await slack.command("UADA", f"enrol {mention} mentor")
+        assert reply.json == refused(problem), mention
+    assert await slack.counts() == before
 
 
 async def test_enrol_by_email_as_slack_sends_it(slack) -> None:
@@ -472,7 +492,10 @@ async def test_status_with_several_programs_needs_the_program(demo) -> None:
         demo,
         "UADA",
         "status",
-        refused('You manage several programs (“Demo”, “Pilot”); add `program "&lt;name&gt;"`.'),
+        refused(
+            'You manage several programs (“Demo”, “Pilot”); add `program "&lt;name&gt;"` at '
+            'the end of the command, as in `status program "Demo"`.'
+        ),
     )
     reply = await demo.command("UADA", 'status program "pilot"')
     assert reply.json == ephemeral(

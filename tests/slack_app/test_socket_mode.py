@@ -16,6 +16,7 @@ from fakes.slack_harness import (
 from fakes.slack_socket import APP_TOKEN, SocketHarness, slack_socket_app
 from sqlmodel import select
 
+from handlers.router import COULD_NOT
 from storage.db import session_factory
 from storage.models import Concern
 
@@ -103,7 +104,7 @@ async def test_an_old_button_over_socket_mode_is_acked_and_answered(engine, cloc
             {
                 "response_type": "ephemeral",
                 "replace_original": False,
-                "text": "That button no longer does anything.",
+                "text": COULD_NOT,
                 "blocks": [section("That button no longer does anything.")],
             }
         ]

@@ -530,6 +530,18 @@ async def test_pair_refuses_the_same_pair_twice_and_a_person_with_themselves(con
     assert themselves == same_person == cannot
 
 
+async def test_pair_refuses_the_same_two_people_the_other_way_round(console, rows) -> None:
+    await console.setup(DEMO_SETUP)  # Omar mentors Sam
+    await console.say("maya", "enrol @sam mentor")
+    await console.say("maya", "enrol @omar mentee")
+    async with rows.unchanged():
+        reversed_pair = await console.say("maya", "pair @sam @omar")
+    assert reversed_pair == said("""
+        🔒 mentorbot (only you see this):
+           Those two are already a pair in this program.
+    """)
+
+
 @pytest.mark.parametrize("line", ["pair", "pair @omar", "pair @omar sam", "pair @omar @sam @lena"])
 async def test_pair_needs_a_mentor_and_a_mentee(console, rows, line) -> None:
     await console.setup(DEMO_SETUP)
@@ -611,7 +623,7 @@ async def test_a_manager_of_two_programs_names_the_program(console, rows) -> Non
         not_mine = await console.say("omar", 'status program "Leaders"')
     assert unnamed == said("""
         🔒 mentorbot (only you see this):
-           You manage several programs (“Demo Mentoring”, “Leaders”); add `program "<name>"`.
+           You manage several programs (“Demo Mentoring”, “Leaders”); add `program "<name>"` at the end of the command, as in `status program "Demo Mentoring"`.
     """)
     assert unknown == said("""
         🔒 mentorbot (only you see this):
@@ -691,4 +703,31 @@ async def test_an_unclosed_quote_gets_the_form_of_its_command(console, rows, lin
         🔒 mentorbot (only you see this):
            A quotation mark is not closed.
            The form is: `{form}`
+    """)
+
+
+async def test_program_option_first_and_an_unquoted_name_are_explained(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    async with rows.unchanged():
+        option_first = await console.say("maya", 'program "Demo Mentoring" status')
+        unquoted = await console.say("maya", "program create Spring Pilot")
+    assert option_first == said("""
+        🔒 mentorbot (only you see this):
+           Put `program "<name>"` after the command it is for, as in `status program "Demo Mentoring"`.
+    """)
+    assert unquoted == said("""
+        🔒 mentorbot (only you see this):
+           Put the program's name in quotes, as in `program create "Spring Pilot"`.
+           The form is: `program create "<name>" [purpose "<text>"]`
+    """)
+
+
+async def test_a_manager_of_two_programs_is_shown_where_the_program_goes(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("maya", 'program create "Two"')
+    async with rows.unchanged():
+        answer = await console.say("maya", "status")
+    assert answer == said("""
+        🔒 mentorbot (only you see this):
+           You manage several programs (“Demo Mentoring”, “Two”); add `program "<name>"` at the end of the command, as in `status program "Demo Mentoring"`.
     """)

@@ -12,6 +12,9 @@ from sqlmodel import select
 
 from bot.console.session import DEMO_SETUP
 from handlers.commands import CONCERN_KINDS
+from handlers.concerns import ACKNOWLEDGE
+from handlers.context import Caller
+from handlers.router import handle_action
 from storage.models import Concern, OutboxMessage, Person
 
 NOT_IN_A_PAIR = (
@@ -349,10 +352,10 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     assert await rows.count(OutboxMessage) == 4  # the two pairs' greetings only
     assert "Open concerns: 0" in await console.say("maya", "status")
     # What the receipt promises: a manager added later is sent it, and sees it in status.
+    # Maya, in the pair, is not told that anything was sent: that would tell her of it.
     assert await console.say("maya", "managers add @lena") == said("""
         🔒 mentorbot (only you see this):
            @lena is now a manager of *Demo Mentoring*.
-           (They were sent 1 open concern of the program.)
         📨 DM to @lena
            *Concern: mismatch*
            Program: Demo Mentoring
@@ -370,6 +373,31 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     await console.say("maya", "managers remove @lena")
     assert "They were sent" not in await console.say("maya", "managers add @lena")
     assert await rows.count(OutboxMessage) == 5
+
+
+async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_many(
+    console,
+) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("omar", "concern missed-meeting")  # Maya is told
+    assert await console.say("maya", "managers add @lena") == said("""
+        🔒 mentorbot (only you see this):
+           @lena is now a manager of *Demo Mentoring*.
+           (They were sent 1 open concern of the program.)
+        📨 DM to @lena
+           *Concern: missed meeting*
+           Program: Demo Mentoring
+           Pair: @omar (mentor) and @sam (mentee)
+           Raised by: @omar
+           Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
+           (They added no words.)
+           [3: Acknowledge]  [4: Resolve]
+           (The other member of the pair has not been told.)
+    """)
+    await console.say("maya", "press 1")  # Maya acknowledges: Lena's copy shows it
+    await console.say("maya", "press 5")  # and resolves it: nothing is left to hand over
+    await console.say("maya", "managers remove @lena")
+    assert "They were sent" not in await console.say("maya", "managers add @priya")
 
 
 async def test_a_backup_in_the_pair_is_not_told_either(console, rows) -> None:
@@ -520,14 +548,15 @@ async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, r
     await console.say("maya", "managers add @omar backup")
     await console.say("sam", "concern mismatch")
     buttons = console.session.messenger.buttons
-    # Omar became a manager later; had the DM reached him, he still could not act on it.
+    # Omar became a manager later; had the DM reached him, he still could not act on it,
+    # and is told no more than for a concern that does not exist (ids are sequential).
     buttons[1] = replace(buttons[1], owner="omar")
     async with rows.unchanged():
         answer = await console.say("omar", "press 1")
     assert answer == said("""
            @omar pressed [Acknowledge]
         🔒 mentorbot (only you see this):
-           This concern is about your own pair, so another manager handles it.
+           Only the program's managers can act on this concern.
     """)
 
 
@@ -560,3 +589,44 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
     assert "✏️  DM to @lena updated" in acknowledged
     assert "@maya" not in acknowledged.split("updated")[0]
     assert "DM to @maya" not in acknowledged
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1", "1.0", " 1", ""])
+async def test_a_crafted_button_value_is_refused_like_any_other(console, rows, value) -> None:
+    await console.setup(DEMO_SETUP)
+    await console.say("sam", "concern mismatch")
+    deps = console.session.deps
+    async with rows.unchanged(contact_may_change=True):
+        answer = await handle_action(deps, Caller("console", "maya"), ACKNOWLEDGE, value)
+    assert [b.content[0].text for b in answer.blocks] == [
+        "Only the program's managers can act on this concern."
+    ]
+
+
+async def test_press_with_a_number_the_console_cannot_read(console) -> None:
+    await console.setup(DEMO_SETUP)
+    assert await console.say("maya", "press ²") == "   (@maya has no button ² to press)"
+
+
+async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> None:
+    await console.setup([*DEMO_SETUP, ("maya", "managers add @lena")])
+    await console.say("sam", 'concern other "private words"')  # Lena's copy 1-2, Maya's 3-4
+    await console.say("lena", "managers remove @maya")
+    answer = await console.say("lena", "press 1")
+    maya = answer[answer.index("✏️  DM to @maya") :]
+    assert maya == said("""
+        ✏️  DM to @maya updated (message 4)
+           (This concern is handled by the program's managers.)
+    """)
+    assert "private words" not in maya
+
+
+async def test_naming_yourself_as_the_partner_is_refused(console, rows) -> None:
+    await console.setup(DEMO_SETUP)
+    async with rows.unchanged():
+        answer = await console.say("sam", "concern other @sam it is me")
+    assert answer == said("""
+        🔒 mentorbot (only you see this):
+           Name your partner, not yourself.
+           The form is: `concern <kind> [@partner] [what happened]`
+    """)
