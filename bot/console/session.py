@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Callable, Iterable
 
@@ -32,6 +33,9 @@ TOUR = [
 HELP = "Commands are as in Slack, without /mentoring. Also: `as @name`, `press N`, `quit`."
 
 
+HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
 class ConsoleSession:
     def __init__(
         self,
@@ -48,11 +52,11 @@ class ConsoleSession:
         line = line.strip()
         if line in ("quit", "exit"):
             return False
-        if line.startswith("as "):
-            self.me = line[3:].strip().lstrip("@").lower() or self.me
-            self.write(f"── you are now @{self.me} ──")
-        elif line.startswith("press "):
-            await self._press(line[6:].strip())
+        word, _, rest = line.partition(" ")
+        if word == "as":
+            self._become(rest.strip())
+        elif word == "press":
+            await self._press(rest.strip())
         elif line == "?":
             self.write(HELP)
         else:
@@ -74,16 +78,34 @@ class ConsoleSession:
                 self.write(f"@{self.me} › {line}")
             await self.send(line)
 
+    def _become(self, handle: str) -> None:
+        name = handle.removeprefix("@").lower()
+        if not handle.startswith("@") or not HANDLE.fullmatch(name):
+            self.write("   (say who you are, as in `as @omar`)")
+            return
+        self.me = name
+        self.write(f"── you are now @{self.me} ──")
+
     async def _press(self, number: str) -> None:
         # isascii: str.isdigit() also takes "²", which int() refuses
         known = number.isascii() and number.isdigit()
         button = self.messenger.buttons.get(int(number)) if known else None
         if button is None or button.owner != self.me:
-            self.write(f"   (@{self.me} has no button {number} to press)")
+            self.write(f"   ({self._buttons_hint(number)})")
             return
         self.write(f"   @{self.me} pressed [{button.label}]")
         answer = await handle_action(self.deps, self._caller(), button.action, button.value)
         self._show_private(answer)
+
+    def _buttons_hint(self, number: str) -> str:
+        """A button is replaced when its message is updated: say which ones are there."""
+        mine = [str(n) for n, b in sorted(self.messenger.buttons.items()) if b.owner == self.me]
+        if not number:
+            return "say which button, as in `press 1`" + (
+                f": yours are {', '.join(mine)}" if mine else ""
+            )
+        where = f"yours are {', '.join(mine)}" if mine else "you have no buttons now"
+        return f"@{self.me} has no button {number} to press; {where}"
 
     def _caller(self) -> Caller:
         return Caller(PLATFORM, self.me)  # the console directory knows the rest

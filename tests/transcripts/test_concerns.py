@@ -529,9 +529,11 @@ async def test_only_a_manager_can_press(console, rows) -> None:
         others = await console.say("sam", "press 3")
         missing = await console.say("maya", "press 99")
         not_a_number = await console.say("maya", "press first")
-    assert others == "   (@sam has no button 3 to press)"
-    assert missing == "   (@maya has no button 99 to press)"
-    assert not_a_number == "   (@maya has no button first to press)"
+        nothing = await console.say("maya", "press")
+    assert others == "   (@sam has no button 3 to press; you have no buttons now)"
+    assert missing == "   (@maya has no button 99 to press; yours are 3, 4)"
+    assert not_a_number == "   (@maya has no button first to press; yours are 3, 4)"
+    assert nothing == "   (say which button, as in `press 1`: yours are 3, 4)"
     # Someone removed as manager after the message arrived can no longer act on it.
     await console.say("maya", "managers remove @lena")
     async with rows.unchanged():
@@ -605,7 +607,14 @@ async def test_a_crafted_button_value_is_refused_like_any_other(console, rows, v
 
 async def test_press_with_a_number_the_console_cannot_read(console) -> None:
     await console.setup(DEMO_SETUP)
-    assert await console.say("maya", "press ²") == "   (@maya has no button ² to press)"
+    answer = await console.say("maya", "press ²")
+    assert answer == "   (@maya has no button ² to press; you have no buttons now)"
+
+
+@pytest.mark.parametrize("line", ["as", "as omar", "as @", "as @<b>"])
+async def test_as_needs_an_at_handle(console, line) -> None:
+    assert await console.say("maya", line) == "   (say who you are, as in `as @omar`)"
+    assert console.session.me == "maya"
 
 
 async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> None:
