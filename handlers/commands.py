@@ -36,6 +36,7 @@ USAGE = {
     "pair": 'pair @mentor @mentee [program "<name>"]',
     "status": 'status [program "<name>"]',
     "concern": "concern <kind> [@partner] [what happened]",
+    "concern program": 'concern <kind> [@partner] program "<name>" [what happened]',
 }
 
 
@@ -119,11 +120,12 @@ class RaiseConcern:
     kind: str
     partner: PersonRef | None = None
     words: str | None = None
+    program: str | None = None  # only needed when the same two people pair in two programs
 
     def to_text(self) -> str:
         partner = f" {self.partner.to_text()}" if self.partner else ""
         words = f" {quote(self.words)}" if self.words else ""
-        return f"concern {self.kind}{partner}{words}"
+        return f"concern {self.kind}{partner}{_program_suffix(self.program)}{words}"
 
 
 Command = (
@@ -308,11 +310,17 @@ def _concern(source: str, tokens: list[Token]) -> Command | Usage:
     if kind not in CONCERN_KINDS:
         return Usage(f"The kind of concern is one of: {kinds}.", form)
     partner = tokens[2].person if len(tokens) > 2 else None
+    rest = tokens[3:] if partner else tokens[2:]
     consumed = tokens[2] if partner else tokens[1]
-    words = _words(source[consumed.end :], tokens[3:] if partner else tokens[2:])
+    program = None
+    if len(rest) >= 2 and _keyword(rest[0]) == "program" and rest[1].quoted:
+        program, consumed, rest = rest[1].text.strip(), rest[1], rest[2:]
+        if not program:
+            return Usage("`program` needs a name in quotes.", USAGE["concern program"])
+    words = _words(source[consumed.end :], rest)
     if words and len(words) > MAX_WORDS:
-        return Usage(f"Please keep it under {MAX_WORDS} characters.", form)
-    return RaiseConcern(kind, partner, words)
+        return Usage(f"Please keep it to {MAX_WORDS} characters or fewer.", form)
+    return RaiseConcern(kind, partner, words, program)
 
 
 def _words(rest: str, tokens: list[Token]) -> str | None:

@@ -16,7 +16,7 @@ from handlers.commands import USAGE, RaiseConcern
 from handlers.context import Context, Refusal
 from handlers.pairing import active_pairs_of
 from handlers.people import mention, resolve
-from handlers.programs import managers_of, role_of
+from handlers.programs import managers_of, name_key, role_of
 from handlers.timefmt import when
 from handlers.views import (
     Actions,
@@ -84,6 +84,16 @@ async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
         pairs = [p for p in pairs if partner.id in (p.mentor_id, p.mentee_id)]
         if not pairs:
             raise Refusal("You are not in a pair with that person.", USAGE["concern"])
+    if command.program is not None:
+        pairs = await _in_program(ctx, pairs, command.program)
+    partners = {(await _partner(ctx, p)).id for p in pairs}
+    if len(pairs) > 1 and len(partners) == 1:
+        raise Refusal(
+            "You and your partner are a pair in more than one program; say which: "
+            + ", ".join(f"“{name}”" for name in await _program_names(ctx, pairs))
+            + ".",
+            USAGE["concern program"],
+        )
     if len(pairs) > 1:
         # Display names, not "@Name": a multi-word name typed after @ would not parse.
         names = [(await _partner(ctx, p)).display_name for p in pairs]
@@ -94,6 +104,24 @@ async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
             USAGE["concern"],
         )
     return pairs[0]
+
+
+async def _in_program(ctx: Context, pairs: list[Pair], program: str) -> list[Pair]:
+    key = name_key(program)
+    named = [p for p in pairs if (await _program_of(ctx, p)).name_key == key]
+    if not named:
+        raise Refusal(f"You are in no pair in a program called “{program}”.", USAGE["concern"])
+    return named
+
+
+async def _program_names(ctx: Context, pairs: list[Pair]) -> list[str]:
+    return [(await _program_of(ctx, p)).name for p in pairs]
+
+
+async def _program_of(ctx: Context, pair: Pair) -> Program:
+    program = await ctx.session.get(Program, pair.program_id)
+    assert program is not None
+    return program
 
 
 async def _partner(ctx: Context, pair: Pair) -> Person:

@@ -10,7 +10,7 @@ from handlers.pairing import active_pairs_of
 from handlers.people import mention
 from handlers.programs import is_admin, programs_managed_by
 from handlers.views import CommandHint, MessageView, Section, bold, note, section
-from storage.models import Concern, ConcernStatus, Pair, Person, Program
+from storage.models import Concern, ConcernStatus, Membership, Pair, Person, Program, Role
 
 EVERYONE = [
     ("help", "what I can do for you"),
@@ -70,8 +70,10 @@ async def home(ctx: Context) -> MessageView:
 
 async def _about_me(ctx: Context) -> list:
     blocks: list = []
-    for pair in await active_pairs_of(ctx, ctx.me):
+    pairs = await active_pairs_of(ctx, ctx.me)
+    for pair in pairs:
         blocks.append(await _pair_line(ctx, pair))
+    blocks += await _waiting_lines(ctx, {p.program_id for p in pairs})
     for program in await programs_managed_by(ctx, ctx.me):
         blocks.append(await _managed_line(ctx, program))
     if not blocks:
@@ -93,6 +95,28 @@ async def _pair_line(ctx: Context, pair: Pair) -> Section:
     if i_mentor:
         return section("You mentor ", who, " in ", bold(program.name), ".")
     return section("Your mentor is ", who, " in ", bold(program.name), ".")
+
+
+async def _waiting_lines(ctx: Context, paired_in: set[int]) -> list[Section]:
+    """Enrolled, but not yet in a pair there: say so, rather than "in no program"."""
+    query = (
+        select(Program, Membership.role)
+        .join(Membership, col(Membership.program_id) == Program.id)
+        .where(
+            Membership.person_id == ctx.me.id,
+            col(Membership.role).in_([Role.MENTOR, Role.MENTEE]),
+        )
+        .order_by(Program.name)
+    )
+    return [
+        section(
+            f"You are enrolled as a {role} in ",
+            bold(program.name),
+            ". When you are paired, I will introduce you to your partner here.",
+        )
+        for program, role in (await ctx.session.exec(query)).all()
+        if program.id not in paired_in
+    ]
 
 
 async def _managed_line(ctx: Context, program: Program) -> Section:

@@ -127,7 +127,7 @@ NOT_A_MANAGER = "Only a program's managers can do that, and you don't manage a p
         (
             "UOMAR",
             "concern other " + "x" * 2001,
-            "Please keep it under 2000 characters.",
+            "Please keep it to 2000 characters or fewer.",
             CONCERN_FORM,
         ),
         (

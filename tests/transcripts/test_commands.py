@@ -98,8 +98,12 @@ async def test_the_overview_for_a_mentee_a_mentor_a_manager_and_a_stranger(conso
            *Your mentoring*
            You are not in a mentoring program yet. When a program manager pairs you, I will introduce you to your partner here.
     """)
-    assert await console.say("priya", "") == not_yet  # enrolled, not paired yet
     assert await console.say("zoe", "") == not_yet  # never heard of
+    assert await console.say("priya", "") == said("""
+        🔒 mentorbot (only you see this):
+           *Your mentoring*
+           You are enrolled as a mentee in *Demo Mentoring*. When you are paired, I will introduce you to your partner here.
+    """)
 
 
 async def test_the_overview_lists_every_pair_and_what_waits_for_a_manager(console) -> None:

@@ -202,7 +202,7 @@ async def test_someone_in_no_pair_cannot_raise_a_concern(console, rows) -> None:
             "concern @omar conduct",
             "The kind of concern is one of: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other.",
         ),
-        ("concern other " + "x" * 2001, "Please keep it under 2000 characters."),
+        ("concern other " + "x" * 2001, "Please keep it to 2000 characters or fewer."),
     ],
 )
 async def test_concern_refusals(console, rows, line, problem) -> None:
@@ -639,3 +639,27 @@ async def test_naming_yourself_as_the_partner_is_refused(console, rows) -> None:
            Name your partner, not yourself.
            The form is: `concern <kind> [@partner] [what happened]`
     """)
+
+
+async def test_a_pair_in_two_programs_says_which_program(console, rows) -> None:
+    await console.setup(DEMO_SETUP)  # Omar mentors Sam in Demo Mentoring
+    await console.setup(
+        [
+            ("maya", 'program create "Second"'),
+            ("maya", 'enrol @omar mentor program "Second"'),
+            ("maya", 'enrol @sam mentee program "Second"'),
+            ("maya", 'pair @omar @sam program "Second"'),
+        ]
+    )
+    async with rows.unchanged(contact_may_change=True):
+        unsure = await console.say("sam", 'concern missed-meeting "x"')
+        elsewhere = await console.say("sam", 'concern missed-meeting program "Third" x')
+    assert unsure == said("""
+        🔒 mentorbot (only you see this):
+           You and your partner are a pair in more than one program; say which: “Demo Mentoring”, “Second”.
+           The form is: `concern <kind> [@partner] program "<name>" [what happened]`
+    """)
+    assert elsewhere.splitlines()[1] == "   You are in no pair in a program called “Third”."
+    answer = await console.say("sam", 'concern missed-meeting program "second" he left early')
+    assert answer.splitlines()[1].startswith("   Thank you. The program manager of Second")
+    assert "Program: Second" in answer and "> he left early" in answer

@@ -90,6 +90,7 @@ commands = st.one_of(
         st.sampled_from(CONCERN_KINDS),
         st.none() | people,
         st.none() | free_text.filter(lambda words: len(words) <= MAX_WORDS),
+        programs,
     ),
 )
 
@@ -236,7 +237,7 @@ def test_a_mention_in_concern_words_becomes_at_name() -> None:
 def test_concern_words_have_a_limit() -> None:
     assert parse("concern other " + "x" * MAX_WORDS) == RaiseConcern("other", None, "x" * MAX_WORDS)
     assert parse("concern other " + "x" * (MAX_WORDS + 1)) == Usage(
-        f"Please keep it under {MAX_WORDS} characters.", USAGE["concern"]
+        f"Please keep it to {MAX_WORDS} characters or fewer.", USAGE["concern"]
     )
 
 
@@ -322,3 +323,13 @@ def test_a_crowd_is_words_never_a_partner(word: str) -> None:
     )
     assert parse(f"enrol {word} mentor") == Usage("Name one person and their role.", USAGE["enrol"])
     assert parse(f"pair @omar {word}") == Usage("Name the mentor, then the mentee.", USAGE["pair"])
+
+
+def test_a_concern_may_name_its_program_before_the_words() -> None:
+    assert parse('concern other @omar program "Second" he left early') == RaiseConcern(
+        "other", Name("omar"), "he left early", "Second"
+    )
+    # Without a quoted name after it, `program` is one of the reporter's words.
+    assert parse("concern other program managers ignore us") == RaiseConcern(
+        "other", None, "program managers ignore us"
+    )
