@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,6 +32,7 @@ ACCEPTED = {
     "TEAMS_ALLOW_UNAUTHENTICATED": "true or false",
     "MENTORBOT_LOG_LEVEL": ", ".join(LOG_LEVELS),
     "MENTORBOT_LOG_FORMAT": "auto, console or json",
+    "SLACK_API_URL": "an http(s) URL, as https://slack.com/api/",
 }
 # Values that are secrets, or may hold one (a database URL's password), are never echoed.
 NEVER_SHOWN = frozenset(
@@ -129,6 +131,11 @@ class Settings(BaseSettings):
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
+        # A URL slack_sdk cannot use would only show as every message waiting forever.
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL")
+        value = value.strip()
         return value if value.endswith("/") else value + "/"
 
     def slack_problem(self) -> str | None:

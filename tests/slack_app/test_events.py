@@ -192,3 +192,19 @@ async def test_the_messages_tab_publishes_nothing(demo) -> None:
     reply = await demo.event(demo.home_event("USAM", tab="messages"))
     assert reply.status == 200
     assert demo.fake.calls_to("views.publish") == []
+
+
+async def test_a_concern_with_a_file_attached_is_still_a_concern(demo) -> None:
+    event = demo.dm_event("UOMAR", "concern missed-meeting see the screenshot")
+    event.update(subtype="file_share", files=[{"id": "F0001", "name": "shot.png"}])
+    await demo.event(event)
+    assert [c.words for c in await _concerns(demo)] == ["see the screenshot"]
+    assert [r["text"] for r in await _replies(demo, "UOMAR")] == ["Your concern was recorded."]
+
+
+async def test_a_message_event_without_a_user_is_ignored(demo) -> None:
+    event = demo.dm_event("UOMAR", "concern other x")
+    del event["user"]
+    before = await demo.counts()
+    assert (await demo.event(event)).status == 200
+    assert await demo.counts() == before

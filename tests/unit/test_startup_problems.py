@@ -69,6 +69,15 @@ def _main(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str, str]:
             f"DATABASE_URL is not a database URL: use {DATABASES}",
         ),
         (
+            {"SLACK_API_URL": "ftp://example.com/api"},
+            "SLACK_API_URL must be an http(s) URL, as https://slack.com/api/, "
+            "not 'ftp://example.com/api'",
+        ),
+        (
+            {"SLACK_API_URL": "not a url"},
+            "SLACK_API_URL must be an http(s) URL, as https://slack.com/api/, not 'not a url'",
+        ),
+        (
             {"SLACK_BOT_TOKEN": "xoxb-1"},
             "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
             "SLACK_SIGNING_SECRET (HTTP mode) is: set one of them",

@@ -24,8 +24,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        user = body["user"]
-        caller = parse.caller(user["id"], user.get("team_id") or body.get("team", {}).get("id"))
+        user = body.get("user")
+        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+            return  # not a click as Slack sends one: nobody to answer, nothing to do
+        team = body.get("team") if isinstance(body.get("team"), dict) else {}
+        caller = parse.caller(user["id"], user.get("team_id") or team.get("id"))
         answer = await handle_action(
             deps, caller, str(action.get("action_id", "")), str(action.get("value", ""))
         )

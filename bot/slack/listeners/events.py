@@ -12,12 +12,17 @@ from bot.slack import parse, render
 from handlers.context import Deps
 from handlers.router import handle_direct_message, home_view
 
+# A message a person typed: plain, or with a file attached (a screenshot with a concern).
+TYPED = (None, "file_share")
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("message")
     async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return  # edits, joins and the bot's own messages are not commands
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if event.get("subtype") not in TYPED or not isinstance(event.get("user"), str):
+            return  # edits, deletions, joins and the bot's own messages are not commands
         caller = parse.caller(event["user"], body.get("team_id"))
         # The answer goes through the outbox (to the person's DM): Slack being down
         # when it is posted delays it instead of losing it.
