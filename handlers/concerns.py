@@ -14,6 +14,7 @@ from sqlmodel import and_, col, select, update
 
 from handlers.commands import USAGE, RaiseConcern
 from handlers.context import Context, Refusal
+from handlers.mentions import mentions_of
 from handlers.pairing import active_pairs_of
 from handlers.people import mention, resolve
 from handlers.programs import managers_of, name_key, role_of
@@ -22,6 +23,7 @@ from handlers.views import (
     Actions,
     Button,
     Facts,
+    Mention,
     MessageView,
     Quote,
     Section,
@@ -63,8 +65,9 @@ async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
     ctx.session.add(concern)
     await ctx.session.flush()
     recipients = await recipients_for(ctx, program, pair)
+    people = await pair_mentions(ctx, pair)
     for manager in recipients.people:
-        view = await concern_view(ctx, concern, manager)
+        view = await concern_view(ctx, concern, manager, people)
         await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id, urgent=True)
     ctx.audit(f"concern.raise.{command.kind}", f"concern:{concern.id}", program.id)
     return _receipt(program, recipients)
@@ -234,14 +237,19 @@ def _no_one_told(program: Program) -> MessageView:
     )
 
 
-async def concern_view(ctx: Context, concern: Concern, viewer: Person) -> MessageView:
-    """The managers' message about one concern, as it stands now."""
+async def concern_view(
+    ctx: Context,
+    concern: Concern,
+    viewer: Person,
+    people: dict[int, Mention] | None = None,
+) -> MessageView:
+    """The managers' message about one concern, as it stands now. `people`: the pair's
+    mentions (pair_mentions), when one request renders it for several managers."""
     program = await ctx.session.get(Program, concern.program_id)
     pair = await ctx.session.get(Pair, concern.pair_id)
-    reporter = await ctx.session.get(Person, concern.reporter_id)
-    assert program and pair and reporter
-    mentor = await mention(ctx.session, await _person(ctx, pair.mentor_id))
-    mentee = await mention(ctx.session, await _person(ctx, pair.mentee_id))
+    assert program and pair
+    people = people or await pair_mentions(ctx, pair)
+    mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     urgent = concern.severity == "high"
     title = f"{'Urgent concern' if urgent else 'Concern'}: {concern.kind.replace('-', ' ')}"
     blocks = [
@@ -249,7 +257,7 @@ async def concern_view(ctx: Context, concern: Concern, viewer: Person) -> Messag
             facts=[
                 fact("Program", program.name),
                 fact("Pair", mentor, " (mentor) and ", mentee, " (mentee)"),
-                fact("Raised by", await mention(ctx.session, reporter)),
+                fact("Raised by", people[concern.reporter_id]),
                 fact("Raised", when(concern.created_at, viewer.timezone)),
             ]
         ),
@@ -261,6 +269,11 @@ async def concern_view(ctx: Context, concern: Concern, viewer: Person) -> Messag
         title=title,
         blocks=blocks,
     )
+
+
+async def pair_mentions(ctx: Context, pair: Pair) -> dict[int, Mention]:
+    """Both members as mentions, in one query (the reporter is one of them)."""
+    return await mentions_of(ctx.session, (pair.mentor_id, pair.mentee_id))
 
 
 async def _progress(ctx: Context, concern: Concern, viewer: Person) -> list:
