@@ -378,11 +378,12 @@ async def slack_app(
     people: dict[str, tuple[str, str]] | None = None,
 ) -> AsyncIterator[SlackHarness]:
     """The whole Slack edge on 127.0.0.1:<free port>, with the fake Web API behind it."""
-    async with RecordingSlackApi() as fake:
+    # The bot's own pool of connections to Slack, as serve() gives it.
+    async with RecordingSlackApi() as fake, aiohttp.ClientSession() as bot_http:
         for user_id, (name, email) in (PEOPLE if people is None else people).items():
             fake.add_user(user_id, name, email, tz=TZ)
         settings = settings_for(fake, admins)
-        edge = build_edge(settings, build_client(settings))
+        edge = build_edge(settings, build_client(settings, bot_http))
         runtime = build_runtime(
             settings,
             engine,
