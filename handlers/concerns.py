@@ -196,7 +196,7 @@ def _receipt(program: Program, told: Recipients) -> MessageView:
             notification="Your concern was recorded.",
             blocks=[
                 section(
-                    f"Thank you. The program manager of {program.name} has been told and will "
+                    f"Thank you. The {_managers_of(program, told)} been told and will "
                     f"follow up with you. {PARTNER_NOT_TOLD}"
                 )
             ],
@@ -215,6 +215,12 @@ def _receipt(program: Program, told: Recipients) -> MessageView:
             ],
         )
     return _no_one_told(program)
+
+
+def _managers_of(program: Program, told: Recipients) -> str:
+    if len(told.people) > 1:
+        return f"program managers of {program.name} have"
+    return f"program manager of {program.name} has"
 
 
 def _no_one_told(program: Program) -> MessageView:

@@ -20,7 +20,7 @@ from storage.models import Concern
 
 RECEIPT_BLOCKS = [
     section(
-        "Thank you. The program manager of Demo has been told and will follow up with you. "
+        "Thank you. The program managers of Demo have been told and will follow up with you. "
         "Your partner has not been told."
     )
 ]

@@ -422,7 +422,7 @@ async def test_a_concern_gets_a_receipt(demo: TeamsHarness) -> None:
     replies = await demo.say("omar", 'concern missed-meeting "Sam missed two meetings"')
     assert [content(r) for r in replies] == [
         plain(
-            "Thank you. The program manager of Demo has been told and will follow up with you. "
+            "Thank you. The program managers of Demo have been told and will follow up with you. "
             "Your partner has not been told.",
             "Your concern was recorded.",
         )

@@ -228,7 +228,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
     # Sam's concern about Omar reaches both managers (in name order); not the backup.
     assert await console.say("sam", "concern conduct @omar") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program managers of Demo Mentoring have been told and will follow up with you. Your partner has not been told.
         📨 DM to @lena
            *Urgent concern: conduct*
            Program: Demo Mentoring
@@ -568,7 +568,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
     console.session.messenger.unreachable.add("maya")
     assert await console.say("sam", "concern missed-meeting") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program managers of Demo Mentoring have been told and will follow up with you. Your partner has not been told.
         📨 DM to @lena
            *Concern: missed meeting*
            Program: Demo Mentoring
