@@ -153,9 +153,9 @@ async def recipients_for(ctx: Context, program: Program, pair: Pair) -> Recipien
 async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
     """Send a newly added manager every unresolved concern they would have been told of
     had they managed the program when it was raised: a concern no one could be told
-    waits for them. The dedupe key stops a second copy. Returns how many the caller may
-    know of: a concern about the caller's own pair is sent but not counted, or the count
-    would tell them it was raised."""
+    waits for them; a manager added back gets their emptied copy back. Returns how many
+    the caller may know of: a concern about the caller's own pair is sent but not
+    counted, or the count would tell them it was raised."""
     query = (
         select(Concern)
         .where(Concern.program_id == program.id, Concern.status != ConcernStatus.RESOLVED)
@@ -168,11 +168,33 @@ async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
         if manager.id not in {p.id for p in (await recipients_for(ctx, program, pair)).people}:
             continue
         view = await concern_view(ctx, concern, manager)
-        sent = await ctx.say(
-            _dm_key(concern, manager), manager, view, program_id=program.id, urgent=True
-        )
-        handed += int(sent and ctx.me.id not in (pair.mentor_id, pair.mentee_id))
+        key = _dm_key(concern, manager)
+        given = await ctx.say(key, manager, view, program_id=program.id, urgent=True)
+        given = given or await _restore(ctx, key, manager, view)
+        handed += int(given and ctx.me.id not in (pair.mentor_id, pair.mentee_id))
     return handed
+
+
+async def _restore(ctx: Context, key: str, manager: Person, view: MessageView) -> bool:
+    """Show a manager added back the concern their copy was emptied of when removed.
+    False when their copy still shows it (a backup made a manager, say)."""
+    original = (
+        await ctx.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+    ).one()
+    newest = (
+        await ctx.session.exec(
+            select(OutboxMessage.view)
+            .where(
+                OutboxMessage.replaces_id == original.id, OutboxMessage.status != outbox.SUPERSEDED
+            )
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(1)
+        )
+    ).first()
+    if (newest or original.view) != WITHDRAWN.to_json():
+        return False
+    await _show(ctx, original, manager, view, state=f"restored@{ctx.now:%Y%m%dT%H%M%S}")
+    return True
 
 
 def seen_by(manager: Person) -> ColumnElement[bool]:
@@ -409,7 +431,8 @@ async def _already(ctx: Context, concern: Concern) -> MessageView:
 
 
 async def _refresh_dms(ctx: Context, concern: Concern) -> None:
-    """Every manager's copy shows the new state: in place once sent, or before it is sent."""
+    """Every current manager's copy shows the new state: in place once sent, or before it
+    is sent. A former manager's copy was emptied when they were removed (`withdraw`)."""
     ctx.session.add(concern)
     query = select(OutboxMessage).where(
         col(OutboxMessage.dedupe_key).startswith(f"concern:{concern.id}:manager:")
@@ -418,22 +441,42 @@ async def _refresh_dms(ctx: Context, concern: Concern) -> None:
     assert program is not None
     for original in (await ctx.session.exec(query)).all():
         recipient = await _person(ctx, original.recipient_id)
-        if await role_of(ctx, program, recipient) is None:
-            view = WITHDRAWN  # no longer a manager: the words and buttons go from their copy
-        else:
+        if await role_of(ctx, program, recipient) is not None:
             view = await concern_view(ctx, concern, recipient)
-        if await _rewrite_unsent(ctx, original, view):
-            continue
-        if original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
-            await outbox.supersede_pending_updates(ctx.session, original.id)
-            await ctx.say(
-                f"concern:{concern.id}:{concern.status}:update:{recipient.id}",
-                recipient,
-                view,
-                program_id=concern.program_id,
-                replaces_id=original.id,
-                urgent=True,
-            )
+            await _show(ctx, original, recipient, view, state=concern.status)
+
+
+async def withdraw(ctx: Context, program: Program, former: Person) -> None:
+    """A manager removed from a program keeps no concern's words: every DM they were sent
+    about one of its concerns is emptied in place (or before it is sent)."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.program_id == program.id,
+        OutboxMessage.recipient_id == former.id,
+        col(OutboxMessage.dedupe_key).like("concern:%:manager:%"),
+    )
+    for original in (await ctx.session.exec(query)).all():
+        # Dated: a manager removed, added back and removed again is emptied again.
+        await _show(ctx, original, former, WITHDRAWN, state=f"withdrawn@{ctx.now:%Y%m%dT%H%M%S}")
+
+
+async def _show(
+    ctx: Context, original: OutboxMessage, recipient: Person, view: MessageView, *, state: str
+) -> None:
+    """Make `original` (a concern DM) show `view`: rewritten if not sent yet, else updated
+    in place by a newer message that supersedes any update still waiting."""
+    if await _rewrite_unsent(ctx, original, view):
+        return
+    if original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
+        concern_id = original.dedupe_key.split(":")[1]
+        await outbox.supersede_pending_updates(ctx.session, original.id)
+        await ctx.say(
+            f"concern:{concern_id}:{state}:update:{recipient.id}",
+            recipient,
+            view,
+            program_id=original.program_id,
+            replaces_id=original.id,
+            urgent=True,
+        )
 
 
 WITHDRAWN = MessageView(

@@ -102,13 +102,13 @@ async def _by_handle(ctx: Context, ref: Handle) -> Person:
 
 def _require_reachable(profile: Profile | None, ref: Handle) -> None:
     """Only a real, active person can be enrolled, paired or told of a concern."""
-    who = f"@{ref.name}" if ref.name else "That person"
+    who = f"@{ref.name}" if ref.name else "that person"
     if profile is None:
-        raise Refusal(f"I can't find {who if ref.name else 'that person'} in this workspace.")
+        raise Refusal(f"I can't find {who} in this workspace.")
     if profile.is_bot:
-        raise Refusal(f"{who} is a bot, not a person.")
+        raise Refusal(f"{who[0].upper()}{who[1:]} is a bot, not a person.")
     if profile.deactivated:
-        raise Refusal(f"{who}'s account is deactivated.")
+        raise Refusal(f"{who[0].upper()}{who[1:]}'s account is deactivated.")
 
 
 async def _by_email(ctx: Context, address: str) -> Person:

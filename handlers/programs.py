@@ -135,11 +135,17 @@ async def add_manager(ctx: Context, command: ManagersAdd) -> MessageView:
     return MessageView(notification=f"Added {label} to {program.name}.", blocks=blocks)
 
 
+# Imported in the functions: handlers.concerns needs this module's managers_of at import.
 async def _hand_over(ctx: Context, program: Program, person: Person) -> int:
-    # Imported here: handlers.concerns needs this module's managers_of at import time.
     from handlers.concerns import hand_over
 
     return await hand_over(ctx, program, person)
+
+
+async def _withdraw(ctx: Context, program: Program, person: Person) -> None:
+    from handlers.concerns import withdraw
+
+    await withdraw(ctx, program, person)
 
 
 async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:
@@ -152,6 +158,7 @@ async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:
     if current == Role.MANAGER and await _last_manager(ctx, program):
         raise Refusal(f"{who.name} is the only manager of {program.name}; add another first.")
     await _clear_manager_roles(ctx, program, person)
+    await _withdraw(ctx, program, person)
     ctx.audit("managers.remove", f"person:{person.id}", program.id)
     return MessageView(
         notification=f"Removed a manager from {program.name}.",

@@ -2,7 +2,7 @@
 to whom, and why in words, with the platform's own code kept for whoever digs further.
 
 Outbox dedupe keys name the message (`pair:<id>:greeting:<person>`,
-`concern:<id>:manager:<person>`, `concern:<id>:<state>:update:<person>`), so no
+`concern:<id>:manager:<person>`, `concern:<id>:<state>[@<when>]:update:<person>`), so no
 column is needed to say what a failed row was."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Failed:
 
     kind: str  # "greeting", "concern", "update" or "other"
     subject_id: int | None  # the pair of a greeting, the concern of a concern DM or update
-    state: str | None = None  # an update's new state: acknowledged, resolved
+    state: str | None = None  # an update's: acknowledged, resolved, withdrawn, restored
 
 
 def read_key(key: str) -> Failed:
@@ -59,7 +59,7 @@ def read_key(key: str) -> Failed:
     if parts[0] == "concern" and parts[2:3] == ["manager"]:
         return Failed("concern", number)
     if parts[0] == "concern" and parts[3:4] == ["update"]:
-        return Failed("update", number, parts[2])
+        return Failed("update", number, parts[2].split("@")[0])  # "withdrawn@<when>"
     return Failed("other", None)
 
 

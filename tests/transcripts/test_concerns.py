@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.console.session import DEMO_SETUP
 from handlers.commands import CONCERN_KINDS
-from handlers.concerns import ACKNOWLEDGE
+from handlers.concerns import ACKNOWLEDGE, NOT_YOURS
 from handlers.context import Caller
 from handlers.router import handle_action
 from storage.models import Concern, OutboxMessage, Person
@@ -369,10 +369,14 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     assert "*Open concerns: 1*\n   • #1 mismatch · @maya & @priya" in await console.say(
         "lena", "status"
     )
-    # Added again after a removal, she is not sent a second copy.
-    await console.say("maya", "managers remove @lena")
-    assert "They were sent" not in await console.say("maya", "managers add @lena")
-    assert await rows.count(OutboxMessage) == 5
+    # Removed, her copy is emptied; added back, it shows the concern again (no second copy).
+    assert "(This concern is handled by the program's managers.)" in await console.say(
+        "maya", "managers remove @lena"
+    )
+    again = await console.say("maya", "managers add @lena")
+    assert "They were sent" not in again  # Maya is in the pair: she learns nothing
+    assert "✏️  DM to @lena updated (message 5)\n   *Concern: mismatch*" in again
+    assert await rows.count(OutboxMessage) == 7  # 4 greetings, the DM, 2 updates of it
 
 
 async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_many(
@@ -534,15 +538,17 @@ async def test_only_a_manager_can_press(console, rows) -> None:
     assert missing == "   (@maya has no button 99 to press; yours are 3, 4)"
     assert not_a_number == "   (@maya has no button first to press; yours are 3, 4)"
     assert nothing == "   (say which button, as in `press 1`: yours are 3, 4)"
-    # Someone removed as manager after the message arrived can no longer act on it.
+    # Someone removed as manager loses the buttons, and a click from the old message
+    # (a client that had not refreshed it) is refused.
     await console.say("maya", "managers remove @lena")
-    async with rows.unchanged():
-        answer = await console.say("lena", "press 1")
-    assert answer == said("""
-           @lena pressed [Acknowledge]
-        🔒 mentorbot (only you see this):
-           Only the program's managers can act on this concern.
-    """)
+    assert await console.say("lena", "press 1") == (
+        "   (@lena has no button 1 to press; you have no buttons now)"
+    )
+    async with rows.unchanged(contact_may_change=True):
+        answer = await handle_action(
+            console.session.deps, Caller("console", "lena"), ACKNOWLEDGE, "1"
+        )
+    assert [b.content[0].text for b in answer.blocks] == [NOT_YOURS]
 
 
 async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, rows) -> None:
@@ -620,14 +626,16 @@ async def test_as_needs_an_at_handle(console, line) -> None:
 async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> None:
     await console.setup([*DEMO_SETUP, ("maya", "managers add @lena")])
     await console.say("sam", 'concern other "private words"')  # Lena's copy 1-2, Maya's 3-4
-    await console.say("lena", "managers remove @maya")
-    answer = await console.say("lena", "press 1")
-    maya = answer[answer.index("✏️  DM to @maya") :]
-    assert maya == said("""
+    answer = await console.say("lena", "managers remove @maya")
+    assert answer == said("""
+        🔒 mentorbot (only you see this):
+           @maya no longer manages *Demo Mentoring*.
         ✏️  DM to @maya updated (message 4)
            (This concern is handled by the program's managers.)
     """)
-    assert "private words" not in maya
+    # What happens to the concern later reaches only the managers.
+    answer = await console.say("lena", "press 1")
+    assert "@maya" not in answer.split("🔒", 1)[0] and "DM to @maya" not in answer
 
 
 async def test_naming_yourself_as_the_partner_is_refused(console, rows) -> None:
@@ -663,3 +671,19 @@ async def test_a_pair_in_two_programs_says_which_program(console, rows) -> None:
     answer = await console.say("sam", 'concern missed-meeting program "second" he left early')
     assert answer.splitlines()[1].startswith("   Thank you. The program manager of Second")
     assert "Program: Second" in answer and "> he left early" in answer
+
+
+async def test_a_backup_made_manager_keeps_their_copy_as_it_is(console, rows) -> None:
+    await console.setup([*DEMO_SETUP, ("maya", "managers add @lena backup")])
+    await console.say("maya", "enrol @maya mentor")
+    await console.say("maya", "pair @maya @priya")
+    assert "backup manager of Demo Mentoring has been told" in await console.say(
+        "priya", "concern mismatch"
+    )
+    before = await rows.count(OutboxMessage)
+    answer = await console.say("maya", "managers add @lena")
+    assert answer == said("""
+        🔒 mentorbot (only you see this):
+           @lena is now a manager of *Demo Mentoring*.
+    """)
+    assert await rows.count(OutboxMessage) == before

@@ -47,6 +47,7 @@ def test_why_in_words_with_the_raw_code(reason: str | None, shown: str) -> None:
         ("pair:7:greeting:3", Failed("greeting", 7)),
         ("concern:12:manager:4", Failed("concern", 12)),
         ("concern:12:acknowledged:update:4", Failed("update", 12, "acknowledged")),
+        ("concern:12:withdrawn@20261130T090000:update:4", Failed("update", 12, "withdrawn")),
         ("checkin:1:2:3", Failed("other", None)),
         ("pair:x:greeting:3", Failed("other", None)),
         ("odd", Failed("other", None)),
