@@ -227,3 +227,8 @@ def problems_of(error: ValidationError) -> list[str]:
         shown = "" if name in NEVER_SHOWN or not isinstance(given, str) else f", not {given!r}"
         lines.setdefault(name, f"{name} must be {accepted}{shown}")
     return list(lines.values())
+
+
+class StartupProblem(Exception):
+    """A setting that cannot work, found at start: `mentorbot` prints it as one line (the
+    setting's name first) and exits with 2, instead of a traceback or a retry loop."""

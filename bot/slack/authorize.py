@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.slack.errors import failure_reason
+
 log = structlog.get_logger("mentorbot.slack")
 
 # auth.test runs inside a request that must be answered within Slack's 3 seconds.
@@ -62,7 +64,7 @@ class BotAuthorize(AsyncAuthorize):
                 self.identity = await self.client.auth_test()
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             self._retry_at = self.monotonic() + RETRY_AFTER_SECONDS
-            log.warning("slack_auth_test_failed", reason=_reason(error))
+            log.warning("slack_auth_test_failed", reason=failure_reason(error))
             return False
         return True
 
@@ -85,11 +87,3 @@ class BotAuthorize(AsyncAuthorize):
             bot_scopes=known.headers.get("x-oauth-scopes"),
             user_id=user_id,
         )
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        data = getattr(error.response, "data", None)
-        code = data.get("error") if isinstance(data, dict) else None
-        return str(code or f"http {getattr(error.response, 'status_code', '?')}")
-    return type(error).__name__  # an aiohttp error's text may carry the URL; the kind is enough

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack import render
+from bot.slack.errors import error_code, status_of
 from handlers.ports import (
     Address,
     DeliveryError,
@@ -72,15 +73,12 @@ async def _call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
 
 
 def classify(error: SlackApiError) -> DeliveryError:
-    # A proxy or load balancer in front of Slack may answer in text/plain (the response's
-    # data is then a str) or with broken JSON (then slack_sdk hands over aiohttp's own
-    # response, which has `status`, not `status_code`).
-    response = error.response
-    status = int(getattr(response, "status_code", None) or getattr(response, "status", 0))
-    data = getattr(response, "data", None)
-    code = str((data.get("error") if isinstance(data, dict) else None) or f"http {status}")
+    # A proxy or load balancer in front of Slack may answer in text/plain or broken JSON:
+    # errors.py reads what there is.
+    status, code = status_of(error), error_code(error)
     if status == 429 or code == "ratelimited":
-        return RateLimited(_seconds(getattr(response, "headers", {}).get("Retry-After")))
+        headers = getattr(error.response, "headers", {})
+        return RateLimited(_seconds(headers.get("Retry-After")))
     if status >= 500:
         return TemporaryFailure(f"slack answered {status}")
     if code in PERMANENT_ERRORS:
@@ -111,9 +109,9 @@ class SlackDirectory:
         try:
             user = (await request)["user"]
         except SlackApiError as error:
-            if _error_code(error) in NO_SUCH_USER:
+            if error_code(error) in NO_SUCH_USER:
                 return None
-            raise DirectoryUnavailable(_error_code(error)) from None
+            raise DirectoryUnavailable(error_code(error)) from None
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DirectoryUnavailable(type(error).__name__) from None
         profile = user.get("profile", {})
@@ -129,8 +127,3 @@ class SlackDirectory:
 
 
 NO_SUCH_USER = frozenset({"user_not_found", "users_not_found"})
-
-
-def _error_code(error: SlackApiError) -> str:
-    data = getattr(error.response, "data", None)
-    return str(data.get("error")) if isinstance(data, dict) else "unreadable answer"

@@ -6,7 +6,7 @@ greets the client with `hello`, sends envelopes as Slack does and collects the a
         ack = await slack.socket.send("slash_commands", slack.command_form("UADA", "help"))
         assert ack["payload"]["response_type"] == "ephemeral"
 
-The bot connects through its own startup code (`bot.app._start_socket_mode`: Bolt's
+The bot connects through its own startup code (`bot.slack.startup.start_socket_mode`: Bolt's
 AsyncSocketModeHandler, slack_sdk's aiohttp SocketModeClient). Nothing is slept on: a test
 awaits the ack of an envelope, or a call arriving at the fake Web API.
 """
@@ -23,9 +23,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import _start_socket_mode, build_runtime
+from bot.app import build_runtime
 from bot.settings import Settings
 from bot.slack.app import attach, build_client, build_edge
+from bot.slack.startup import start_socket_mode
 from fakes.slack_api import APP_ID
 from fakes.slack_harness import ADMIN, BOT_TOKEN, PEOPLE, TZ, RecordingSlackApi, SlackHarness
 
@@ -170,7 +171,7 @@ async def slack_socket_app(
             bolt = attach(
                 edge, settings, runtime.deps, process_before_response=process_before_response
             )
-            handler = await _start_socket_mode(bolt, settings)
+            handler = await start_socket_mode(bolt, settings)
             try:
                 async with asyncio.timeout(WAIT):
                     await socket.connected.wait()

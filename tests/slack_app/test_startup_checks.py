@@ -27,9 +27,11 @@ from fakes.slack_harness import ADMIN, BOT_TOKEN, PEOPLE, SIGNING_SECRET, TZ
 from fakes.slack_socket import APP_TOKEN, WAIT, FakeSocketMode, SocketFakeSlackApi
 
 import bot.app
-from bot.app import StartupProblem, _start_socket_mode, attach_slack, build_runtime, serve
-from bot.settings import Settings
+import bot.slack.startup
+from bot.app import build_runtime, serve
+from bot.settings import Settings, StartupProblem
 from bot.slack.app import build_client, build_edge
+from bot.slack.startup import attach_slack, start_socket_mode
 
 NAMES = {field.alias for field in Settings.model_fields.values() if field.alias}
 MENTORBOT = Path(sys.executable).parent / "mentorbot"
@@ -116,7 +118,9 @@ async def test_bolt_is_built_without_the_token_warning(tmp_path, monkeypatch, ca
 async def test_socket_mode_connects_once_slack_answers(tmp_path, monkeypatch) -> None:
     """Slack not answering apps.connections.open at start: one warning, the bot goes on,
     and the websocket connects in the background when Slack answers again."""
-    monkeypatch.setattr(bot.app, "SOCKET_RETRY_SECONDS", (0.0, 0.0))  # no waiting in a test
+    monkeypatch.setattr(
+        bot.slack.startup, "SOCKET_RETRY_SECONDS", (0.0, 0.0)
+    )  # no waiting in a test
     socket = FakeSocketMode()
     await socket.start()
     try:
@@ -135,7 +139,7 @@ async def test_socket_mode_connects_once_slack_answers(tmp_path, monkeypatch) ->
                 open_platforms=frozenset(),
             )
             bolt = attach_slack(edge, settings, runtime.deps)
-            socket_mode = await _start_socket_mode(bolt, settings)
+            socket_mode = await start_socket_mode(bolt, settings)
             try:
                 assert socket_mode.connecting is not None  # not connected yet: in the background
                 async with asyncio.timeout(WAIT):
@@ -298,7 +302,7 @@ async def test_the_first_command_needs_no_auth_test_after_a_checked_start(tmp_pa
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(bot.app, "_run_until_stopped", capture)
-            patch.setattr(bot.app, "attach_slack", _recording_attach(captured))
+            patch.setattr(bot.slack.startup, "attach_slack", _recording_attach(captured))
             await serve(settings)
         assert [c.method for c in fake.calls] == ["auth.test"]
     assert captured["edge"].authorize.identity["user_id"] == BOT_USER_ID
