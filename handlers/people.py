@@ -47,9 +47,18 @@ async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Pe
 async def _first_contact(
     session: AsyncSession, deps: Deps, caller: Caller, now: datetime
 ) -> Person:
+    """Their platform profile fills in what the request did not say (Slack sends only an
+    id; Teams a name but no e-mail address), once: later requests find the person."""
     profile = Profile(caller.external_id, caller.name or "", caller.email, caller.timezone)
-    if not caller.name:
-        profile = await _lookup_id(deps, caller.platform, caller.external_id) or profile
+    if not (caller.name and caller.email):
+        found = await _lookup_id(deps, caller.platform, caller.external_id)
+        if found is not None:
+            profile = Profile(
+                caller.external_id,
+                found.name or profile.name,
+                found.email or profile.email,
+                found.timezone or profile.timezone,
+            )
     return await _person_for_profile(session, profile, now)
 
 

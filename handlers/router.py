@@ -25,7 +25,7 @@ from handlers.commands import (
     parse,
 )
 from handlers.context import Caller, Context, Deps, Refusal
-from handlers.people import caller_person, identity_of
+from handlers.people import caller_person
 from handlers.views import CommandHint, MessageView, section
 from storage.db import transaction
 from storage.models import ProcessedEvent
@@ -103,11 +103,6 @@ async def remember(deps: Deps, caller: Caller) -> None:
     """Note how to reach the caller (an app installed, a conversation started)."""
     async with transaction(deps.sessions) as session:
         await caller_person(session, deps, caller)
-
-
-async def knows(deps: Deps, platform: str, external_id: str) -> bool:
-    async with deps.sessions() as session:
-        return await identity_of(session, platform, external_id) is not None
 
 
 def _step_for(command: Command) -> Step:

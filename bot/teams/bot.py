@@ -4,10 +4,8 @@ installation and conversation updates store how to reach the person later."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import uuid
-from typing import Any
 
 import structlog
 from botbuilder.core import ActivityHandler, TurnContext
@@ -18,7 +16,7 @@ from msrest.exceptions import ClientRequestError
 from bot.teams import parse, render
 from handlers.context import Deps
 from handlers.ports import DirectoryUnavailable, Profile
-from handlers.router import handle_action, handle_direct_message, knows, remember
+from handlers.router import handle_action, handle_direct_message, remember
 from handlers.views import simple
 
 log = structlog.get_logger("mentorbot.teams")
@@ -103,8 +101,9 @@ class MentorbotTeamsBot(ActivityHandler):
             # is no 1:1 here to reach (nor anything done to need a durable answer).
             await turn_context.send_activity(render.activity(simple(ONLY_ONE_TO_ONE)))
             return
-        deps = self._deps_for(turn_context)
-        caller = await self._caller(turn_context)
+        # The core looks up the caller's e-mail address on first contact, through the
+        # turn's directory: nothing is asked here, on every message.
+        deps, caller = self._deps_for(turn_context), parse.caller(activity)
         event_key = _event_key(activity)
         if isinstance(activity.value, dict):  # an Action.Submit of a card
             # A card of another version may carry other data: it is still a click, never
@@ -123,7 +122,7 @@ class MentorbotTeamsBot(ActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         personal = parse.is_personal(turn_context.activity)  # else: a team or a group chat
         if personal:
-            await remember(self.deps, await self._caller(turn_context))
+            await remember(self._deps_for(turn_context), parse.caller(turn_context.activity))
         if turn_context.activity.action == "add":  # not on "add-upgrade": they know us
             welcome = WELCOME if personal else ONLY_ONE_TO_ONE_WELCOME
             await turn_context.send_activity(render.activity(simple(welcome)))
@@ -139,16 +138,7 @@ class MentorbotTeamsBot(ActivityHandler):
         if not parse.is_personal(activity):
             return  # a group or channel roster change: nobody to reach there
         if activity.from_property and ({activity.from_property.id, bot_id} & joined):
-            await remember(self.deps, await self._caller(turn_context))
-
-    async def _caller(self, turn_context: TurnContext) -> Any:
-        activity = turn_context.activity
-        email = None
-        if not await knows(self.deps, parse.PLATFORM, activity.from_property.id):
-            with contextlib.suppress(DirectoryUnavailable):  # the e-mail can wait
-                profile = await self._directory(turn_context).by_id(activity.from_property.id)
-                email = profile.email if profile else None
-        return parse.caller(activity, email=email)
+            await remember(self._deps_for(turn_context), parse.caller(turn_context.activity))
 
     def _directory(self, turn_context: TurnContext) -> TurnDirectory:
         return TurnDirectory(turn_context, emails_trusted=self.emails_trusted)

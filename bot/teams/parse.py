@@ -61,7 +61,9 @@ def _field(body: Any, *path: str) -> Any:
     return body
 
 
-def caller(activity: Activity, *, email: str | None = None) -> Caller:
+def caller(activity: Activity) -> Caller:
+    """Who sent the activity. No e-mail address: Teams does not send one, and the core asks
+    the turn's directory for it on first contact."""
     sender = activity.from_property
     tenant = tenant_of(activity)
     return Caller(
@@ -69,7 +71,6 @@ def caller(activity: Activity, *, email: str | None = None) -> Caller:
         external_id=sender.id,
         workspace_id=tenant,
         name=sender.name or None,
-        email=email,
         address=_personal_address(activity),
         aliases=(sender.aad_object_id,) if sender.aad_object_id else (),
         peer_address={
