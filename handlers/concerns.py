@@ -42,6 +42,7 @@ from storage.models import (
     Person,
     Program,
     Role,
+    Subject,
 )
 
 HIGH_SEVERITY = ("confidentiality", "conduct")
@@ -68,7 +69,7 @@ async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
     people = await pair_mentions(ctx, pair)
     for manager in recipients.people:
         view = await concern_view(ctx, concern, manager, people)
-        await ctx.say(_dm_key(concern, manager), manager, view, program_id=program.id, urgent=True)
+        await _send_dm(ctx, concern, manager, view)
     ctx.audit(f"concern.raise.{command.kind}", f"concern:{concern.id}", program.id)
     return _receipt(program, recipients)
 
@@ -168,18 +169,41 @@ async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
         if manager.id not in {p.id for p in (await recipients_for(ctx, program, pair)).people}:
             continue
         view = await concern_view(ctx, concern, manager)
-        key = _dm_key(concern, manager)
-        given = await ctx.say(key, manager, view, program_id=program.id, urgent=True)
-        given = given or await _restore(ctx, key, manager, view)
+        given = await _send_dm(ctx, concern, manager, view)
+        given = given or await _restore(ctx, concern, manager, view)
         handed += int(given and ctx.me.id not in (pair.mentor_id, pair.mentee_id))
     return handed
 
 
-async def _restore(ctx: Context, key: str, manager: Person, view: MessageView) -> bool:
+async def _send_dm(ctx: Context, concern: Concern, manager: Person, view: MessageView) -> bool:
+    return await ctx.say(
+        f"concern:{concern.id}:manager:{manager.id}",
+        manager,
+        view,
+        subject=Subject.CONCERN,
+        program_id=concern.program_id,
+        pair_id=concern.pair_id,
+        concern_id=concern.id,
+        urgent=True,
+    )
+
+
+def _dms_of(concern_id: int | None) -> ColumnElement[bool]:
+    """The DMs managers were sent about a concern (not their updates)."""
+    return and_(
+        col(OutboxMessage.subject) == Subject.CONCERN, col(OutboxMessage.concern_id) == concern_id
+    )
+
+
+async def _restore(ctx: Context, concern: Concern, manager: Person, view: MessageView) -> bool:
     """Show a manager added back the concern their copy was emptied of when removed.
     False when their copy still shows it (a backup made a manager, say)."""
     original = (
-        await ctx.session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+        await ctx.session.exec(
+            select(OutboxMessage).where(
+                _dms_of(concern.id), OutboxMessage.recipient_id == manager.id
+            )
+        )
     ).one()
     newest = (
         await ctx.session.exec(
@@ -201,10 +225,6 @@ def seen_by(manager: Person) -> ColumnElement[bool]:
     """Concerns a manager may see in lists and counts (joined with Pair): never one about a
     pair they are in, so its other member does not learn that it was raised."""
     return and_(col(Pair.mentor_id) != manager.id, col(Pair.mentee_id) != manager.id)
-
-
-def _dm_key(concern: Concern, manager: Person) -> str:
-    return f"concern:{concern.id}:manager:{manager.id}"
 
 
 PARTNER_NOT_TOLD = "Your partner has not been told."
@@ -434,9 +454,7 @@ async def _refresh_dms(ctx: Context, concern: Concern) -> None:
     """Every current manager's copy shows the new state: in place once sent, or before it
     is sent. A former manager's copy was emptied when they were removed (`withdraw`)."""
     ctx.session.add(concern)
-    query = select(OutboxMessage).where(
-        col(OutboxMessage.dedupe_key).startswith(f"concern:{concern.id}:manager:")
-    )
+    query = select(OutboxMessage).where(_dms_of(concern.id))
     program = await ctx.session.get(Program, concern.program_id)
     assert program is not None
     for original in (await ctx.session.exec(query)).all():
@@ -452,7 +470,7 @@ async def withdraw(ctx: Context, program: Program, former: Person) -> None:
     query = select(OutboxMessage).where(
         OutboxMessage.program_id == program.id,
         OutboxMessage.recipient_id == former.id,
-        col(OutboxMessage.dedupe_key).like("concern:%:manager:%"),
+        OutboxMessage.subject == Subject.CONCERN,
     )
     for original in (await ctx.session.exec(query)).all():
         # Dated: a manager removed, added back and removed again is emptied again.
@@ -467,13 +485,15 @@ async def _show(
     if await _rewrite_unsent(ctx, original, view):
         return
     if original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
-        concern_id = original.dedupe_key.split(":")[1]
         await outbox.supersede_pending_updates(ctx.session, original.id)
         await ctx.say(
-            f"concern:{concern_id}:{state}:update:{recipient.id}",
+            f"concern:{original.concern_id}:{state}:update:{recipient.id}",
             recipient,
             view,
+            subject=Subject.CONCERN_UPDATE,
             program_id=original.program_id,
+            pair_id=original.pair_id,
+            concern_id=original.concern_id,
             replaces_id=original.id,
             urgent=True,
         )

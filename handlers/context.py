@@ -13,7 +13,7 @@ from handlers.ports import Clock, Directory
 from handlers.views import MessageView
 from storage import outbox
 from storage.db import SessionFactory
-from storage.models import AuditEntry, Person
+from storage.models import AuditEntry, Person, Subject
 
 
 @dataclass(frozen=True)
@@ -69,21 +69,30 @@ class Context:
         to: Person,
         view: MessageView,
         *,
+        subject: Subject,
         program_id: int | None = None,
+        pair_id: int | None = None,
+        concern_id: int | None = None,
         replaces_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
         urgent: bool = False,
     ) -> bool:
         """Queue a message to one person, in this transaction. False: that key was queued
-        before, so nothing new was added."""
+        before, so nothing new was added. `subject` and the ids say what it is about, for
+        the queries that later cancel, update or explain it."""
         assert to.id is not None
         added = await outbox.enqueue(
             self.session,
             key=key,
+            subject=subject,
             recipient_id=to.id,
             view=view.to_json(),
             now=self.now,
             program_id=program_id,
+            pair_id=pair_id,
+            concern_id=concern_id,
             replaces_id=replaces_id,
+            reply_to=reply_to,
             priority=outbox.URGENT if urgent else outbox.ROUTINE,
         )
         self.queued += int(added)

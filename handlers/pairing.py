@@ -10,7 +10,7 @@ from handlers.grammar import Email, Name
 from handlers.people import mention, resolve
 from handlers.programs import managed_program
 from handlers.views import CommandHint, Mention, MessageView, bold, note, section
-from storage.models import Membership, Pair, PairState, Person, Program
+from storage.models import Membership, Pair, PairState, Person, Program, Subject
 
 
 async def enrol(ctx: Context, command: Enrol) -> MessageView:
@@ -60,13 +60,17 @@ async def pair(ctx: Context, command: PairUp) -> MessageView:
         f"pair:{new_pair.id}:greeting:{mentor.id}",
         mentor,
         greeting(program, "mentor", mentee_m),
+        subject=Subject.GREETING,
         program_id=program.id,
+        pair_id=new_pair.id,
     )
     await ctx.say(
         f"pair:{new_pair.id}:greeting:{mentee.id}",
         mentee,
         greeting(program, "mentee", mentor_m),
+        subject=Subject.GREETING,
         program_id=program.id,
+        pair_id=new_pair.id,
     )
     ctx.audit("pair.create", f"pair:{new_pair.id}", program.id)
     return MessageView(

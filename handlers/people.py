@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -70,8 +70,6 @@ def _note_contact(identity: Identity, person: Person, caller: Caller, now: datet
     if person.last_identity_id != identity.id:
         person.last_identity_id = identity.id
     seen = identity.last_seen_at
-    if seen is not None and seen.tzinfo is None:
-        seen = seen.replace(tzinfo=UTC)
     if seen is None or now - seen >= SEEN_PRECISION:
         identity.last_seen_at = now
     if caller.workspace_id and identity.workspace_id != caller.workspace_id:

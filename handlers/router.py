@@ -28,7 +28,7 @@ from handlers.context import Caller, Context, Deps, Refusal
 from handlers.people import caller_person
 from handlers.views import CommandHint, MessageView, section
 from storage.db import transaction
-from storage.models import ProcessedEvent
+from storage.models import ProcessedEvent, Subject
 
 Step = Callable[[Context], Awaitable[MessageView]]
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
@@ -196,7 +196,8 @@ async def _remember_event(
 
 
 async def _queue_answer(ctx: Context, event_key: str, answer: MessageView) -> None:
-    await ctx.say(f"answer:{event_key}", ctx.me, answer, urgent=True)  # they are waiting
+    # Urgent: they are waiting.
+    await ctx.say(f"answer:{event_key}", ctx.me, answer, subject=Subject.ANSWER, urgent=True)
 
 
 def usage_view(problem: str, form: str | None = None) -> MessageView:

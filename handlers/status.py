@@ -18,6 +18,7 @@ from handlers.context import Context
 from handlers.mentions import UNKNOWN, mentions_of
 from handlers.programs import managed_program
 from handlers.timefmt import when
+from handlers.undelivered import Failed
 from handlers.views import (
     Facts,
     Inline,
@@ -43,6 +44,7 @@ from storage.models import (
     Person,
     Program,
     Role,
+    Subject,
 )
 
 LIST_LIMIT = 15
@@ -193,55 +195,53 @@ def _concerns_section(
     return section(*lines, *_more(total))
 
 
-async def _failed(ctx: Context, program: Program) -> tuple[list, dict[int, Pair]]:
-    """The failed rows the viewer may see (not one about a concern on their own pair),
-    and the pairs their greetings were for."""
+async def _failed(ctx: Context, program: Program) -> tuple[list[Failed], dict[int, Pair]]:
+    """The failed rows the viewer may see (none about a concern on their own pair), and
+    the pairs their greetings were for."""
+    mine = (
+        select(Concern.id)
+        .join(Pair, col(Pair.id) == Concern.pair_id)
+        .where(
+            Concern.program_id == program.id,
+            or_(col(Pair.mentor_id) == ctx.me.id, col(Pair.mentee_id) == ctx.me.id),
+        )
+    )
     query = (
-        select(OutboxMessage.dedupe_key, OutboxMessage.recipient_id, OutboxMessage.last_error)
-        .where(OutboxMessage.program_id == program.id, OutboxMessage.status == OutboxStatus.FAILED)
+        select(
+            OutboxMessage.subject,
+            OutboxMessage.recipient_id,
+            OutboxMessage.last_error,
+            OutboxMessage.pair_id,
+            OutboxMessage.concern_id,
+        )
+        .where(
+            OutboxMessage.program_id == program.id,
+            OutboxMessage.status == OutboxStatus.FAILED,
+            or_(
+                col(OutboxMessage.concern_id).is_(None), col(OutboxMessage.concern_id).not_in(mine)
+            ),
+        )
         .order_by(col(OutboxMessage.id).desc())
     )
-    rows = list((await ctx.session.exec(query)).all())
-    if not rows:
-        return [], {}
-    hidden = await _concerns_about_my_pairs(ctx, program)
-    rows = [r for r in rows if not _about(r.dedupe_key, hidden)]
-    shown = [undelivered.read_key(r.dedupe_key) for r in rows[:LIST_LIMIT]]
-    pair_ids = {f.subject_id for f in shown if f.kind == "greeting" and f.subject_id}
+    rows = [Failed(*row) for row in (await ctx.session.exec(query)).all()]
+    pair_ids = {f.pair_id for f in rows[:LIST_LIMIT] if f.subject == Subject.GREETING and f.pair_id}
     if not pair_ids:
         return rows, {}
     pairs = (await ctx.session.exec(select(Pair).where(col(Pair.id).in_(pair_ids)))).all()
     return rows, {p.id: p for p in pairs if p.id is not None}
 
 
-async def _concerns_about_my_pairs(ctx: Context, program: Program) -> set[int]:
-    me = ctx.me.id
-    query = (
-        select(Concern.id)
-        .join(Pair, col(Pair.id) == Concern.pair_id)
-        .where(
-            Concern.program_id == program.id,
-            or_(col(Pair.mentor_id) == me, col(Pair.mentee_id) == me),
-        )
-    )
-    return {int(i) for i in (await ctx.session.exec(query)).all()}
-
-
-def _about(key: str, concern_ids: set[int]) -> bool:
-    failed = undelivered.read_key(key)
-    return failed.kind in ("concern", "update") and failed.subject_id in concern_ids
-
-
-def _undelivered_section(rows: list, pairs: dict[int, Pair], people: Mentions) -> Section | Note:
+def _undelivered_section(
+    rows: list[Failed], pairs: dict[int, Pair], people: Mentions
+) -> Section | Note:
     if not rows:
         return note("Every message has been delivered or is on its way.")
     lines: list[Inline] = [bold(f"Messages that could not be delivered: {len(rows)}")]
-    for row in rows[:LIST_LIMIT]:
-        failed = undelivered.read_key(row.dedupe_key)
-        pair = pairs.get(failed.subject_id or 0) if failed.kind == "greeting" else None
+    for failed in rows[:LIST_LIMIT]:
+        pair = pairs.get(failed.pair_id or 0) if failed.subject == Subject.GREETING else None
         members = (_who(pair.mentor_id, people), _who(pair.mentee_id, people)) if pair else None
-        which = undelivered.what(failed, _who(row.recipient_id, people), members)
-        lines += text("\n• ", *which, f": {undelivered.why(row.last_error)}")
+        which = undelivered.what(failed, _who(failed.recipient_id, people), members)
+        lines += text("\n• ", *which, f": {undelivered.why(failed.reason)}")
     return section(*lines, *_more(len(rows)))
 
 

@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 def when(at: datetime | None, timezone: str | None) -> str:
     if at is None:
         return ""
-    if at.tzinfo is None:  # SQLite hands back naive datetimes; storage is always UTC
-        at = at.replace(tzinfo=UTC)
     try:
         zone = ZoneInfo(timezone) if timezone else UTC
     except (ZoneInfoNotFoundError, ValueError):

@@ -1,9 +1,7 @@
 """Messages that could not be delivered, as a manager reads them: which message it was,
 to whom, and why in words, with the platform's own code kept for whoever digs further.
 
-Outbox dedupe keys name the message (`pair:<id>:greeting:<person>`,
-`concern:<id>:manager:<person>`, `concern:<id>:<state>[@<when>]:update:<person>`), so no
-column is needed to say what a failed row was."""
+What a failed row was is read from its typed columns (subject, pair, concern)."""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from handlers.views import Mention
+from storage.models import Subject
 
 REASONS = {
     # Slack's error codes (the console speaks Slack's too).
@@ -42,35 +41,25 @@ CODED = re.compile(r"(?P<code>\w+)(?: \((?P<detail>[^()]*)\))?")
 
 @dataclass(frozen=True)
 class Failed:
-    """What a failed outbox row was about, read from its dedupe key."""
+    """A failed outbox row, as its typed columns say."""
 
-    kind: str  # "greeting", "concern", "update" or "other"
-    subject_id: int | None  # the pair of a greeting, the concern of a concern DM or update
-    state: str | None = None  # an update's: acknowledged, resolved, withdrawn, restored
-
-
-def read_key(key: str) -> Failed:
-    parts = key.split(":")
-    number = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-    if number is None:
-        return Failed("other", None)
-    if parts[0] == "pair" and parts[2:3] == ["greeting"]:
-        return Failed("greeting", number)
-    if parts[0] == "concern" and parts[2:3] == ["manager"]:
-        return Failed("concern", number)
-    if parts[0] == "concern" and parts[3:4] == ["update"]:
-        return Failed("update", number, parts[2].split("@")[0])  # "withdrawn@<when>"
-    return Failed("other", None)
+    subject: str
+    recipient_id: int
+    reason: str | None
+    pair_id: int | None = None
+    concern_id: int | None = None
 
 
 def what(failed: Failed, to: Mention, pair: tuple[Mention, Mention] | None) -> list[str | Mention]:
     """Which message it was, as inline parts."""
-    if failed.kind == "greeting" and pair:
+    if failed.subject == Subject.GREETING and pair:
         return ["greeting to ", to, " for the pair ", pair[0], " & ", pair[1]]
-    if failed.kind == "concern":
-        return [f"concern #{failed.subject_id} DM to manager ", to]
-    if failed.kind == "update":
-        return [f"concern #{failed.subject_id} update ({failed.state}) to manager ", to]
+    if failed.subject == Subject.CONCERN:
+        return [f"concern #{failed.concern_id} DM to manager ", to]
+    if failed.subject == Subject.CONCERN_UPDATE:
+        return [f"concern #{failed.concern_id} update to manager ", to]
+    if failed.subject == Subject.REPORTER_UPDATE:
+        return [f"concern #{failed.concern_id} update to its reporter ", to]
     return ["message to ", to]
 
 

@@ -149,8 +149,7 @@ class Dispatcher:
         if self._all_paused():  # rows may be due, but nothing can be sent before this
             return min(self._paused[p] for p in self.messengers)
         async with self.sessions() as session:
-            due = await outbox.next_due_at(session)
-        return recipients.aware(due)
+            return await outbox.next_due_at(session)
 
     def _paused_until(self, platform: str | None) -> datetime | None:
         until = self._paused.get(platform or "")
@@ -250,7 +249,7 @@ def _log(job: Job, outcome: Outcome, held: bool) -> None:
     log.info(
         "outbox_delivery",
         row=job.row.id,
-        key_kind=job.row.dedupe_key.split(":")[0],
+        subject=job.row.subject,
         status=outcome.status,
         attempted=outcome.attempted,
         error=outcome.error,

@@ -78,7 +78,7 @@ def _reach(
     never = datetime.min.replace(tzinfo=UTC)
     ranked = sorted(
         identities,
-        key=lambda pair: (pair[0].id == pair[1], aware(pair[0].last_seen_at) or never),
+        key=lambda pair: (pair[0].id == pair[1], pair[0].last_seen_at or never),
         reverse=True,
     )
     for identity, _ in ranked:
@@ -91,9 +91,3 @@ def _reach(
             )
     known_on = ", ".join(sorted({i.platform for i, _ in identities})) or "none"
     return PermanentFailure(f"not reachable on a connected platform (known on: {known_on})")
-
-
-def aware(at: datetime | None) -> datetime | None:
-    if at is not None and at.tzinfo is None:
-        return at.replace(tzinfo=UTC)  # SQLite returns naive datetimes; all of ours are UTC
-    return at

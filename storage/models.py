@@ -6,18 +6,37 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database. SQLite keeps no zone and hands
+    back naive values: they are UTC by construction, so they come back marked as UTC, and
+    no caller needs to fix them up."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps are stored timezone-aware (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _ts(*, nullable: bool = True, index: bool = False) -> Any:
-    return Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index)
-    )
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _required_ts() -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Role(StrEnum):
@@ -41,6 +60,18 @@ class ConcernStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Subject(StrEnum):
+    """What an outbox message is: with the concern, pair and program columns it tells a
+    query which messages to cancel, update or explain, without reading the dedupe key."""
+
+    GREETING = "greeting"  # to a pair member: the pair has started
+    CONCERN = "concern"  # to a manager: a concern's DM, updated in place as it moves on
+    CONCERN_UPDATE = "concern_update"  # an update in place of a concern DM
+    REPORTER_UPDATE = "reporter_update"  # to the reporter: their concern moved on
+    ANSWER = "answer"  # the answer to what someone typed or clicked
+    OTHER = "other"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -53,7 +84,7 @@ class Program(SQLModel, table=True):
     name_key: str = Field(max_length=120, unique=True)  # case-folded name: one program per name
     purpose: str | None = Field(default=None, sa_column=Column(Text))
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _required_ts()
 
 
 class Person(SQLModel, table=True):
@@ -63,7 +94,7 @@ class Person(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     # The identity they used last: how they are reached (no FK, to keep the tables acyclic).
     last_identity_id: int | None = None
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _required_ts()
 
 
 class Identity(SQLModel, table=True):
@@ -85,7 +116,7 @@ class Membership(SQLModel, table=True):
     program_id: int = Field(foreign_key="program.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(max_length=16)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _required_ts()
 
 
 class Pair(SQLModel, table=True):
@@ -94,7 +125,7 @@ class Pair(SQLModel, table=True):
     mentor_id: int = Field(foreign_key="person.id", index=True)
     mentee_id: int = Field(foreign_key="person.id", index=True)
     state: str = Field(default=PairState.ACTIVE, max_length=16)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _required_ts()
     ended_at: datetime | None = _ts()
 
 
@@ -107,7 +138,7 @@ class Concern(SQLModel, table=True):
     severity: str = Field(max_length=16)
     words: str | None = Field(default=None, sa_column=Column(Text))  # confidential: never logged
     status: str = Field(default=ConcernStatus.OPEN, max_length=16, index=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _required_ts()
     acknowledged_by_id: int | None = Field(default=None, foreign_key="person.id")
     acknowledged_at: datetime | None = _ts()
     resolved_by_id: int | None = Field(default=None, foreign_key="person.id")
@@ -122,7 +153,15 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
+    subject: str = Field(
+        default=Subject.OTHER, max_length=32, sa_column_kwargs={"server_default": "other"}
+    )
     program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
+    pair_id: int | None = Field(default=None, foreign_key="pair.id", index=True)
+    concern_id: int | None = Field(default=None, foreign_key="concern.id", index=True)
+    # Where an answer goes instead of the recipient's DM (a Slack response_url): it
+    # travels with the row, so a late answer is still delivered durably.
+    reply_to: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     recipient_id: int = Field(foreign_key="person.id", index=True)
     view: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # An update replaces the message another row sent, in place.
@@ -131,9 +170,9 @@ class OutboxMessage(SQLModel, table=True):
     # Lower goes first: a concern must not queue behind a round of routine prompts.
     priority: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     attempts: int = 0
-    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: datetime = _required_ts()
     claimed_until: datetime | None = _ts()
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _required_ts()
     sent_at: datetime | None = _ts()
     platform: str | None = Field(default=None, max_length=16)
     sent_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
@@ -145,7 +184,9 @@ class ProcessedEvent(SQLModel, table=True):
 
     __tablename__ = "processed_event"
     event_key: str = Field(primary_key=True, max_length=200)
-    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: datetime = _required_ts()
+    # The first answer given, for a retried or replayed request to get again.
+    answer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class AuditEntry(SQLModel, table=True):
@@ -153,7 +194,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = _required_ts()
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     action: str = Field(max_length=64)
     subject: str = Field(max_length=200)

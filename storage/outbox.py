@@ -5,7 +5,7 @@ PostgreSQL so several dispatchers never take the same row; SQLite has one proces
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, Subject
 
 URGENT, ROUTINE = 0, 1  # priorities: lower is claimed first
 SUPERSEDED = "superseded"  # an update overtaken by a newer one for the same message
@@ -26,18 +26,26 @@ async def enqueue(
     recipient_id: int,
     view: dict[str, Any],
     now: datetime,
+    subject: Subject = Subject.OTHER,
     program_id: int | None = None,
+    pair_id: int | None = None,
+    concern_id: int | None = None,
     replaces_id: int | None = None,
+    reply_to: dict[str, Any] | None = None,
     priority: int = ROUTINE,
 ) -> bool:
     """Add one message for one person. Returns False if that key was already queued."""
     values = {
         "priority": priority,
         "dedupe_key": key,
+        "subject": subject,
         "recipient_id": recipient_id,
         "view": view,
         "program_id": program_id,
+        "pair_id": pair_id,
+        "concern_id": concern_id,
         "replaces_id": replaces_id,
+        "reply_to": reply_to,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
@@ -81,7 +89,7 @@ async def claim_due(
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     rows = list((await session.exec(claim)).scalars())  # type: ignore[call-overload]
-    return sorted(rows, key=lambda row: (row.priority, _utc(row.next_attempt_at), row.id))
+    return sorted(rows, key=lambda row: (row.priority, row.next_attempt_at, row.id))
 
 
 async def finish(
@@ -140,7 +148,3 @@ async def supersede_pending_updates(session: AsyncSession, replaces_id: int) -> 
         )
         .values(status=SUPERSEDED)
     )
-
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at  # SQLite returns naive UTC

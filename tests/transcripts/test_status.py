@@ -29,7 +29,7 @@ async def test_each_undelivered_message_says_what_it_was_and_why(console) -> Non
     assert undelivered(await console.say("maya", "status")) == said("""
            *Messages that could not be delivered: 2*
            • greeting to @lena for the pair @lena & @priya: their Slack account was not found (user_not_found)
-           • concern #1 update (acknowledged) to manager @lena: the message to update no longer exists (message_not_found)
+           • concern #1 update to manager @lena: the message to update no longer exists (message_not_found)
     """)
 
 

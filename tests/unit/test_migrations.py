@@ -25,3 +25,66 @@ async def test_upgrade_builds_the_models_schema_on_a_fresh_sqlite_file(tmp_path)
         assert await schema_diff(engine) == []
     finally:
         await engine.dispose()
+
+
+async def test_rows_written_before_typed_subjects_get_them_from_their_keys(tmp_path):
+    """0003 types the outbox rows a running bot already had, from the keys it wrote."""
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+    def upgrade_to(revision: str):
+        def run(sync_conn):
+            config = db.alembic_config(str(engine.url))
+            config.attributes["connection"] = sync_conn
+            command.upgrade(config, revision)
+
+        return run
+
+    old_rows = [
+        (1, "pair:1:greeting:1"),
+        (2, "concern:1:manager:1"),
+        (3, "concern:1:acknowledged:update:1"),
+        (4, "answer:slack:Ev1"),
+        (5, "something:else"),
+    ]
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to("0002"))
+            now = "'2026-11-30 09:00:00'"
+            await conn.execute(
+                text(f"INSERT INTO person VALUES (1, 'Maya', NULL, NULL, NULL, {now})")
+            )
+            await conn.execute(text(f"INSERT INTO program VALUES (1, 'P', 'p', NULL, 1, {now})"))
+            await conn.execute(text(f"INSERT INTO pair VALUES (1, 1, 1, 1, 'active', {now}, NULL)"))
+            await conn.execute(
+                text(
+                    "INSERT INTO concern (id, program_id, pair_id, reporter_id, kind, severity,"
+                    f" status, created_at) VALUES (1, 1, 1, 1, 'other', 'normal', 'open', {now})"
+                )
+            )
+            for row_id, key in old_rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO outbox (id, dedupe_key, recipient_id, view, status, priority,"
+                        f" attempts, next_attempt_at, created_at) VALUES ({row_id}, '{key}', 1,"
+                        f" '{{}}', 'sent', 1, 1, {now}, {now})"
+                    )
+                )
+            await conn.run_sync(upgrade_to("head"))
+            typed = (
+                await conn.execute(
+                    text("SELECT id, subject, pair_id, concern_id FROM outbox ORDER BY id")
+                )
+            ).all()
+        assert [tuple(row) for row in typed] == [
+            (1, "greeting", 1, None),
+            (2, "concern", None, 1),
+            (3, "concern_update", None, 1),
+            (4, "answer", None, None),
+            (5, "other", None, None),
+        ]
+        assert await schema_diff(engine) == []
+    finally:
+        await engine.dispose()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.undelivered import Failed, read_key, what, why
+from handlers.undelivered import Failed, what, why
 from handlers.views import Mention
+from storage.models import Subject
 
 
 @pytest.mark.parametrize(
@@ -41,26 +42,10 @@ def test_why_in_words_with_the_raw_code(reason: str | None, shown: str) -> None:
     assert why(reason) == shown
 
 
-@pytest.mark.parametrize(
-    ("key", "failed"),
-    [
-        ("pair:7:greeting:3", Failed("greeting", 7)),
-        ("concern:12:manager:4", Failed("concern", 12)),
-        ("concern:12:acknowledged:update:4", Failed("update", 12, "acknowledged")),
-        ("concern:12:withdrawn@20261130T090000:update:4", Failed("update", 12, "withdrawn")),
-        ("checkin:1:2:3", Failed("other", None)),
-        ("pair:x:greeting:3", Failed("other", None)),
-        ("odd", Failed("other", None)),
-        ("", Failed("other", None)),
-    ],
-)
-def test_the_dedupe_key_says_which_message_it_was(key: str, failed: Failed) -> None:
-    assert read_key(key) == failed
-
-
 def test_which_message_as_inline_parts() -> None:
     ada, max_, sam = Mention(name="Ada"), Mention(name="Max"), Mention(name="Sam")
-    assert what(Failed("greeting", 7), sam, (max_, sam)) == [
+    greeting = Failed(Subject.GREETING, 3, "user_not_found", pair_id=7)
+    assert what(greeting, sam, (max_, sam)) == [
         "greeting to ",
         sam,
         " for the pair ",
@@ -68,10 +53,11 @@ def test_which_message_as_inline_parts() -> None:
         " & ",
         sam,
     ]
-    assert what(Failed("concern", 3), ada, None) == ["concern #3 DM to manager ", ada]
-    assert what(Failed("update", 3, "resolved"), ada, None) == [
-        "concern #3 update (resolved) to manager ",
-        ada,
-    ]
-    assert what(Failed("greeting", 7), sam, None) == ["message to ", sam]  # pair is gone
-    assert what(Failed("other", None), sam, None) == ["message to ", sam]
+    dm = Failed(Subject.CONCERN, 1, None, pair_id=7, concern_id=3)
+    assert what(dm, ada, None) == ["concern #3 DM to manager ", ada]
+    update = Failed(Subject.CONCERN_UPDATE, 1, None, concern_id=3)
+    assert what(update, ada, None) == ["concern #3 update to manager ", ada]
+    receipt = Failed(Subject.REPORTER_UPDATE, 2, None, concern_id=3)
+    assert what(receipt, sam, None) == ["concern #3 update to its reporter ", sam]
+    assert what(greeting, sam, None) == ["message to ", sam]  # pair is gone
+    assert what(Failed(Subject.OTHER, 2, None), sam, None) == ["message to ", sam]
