@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -108,6 +108,3 @@ class Context:
                 program_id=program_id,
             )
         )
-
-
-UseCase = Callable[[Context], Awaitable[MessageView]]

@@ -8,7 +8,8 @@ from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.pairing import active_pairs_of
 from handlers.people import mention
-from handlers.programs import is_admin, programs_managed_by
+from handlers.programs import is_admin
+from handlers.roles import programs_managed_by
 from handlers.views import CommandHint, MessageView, Section, bold, note, section
 from storage.models import Concern, ConcernStatus, Membership, Pair, Person, Program, Role
 

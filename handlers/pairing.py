@@ -8,7 +8,7 @@ from handlers.commands import USAGE, Enrol, PairUp
 from handlers.context import Context, Refusal
 from handlers.grammar import Email, Name
 from handlers.people import mention, resolve
-from handlers.programs import managed_program
+from handlers.roles import managed_program
 from handlers.views import CommandHint, Mention, MessageView, bold, note, section
 from storage.models import Membership, Pair, PairState, Person, Program, Subject
 

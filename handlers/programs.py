@@ -5,15 +5,12 @@ from __future__ import annotations
 from sqlmodel import col, delete, select
 
 from handlers.commands import USAGE, ManagersAdd, ManagersRemove, ProgramCreate
+from handlers.concerns import hand_over, withdraw
 from handlers.context import Context, Refusal
-from handlers.grammar import quote
 from handlers.people import mention, resolve
+from handlers.roles import managed_program, managers_of, name_key, role_of
 from handlers.views import MessageView, bold, note, section
 from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
-
-
-def name_key(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def is_admin(ctx: Context) -> bool:
@@ -58,61 +55,6 @@ async def create_program(ctx: Context, command: ProgramCreate) -> MessageView:
     )
 
 
-async def managed_program(ctx: Context, name: str | None) -> Program:
-    """The program a manager's command is about: named, or the only one they manage."""
-    if name is not None:
-        program = (
-            await ctx.session.exec(select(Program).where(Program.name_key == name_key(name)))
-        ).first()
-        if program is None or not await manages(ctx, program):
-            raise Refusal(f"You don't manage a program called “{name}”.")
-        return program
-    programs = await programs_managed_by(ctx, ctx.me)
-    if not programs:
-        raise Refusal("Only a program's managers can do that, and you don't manage a program.")
-    if len(programs) > 1:
-        names = ", ".join(f"“{p.name}”" for p in programs)
-        raise Refusal(
-            f'You manage several programs ({names}); add `program "<name>"` at the end of '
-            f"the command, as in `status program {quote(programs[0].name)}`."
-        )
-    return programs[0]
-
-
-async def programs_managed_by(ctx: Context, person: Person) -> list[Program]:
-    query = (
-        select(Program)
-        .join(Membership, col(Membership.program_id) == Program.id)
-        .where(Membership.person_id == person.id, col(Membership.role).in_(MANAGER_ROLES))
-        .order_by(Program.name)
-        .distinct()
-    )
-    return list((await ctx.session.exec(query)).all())
-
-
-async def manages(ctx: Context, program: Program) -> bool:
-    return await role_of(ctx, program, ctx.me) is not None
-
-
-async def role_of(ctx: Context, program: Program, person: Person) -> str | None:
-    query = select(Membership.role).where(
-        Membership.program_id == program.id,
-        Membership.person_id == person.id,
-        col(Membership.role).in_(MANAGER_ROLES),
-    )
-    return (await ctx.session.exec(query)).first()
-
-
-async def managers_of(ctx: Context, program: Program, role: Role) -> list[Person]:
-    query = (
-        select(Person)
-        .join(Membership, col(Membership.person_id) == Person.id)
-        .where(Membership.program_id == program.id, Membership.role == role)
-        .order_by(Person.display_name)
-    )
-    return list((await ctx.session.exec(query)).all())
-
-
 async def add_manager(ctx: Context, command: ManagersAdd) -> MessageView:
     program = await managed_program(ctx, command.program)
     person = await resolve(ctx, command.person)
@@ -127,25 +69,12 @@ async def add_manager(ctx: Context, command: ManagersAdd) -> MessageView:
     await _clear_manager_roles(ctx, program, person)
     await _add_role(ctx, program, person, role)
     ctx.audit(f"managers.add.{role}", f"person:{person.id}", program.id)
-    handed = await _hand_over(ctx, program, person)
+    handed = await hand_over(ctx, program, person)
     blocks = [section(who, f" is now {label} of ", bold(program.name), ".")]
     if handed:
         concerns = "concern" if handed == 1 else "concerns"
         blocks.append(note(f"They were sent {handed} open {concerns} of the program."))
     return MessageView(notification=f"Added {label} to {program.name}.", blocks=blocks)
-
-
-# Imported in the functions: handlers.concerns needs this module's managers_of at import.
-async def _hand_over(ctx: Context, program: Program, person: Person) -> int:
-    from handlers.concerns import hand_over
-
-    return await hand_over(ctx, program, person)
-
-
-async def _withdraw(ctx: Context, program: Program, person: Person) -> None:
-    from handlers.concerns import withdraw
-
-    await withdraw(ctx, program, person)
 
 
 async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:
@@ -158,7 +87,7 @@ async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:
     if current == Role.MANAGER and await _last_manager(ctx, program):
         raise Refusal(f"{who.name} is the only manager of {program.name}; add another first.")
     await _clear_manager_roles(ctx, program, person)
-    await _withdraw(ctx, program, person)
+    await withdraw(ctx, program, person)
     ctx.audit("managers.remove", f"person:{person.id}", program.id)
     return MessageView(
         notification=f"Removed a manager from {program.name}.",

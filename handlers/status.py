@@ -16,7 +16,7 @@ from handlers.commands import Status
 from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.mentions import UNKNOWN, mentions_of
-from handlers.programs import managed_program
+from handlers.roles import managed_program
 from handlers.timefmt import when
 from handlers.undelivered import Failed
 from handlers.views import (

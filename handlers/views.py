@@ -116,35 +116,3 @@ def fact(label: str, *parts: str | Mention | Span | CommandHint) -> Fact:
 def simple(message: str, *, title: str | None = None) -> MessageView:
     """A one-paragraph message whose notification is the message itself (bot words only)."""
     return MessageView(notification=message, title=title, blocks=[section(message)])
-
-
-def plain_text(view: MessageView) -> str:
-    """A readable text form of a view (console, logs of bot-only text, tests)."""
-    lines: list[str] = [f"*{view.title}*"] if view.title else []
-    for block in view.blocks:
-        lines.extend(_block_lines(block))
-    return "\n".join(lines)
-
-
-def inline_text(content: list[Inline]) -> str:
-    return "".join(_inline(p) for p in content)
-
-
-def _inline(part: Inline) -> str:
-    if isinstance(part, Mention):
-        return f"@{part.name}"
-    if isinstance(part, CommandHint):
-        return f"`{part.text}`"
-    return part.text
-
-
-def _block_lines(block: Block) -> list[str]:
-    if isinstance(block, Section):
-        return [inline_text(block.content)]
-    if isinstance(block, Quote):
-        return [f"> {line}" for line in block.text.splitlines() or [""]]
-    if isinstance(block, Facts):
-        return [f"{f.label}: {inline_text(f.value)}" for f in block.facts]
-    if isinstance(block, Actions):
-        return ["  ".join(f"[{b.label}]" for b in block.buttons)]
-    return [f"({inline_text(block.content)})"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from collections.abc import Callable, Iterable
 
 from bot.console.messenger import ConsoleMessenger
@@ -128,7 +127,3 @@ async def interactive(session: ConsoleSession) -> None:
             return
         if not await session.send(line):
             return
-
-
-def is_terminal() -> bool:
-    return sys.stdin.isatty()

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.console.session import DEMO_SETUP
 from handlers import concerns
+from handlers.concerns import actions
 from handlers.context import Caller
 from handlers.router import handle_action
 from storage.models import AuditEntry, Concern
@@ -19,7 +20,7 @@ from storage.models import AuditEntry, Concern
 @pytest.fixture
 def held_first_read(monkeypatch):
     """The first click to read its concern waits there until `release` is set."""
-    read = concerns._concern_for_manager
+    read = actions._concern_for_manager
     release, reads = asyncio.Event(), []
 
     async def held(ctx, concern_id):
@@ -29,7 +30,7 @@ def held_first_read(monkeypatch):
             await release.wait()
         return concern
 
-    monkeypatch.setattr(concerns, "_concern_for_manager", held)
+    monkeypatch.setattr(actions, "_concern_for_manager", held)
     return release, reads
 
 

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from bot.console.session import DEMO_SETUP
 from handlers.commands import CONCERN_KINDS
-from handlers.concerns import ACKNOWLEDGE, NOT_YOURS
+from handlers.concerns import ACKNOWLEDGE
+from handlers.concerns.actions import NOT_YOURS
 from handlers.context import Caller
 from handlers.router import handle_action
 from storage.models import Concern, OutboxMessage, Person

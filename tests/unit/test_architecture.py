@@ -134,3 +134,52 @@ def test_the_checker_finds_every_kind_of_import_and_says_where() -> None:
         "storage/x.py:1: imports handlers.router (storage/ must not)"
     ]
     assert broken_rules(Path("scheduler/x.py"), "import handlers\n", FORBIDDEN["scheduler"]) == []
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _names_imported(source: str, module: str) -> set[str]:
+    """Modules imported, counting `from package import module` as the module itself."""
+    names = {name for _, name in imported_modules(source, module)}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def import_cycles(layer: str) -> list[list[str]]:
+    """Cycles among the modules of one layer (a package importing its own submodules,
+    as `handlers.concerns` re-exporting them, is not a cycle)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / layer).rglob("*.py")):
+        module = _module_name(path)
+        graph[module] = {
+            name
+            for name in _names_imported(path.read_text(), module)
+            if name.startswith(layer) and name != module and not name.startswith(module + ".")
+        }
+    cycles, state = [], {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = "open"
+        for other in sorted(graph.get(module, ())):
+            if other not in graph:
+                continue
+            if state.get(other) == "open":
+                cycles.append([*trail[trail.index(other) :], other])
+            elif other not in state:
+                visit(other, [*trail, other])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    return cycles
+
+
+@pytest.mark.parametrize("layer", ["handlers", "scheduler", "storage"])
+def test_no_module_imports_another_that_imports_it_back(layer: str) -> None:
+    assert import_cycles(layer) == []

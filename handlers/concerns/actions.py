@@ -1,0 +1,109 @@
+"""What a manager does to a concern: acknowledge it, resolve it."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col, update
+
+from handlers.concerns.copies import refresh_dms
+from handlers.concerns.view import person_by_id
+from handlers.context import Context, Refusal
+from handlers.roles import role_of
+from handlers.views import (
+    MessageView,
+    section,
+)
+from storage.models import (
+    Concern,
+    ConcernStatus,
+    Pair,
+    Program,
+)
+
+
+async def acknowledge(ctx: Context, concern_id: str) -> MessageView:
+    concern = await _concern_for_manager(ctx, concern_id)
+    changed = await _move(
+        ctx,
+        concern,
+        col(Concern.status) == ConcernStatus.OPEN,
+        status=ConcernStatus.ACKNOWLEDGED,
+        acknowledged_by_id=ctx.me.id,
+        acknowledged_at=ctx.now,
+    )
+    if not changed:
+        return await _already(ctx, concern)
+    await refresh_dms(ctx, concern)
+    ctx.audit("concern.acknowledge", f"concern:{concern.id}", concern.program_id)
+    return MessageView(
+        notification="You acknowledged the concern.",
+        blocks=[
+            section("You acknowledged the concern. The other managers can see that you have it.")
+        ],
+    )
+
+
+async def resolve_concern(ctx: Context, concern_id: str) -> MessageView:
+    concern = await _concern_for_manager(ctx, concern_id)
+    changed = await _move(
+        ctx,
+        concern,
+        col(Concern.status) != ConcernStatus.RESOLVED,
+        status=ConcernStatus.RESOLVED,
+        resolved_by_id=ctx.me.id,
+        resolved_at=ctx.now,
+    )
+    if not changed:
+        return await _already(ctx, concern)
+    await refresh_dms(ctx, concern)
+    ctx.audit("concern.resolve", f"concern:{concern.id}", concern.program_id)
+    return MessageView(
+        notification="You resolved the concern.",
+        blocks=[section("You marked the concern resolved.")],
+    )
+
+
+async def _move(
+    ctx: Context, concern: Concern, allowed: ColumnElement[bool], **values: object
+) -> bool:
+    """Change the concern only if it is still in a state that allows it: of two managers
+    clicking at once, one wins and the other is told who did. (Reading, then writing, would
+    let a late Acknowledge reopen a resolved concern.)"""
+    statement = update(Concern).where(col(Concern.id) == concern.id, allowed).values(**values)
+    result = await ctx.session.exec(statement)  # type: ignore[call-overload]
+    await ctx.session.refresh(concern)
+    return bool(result.rowcount)
+
+
+# One answer whether the concern does not exist, is another program's, or is about the
+# caller's own pair: a different answer would let a manager in a pair probe the
+# (sequential) ids and learn that a concern about their pair was raised.
+NOT_YOURS = "Only the program's managers can act on this concern."
+CONCERN_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
+
+
+async def _concern_for_manager(ctx: Context, concern_id: str) -> Concern:
+    number = int(concern_id) if CONCERN_ID.fullmatch(concern_id) else None
+    concern = await ctx.session.get(Concern, number) if number is not None else None
+    program = await ctx.session.get(Program, concern.program_id) if concern else None
+    if concern is None or program is None or await role_of(ctx, program, ctx.me) is None:
+        raise Refusal(NOT_YOURS)
+    pair = await ctx.session.get(Pair, concern.pair_id)
+    if pair and ctx.me.id in (pair.mentor_id, pair.mentee_id):
+        raise Refusal(NOT_YOURS)
+    return concern
+
+
+async def _already(ctx: Context, concern: Concern) -> MessageView:
+    done_by = (
+        concern.resolved_by_id
+        if concern.status == ConcernStatus.RESOLVED
+        else concern.acknowledged_by_id
+    )
+    who = "you" if done_by == ctx.me.id else (await person_by_id(ctx, done_by)).display_name
+    return MessageView(
+        notification=f"Already {concern.status}.",
+        blocks=[section(f"This concern was already {concern.status} by {who}.")],
+    )

@@ -1,0 +1,170 @@
+"""The managers' copies of a concern: sent, handed over to a new manager, updated in
+place as the concern moves on, emptied when a manager leaves."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement
+from sqlmodel import and_, col, select, update
+
+from handlers.concerns.recipients import recipients_for
+from handlers.concerns.view import concern_view, person_by_id
+from handlers.context import Context
+from handlers.roles import role_of
+from handlers.views import (
+    MessageView,
+    note,
+)
+from storage import outbox
+from storage.models import (
+    Concern,
+    ConcernStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Pair,
+    Person,
+    Program,
+    Subject,
+)
+
+
+async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
+    """Send a newly added manager every unresolved concern they would have been told of
+    had they managed the program when it was raised: a concern no one could be told
+    waits for them; a manager added back gets their emptied copy back. Returns how many
+    the caller may know of: a concern about the caller's own pair is sent but not
+    counted, or the count would tell them it was raised."""
+    query = (
+        select(Concern)
+        .where(Concern.program_id == program.id, Concern.status != ConcernStatus.RESOLVED)
+        .order_by(Concern.id)
+    )
+    handed = 0
+    for concern in (await ctx.session.exec(query)).all():
+        pair = await ctx.session.get(Pair, concern.pair_id)
+        assert pair is not None
+        if manager.id not in {p.id for p in (await recipients_for(ctx, program, pair)).people}:
+            continue
+        view = await concern_view(ctx, concern, manager)
+        given = await send_dm(ctx, concern, manager, view)
+        given = given or await _restore(ctx, concern, manager, view)
+        handed += int(given and ctx.me.id not in (pair.mentor_id, pair.mentee_id))
+    return handed
+
+
+async def send_dm(ctx: Context, concern: Concern, manager: Person, view: MessageView) -> bool:
+    return await ctx.say(
+        f"concern:{concern.id}:manager:{manager.id}",
+        manager,
+        view,
+        subject=Subject.CONCERN,
+        program_id=concern.program_id,
+        pair_id=concern.pair_id,
+        concern_id=concern.id,
+        urgent=True,
+    )
+
+
+def _dms_of(concern_id: int | None) -> ColumnElement[bool]:
+    """The DMs managers were sent about a concern (not their updates)."""
+    return and_(
+        col(OutboxMessage.subject) == Subject.CONCERN, col(OutboxMessage.concern_id) == concern_id
+    )
+
+
+async def _restore(ctx: Context, concern: Concern, manager: Person, view: MessageView) -> bool:
+    """Show a manager added back the concern their copy was emptied of when removed.
+    False when their copy still shows it (a backup made a manager, say)."""
+    original = (
+        await ctx.session.exec(
+            select(OutboxMessage).where(
+                _dms_of(concern.id), OutboxMessage.recipient_id == manager.id
+            )
+        )
+    ).one()
+    newest = (
+        await ctx.session.exec(
+            select(OutboxMessage.view)
+            .where(
+                OutboxMessage.replaces_id == original.id, OutboxMessage.status != outbox.SUPERSEDED
+            )
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(1)
+        )
+    ).first()
+    if (newest or original.view) != WITHDRAWN.to_json():
+        return False
+    await _show(ctx, original, manager, view, state=f"restored@{ctx.now:%Y%m%dT%H%M%S}")
+    return True
+
+
+async def refresh_dms(ctx: Context, concern: Concern) -> None:
+    """Every current manager's copy shows the new state: in place once sent, or before it
+    is sent. A former manager's copy was emptied when they were removed (`withdraw`)."""
+    ctx.session.add(concern)
+    query = select(OutboxMessage).where(_dms_of(concern.id))
+    program = await ctx.session.get(Program, concern.program_id)
+    assert program is not None
+    for original in (await ctx.session.exec(query)).all():
+        recipient = await person_by_id(ctx, original.recipient_id)
+        if await role_of(ctx, program, recipient) is not None:
+            view = await concern_view(ctx, concern, recipient)
+            await _show(ctx, original, recipient, view, state=concern.status)
+
+
+async def withdraw(ctx: Context, program: Program, former: Person) -> None:
+    """A manager removed from a program keeps no concern's words: every DM they were sent
+    about one of its concerns is emptied in place (or before it is sent)."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.program_id == program.id,
+        OutboxMessage.recipient_id == former.id,
+        OutboxMessage.subject == Subject.CONCERN,
+    )
+    for original in (await ctx.session.exec(query)).all():
+        # Dated: a manager removed, added back and removed again is emptied again.
+        await _show(ctx, original, former, WITHDRAWN, state=f"withdrawn@{ctx.now:%Y%m%dT%H%M%S}")
+
+
+async def _show(
+    ctx: Context, original: OutboxMessage, recipient: Person, view: MessageView, *, state: str
+) -> None:
+    """Make `original` (a concern DM) show `view`: rewritten if not sent yet, else updated
+    in place by a newer message that supersedes any update still waiting."""
+    if await _rewrite_unsent(ctx, original, view):
+        return
+    if original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
+        await outbox.supersede_pending_updates(ctx.session, original.id)
+        await ctx.say(
+            f"concern:{original.concern_id}:{state}:update:{recipient.id}",
+            recipient,
+            view,
+            subject=Subject.CONCERN_UPDATE,
+            program_id=original.program_id,
+            pair_id=original.pair_id,
+            concern_id=original.concern_id,
+            replaces_id=original.id,
+            urgent=True,
+        )
+
+
+WITHDRAWN = MessageView(
+    notification="A concern in a program you no longer manage.",
+    blocks=[note("This concern is handled by the program's managers.")],
+)
+
+
+async def _rewrite_unsent(ctx: Context, original: OutboxMessage, view: MessageView) -> bool:
+    """Give a DM not yet sent its new content, so it goes out as it stands. Only while no
+    dispatcher holds it: a claimed row may be on its way with the old content, and then
+    an update of the sent message follows it instead."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == original.id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.attempts) == 0,
+            col(OutboxMessage.claimed_until).is_(None),
+        )
+        .values(view=view.to_json())
+    )
+    result = await ctx.session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)

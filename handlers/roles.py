@@ -1,0 +1,68 @@
+"""Who manages a program: the questions every manager's command asks first."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.context import Context, Refusal
+from handlers.grammar import quote
+from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+async def managed_program(ctx: Context, name: str | None) -> Program:
+    """The program a manager's command is about: named, or the only one they manage."""
+    if name is not None:
+        program = (
+            await ctx.session.exec(select(Program).where(Program.name_key == name_key(name)))
+        ).first()
+        if program is None or not await manages(ctx, program):
+            raise Refusal(f"You don't manage a program called “{name}”.")
+        return program
+    programs = await programs_managed_by(ctx, ctx.me)
+    if not programs:
+        raise Refusal("Only a program's managers can do that, and you don't manage a program.")
+    if len(programs) > 1:
+        names = ", ".join(f"“{p.name}”" for p in programs)
+        raise Refusal(
+            f'You manage several programs ({names}); add `program "<name>"` at the end of '
+            f"the command, as in `status program {quote(programs[0].name)}`."
+        )
+    return programs[0]
+
+
+async def programs_managed_by(ctx: Context, person: Person) -> list[Program]:
+    query = (
+        select(Program)
+        .join(Membership, col(Membership.program_id) == Program.id)
+        .where(Membership.person_id == person.id, col(Membership.role).in_(MANAGER_ROLES))
+        .order_by(Program.name)
+        .distinct()
+    )
+    return list((await ctx.session.exec(query)).all())
+
+
+async def manages(ctx: Context, program: Program) -> bool:
+    return await role_of(ctx, program, ctx.me) is not None
+
+
+async def role_of(ctx: Context, program: Program, person: Person) -> str | None:
+    query = select(Membership.role).where(
+        Membership.program_id == program.id,
+        Membership.person_id == person.id,
+        col(Membership.role).in_(MANAGER_ROLES),
+    )
+    return (await ctx.session.exec(query)).first()
+
+
+async def managers_of(ctx: Context, program: Program, role: Role) -> list[Person]:
+    query = (
+        select(Person)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(Membership.program_id == program.id, Membership.role == role)
+        .order_by(Person.display_name)
+    )
+    return list((await ctx.session.exec(query)).all())
