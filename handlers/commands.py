@@ -37,7 +37,12 @@ USAGE = {
     "status": 'status [program "<name>"]',
     "concern": "concern <kind> [@partner] [what happened]",
     "concern program": 'concern <kind> [@partner] program "<name>" [what happened]',
+    "concern act": "concern ack|resolve <n> [note]",
+    "concern status": "concern status",
 }
+# What a manager may do to a concern by command (as by its buttons), by the words typed.
+CONCERN_ACTIONS = {"ack": "ack", "acknowledge": "ack", "resolve": "resolve"}
+CONCERN_NUMBER = re.compile(r"#?([0-9]+)")  # as `status` shows it: `#3`, or typed `3`
 
 
 @dataclass(frozen=True)
@@ -86,14 +91,20 @@ class ManagersRemove:
         return f"managers remove {self.person.to_text()}{_program_suffix(self.program)}"
 
 
+def _confirm_suffix(confirm: bool) -> str:
+    return " confirm" if confirm else ""
+
+
 @dataclass(frozen=True)
 class Enrol:
     person: PersonRef
     role: str  # "mentor" | "mentee"
     program: str | None = None
+    confirm: bool = False  # go ahead despite a warning (what a Confirm button sends)
 
     def to_text(self) -> str:
-        return f"enrol {self.person.to_text()} {self.role}{_program_suffix(self.program)}"
+        suffix = _program_suffix(self.program) + _confirm_suffix(self.confirm)
+        return f"enrol {self.person.to_text()} {self.role}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -101,10 +112,11 @@ class PairUp:
     mentor: PersonRef
     mentee: PersonRef
     program: str | None = None
+    confirm: bool = False  # go ahead despite a warning (what a Confirm button sends)
 
     def to_text(self) -> str:
         people = f"{self.mentor.to_text()} {self.mentee.to_text()}"
-        return f"pair {people}{_program_suffix(self.program)}"
+        return f"pair {people}{_program_suffix(self.program)}{_confirm_suffix(self.confirm)}"
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,27 @@ class RaiseConcern:
         return f"concern {self.kind}{partner}{_program_suffix(self.program)}{words}"
 
 
+@dataclass(frozen=True)
+class ActOnConcern:
+    """`concern ack 3 [note]`, `concern resolve 3 [note]`: what the DM's buttons do."""
+
+    action: str  # "ack" | "resolve"
+    number: str  # digits as typed: the handler refuses what is no concern's id
+    note: str | None = None  # for the managers only: never shown to the reporter
+
+    def to_text(self) -> str:
+        note = f" {quote(self.note)}" if self.note else ""
+        return f"concern {self.action} {self.number}{note}"
+
+
+@dataclass(frozen=True)
+class MyConcerns:
+    """`concern status`: where the concerns the caller raised stand."""
+
+    def to_text(self) -> str:
+        return "concern status"
+
+
 Command = (
     Help
     | Overview
@@ -138,6 +171,8 @@ Command = (
     | PairUp
     | Status
     | RaiseConcern
+    | ActOnConcern
+    | MyConcerns
 )
 
 
@@ -269,17 +304,26 @@ def _managers(_source: str, tokens: list[Token]) -> Command | Usage:
     return Usage("There is something extra at the end.", form)
 
 
+def _take_confirm(tokens: list[Token], length: int) -> tuple[list[Token], bool]:
+    """Remove a `confirm` at the end of a command of `length` tokens: the answer to a
+    warning, typed instead of pressing its button."""
+    if len(tokens) == length + 1 and _keyword(tokens[-1]) == "confirm":
+        return tokens[:-1], True
+    return tokens, False
+
+
 def _enrol(_source: str, tokens: list[Token]) -> Command | Usage:
     form = USAGE["enrol"]
     tokens, program, ok = _take_program(tokens)
     if not ok:
         return Usage("`program` needs a name in quotes.", form)
+    tokens, confirm = _take_confirm(tokens, 3)
     if len(tokens) != 3 or tokens[1].person is None:
         return Usage("Name one person and their role.", form)
     role = _keyword(tokens[2])
     if role not in ("mentor", "mentee"):
         return Usage("The role is `mentor` or `mentee`.", form)
-    return Enrol(tokens[1].person, role, program)
+    return Enrol(tokens[1].person, role, program, confirm)
 
 
 def _pair(_source: str, tokens: list[Token]) -> Command | Usage:
@@ -287,11 +331,12 @@ def _pair(_source: str, tokens: list[Token]) -> Command | Usage:
     tokens, program, ok = _take_program(tokens)
     if not ok:
         return Usage("`program` needs a name in quotes.", form)
+    tokens, confirm = _take_confirm(tokens, 3)
     if len(tokens) != 3 or tokens[1].person is None or tokens[2].person is None:
         return Usage("Name the mentor, then the mentee.", form)
     if tokens[1].person == tokens[2].person:
         return Usage("A person cannot mentor themselves.", form)
-    return PairUp(tokens[1].person, tokens[2].person, program)
+    return PairUp(tokens[1].person, tokens[2].person, program, confirm)
 
 
 def _status(_source: str, tokens: list[Token]) -> Command | Usage:
@@ -306,7 +351,14 @@ def _concern(source: str, tokens: list[Token]) -> Command | Usage:
     kinds = ", ".join(CONCERN_KINDS)
     if len(tokens) < 2:
         return Usage(f"Say what kind of concern it is: {kinds}.", form)
-    kind = _keyword(tokens[1]).replace("_", "-")
+    verb = _keyword(tokens[1])
+    if verb == "status":
+        if len(tokens) > 2:
+            return Usage("`concern status` takes nothing after it.", USAGE["concern status"])
+        return MyConcerns()
+    if verb in CONCERN_ACTIONS:  # never a kind: the kinds are fixed, and none is one of these
+        return _act_on_concern(source, tokens, CONCERN_ACTIONS[verb])
+    kind = verb.replace("_", "-")
     if kind not in CONCERN_KINDS:
         return Usage(f"The kind of concern is one of: {kinds}.", form)
     partner = tokens[2].person if len(tokens) > 2 else None
@@ -321,6 +373,20 @@ def _concern(source: str, tokens: list[Token]) -> Command | Usage:
     if words and len(words) > MAX_WORDS:
         return Usage(f"Please keep it to {MAX_WORDS} characters or fewer.", form)
     return RaiseConcern(kind, partner, words, program)
+
+
+def _act_on_concern(source: str, tokens: list[Token], action: str) -> Command | Usage:
+    form = USAGE["concern act"]
+    number = tokens[2] if len(tokens) > 2 else None
+    found = CONCERN_NUMBER.fullmatch(number.text) if number and _keyword(number) else None
+    if number is None or found is None:
+        return Usage(
+            f"Give the concern's number, as `status` shows it: `concern {action} 3`.", form
+        )
+    note = _words(source[number.end :], tokens[3:])
+    if note and len(note) > MAX_WORDS:
+        return Usage(f"Please keep the note to {MAX_WORDS} characters or fewer.", form)
+    return ActOnConcern(action, found.group(1), note)
 
 
 def _words(rest: str, tokens: list[Token]) -> str | None:

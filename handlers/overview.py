@@ -21,13 +21,21 @@ EVERYONE = [
         "tell the program manager privately that something is wrong; kinds: missed-preparation, "
         "missed-meeting, confidentiality, mismatch, conduct, other",
     ),
+    (
+        "concern status",
+        "where the concerns you raised stand, and who acknowledged or resolved them",
+    ),
 ]
 MANAGERS = [
     ("enrol @person mentor|mentee", "add someone to your program"),
     ("pair @mentor @mentee", "start a mentoring pair; both are greeted privately"),
     ("managers add @person [backup]", "add a manager or a backup manager"),
     ("managers remove @person", "remove a manager"),
-    ("status", "people, pairs, open concerns, undelivered messages"),
+    ("status", "people, pairs, open concerns (with their numbers), undelivered messages"),
+    (
+        "concern ack|resolve <n> [note]",
+        "acknowledge or resolve concern n, as its buttons do; a note is for the managers only",
+    ),
 ]
 ADMINS = [('program create "<name>" [purpose "<text>"]', "create a program you manage")]
 

@@ -2,45 +2,78 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
+
 from sqlmodel import col, or_, select
 
 from handlers.commands import USAGE, Enrol, PairUp
+from handlers.confirmations import CONFIRM_WITHIN, Warning, ask, read
 from handlers.context import Context, Refusal
 from handlers.grammar import Email, Name
 from handlers.people import mention, resolve
-from handlers.roles import managed_program
+from handlers.risks import enrol_warnings, pair_warnings
+from handlers.roles import has_role, managed_program
 from handlers.views import CommandHint, Mention, MessageView, bold, note, section
 from storage.models import Membership, Pair, PairState, Person, Program, Subject
 
 
+@dataclass(frozen=True)
+class _Enrolment:
+    program: Program
+    person: Person
+    role: str
+    warnings: list[Warning]
+
+
 async def enrol(ctx: Context, command: Enrol) -> MessageView:
+    plan = await _plan_enrolment(ctx, command)
+    if plan.warnings and not command.confirm:
+        return _ask(replace(command, program=plan.program.name), plan.warnings, ctx.now)
+    return await _enrol(ctx, plan)
+
+
+async def _plan_enrolment(ctx: Context, command: Enrol) -> _Enrolment:
+    """Everything that must hold (or be confirmed) before someone is enrolled."""
     program = await managed_program(ctx, command.program)
     person = await resolve(ctx, command.person)
     who = await mention(ctx.session, person)
     if await has_role(ctx, program, person, command.role):
         raise Refusal(f"{who.name} is already enrolled as a {command.role} in {program.name}.")
+    warnings = await enrol_warnings(ctx, program, person, command.role)
+    return _Enrolment(program, person, command.role, warnings)
+
+
+async def _enrol(ctx: Context, plan: _Enrolment) -> MessageView:
+    program, person, role = plan.program, plan.person, plan.role
     ctx.session.add(
-        Membership(
-            program_id=program.id, person_id=person.id, role=command.role, created_at=ctx.now
-        )
+        Membership(program_id=program.id, person_id=person.id, role=role, created_at=ctx.now)
     )
-    ctx.audit(f"enrol.{command.role}", f"person:{person.id}", program.id)
+    ctx.audit(f"enrol.{role}", f"person:{person.id}", program.id)
+    who = await mention(ctx.session, person)
     return MessageView(
-        notification=f"Enrolled a {command.role} in {program.name}.",
-        blocks=[section("Enrolled ", who, f" as a {command.role} in ", bold(program.name), ".")],
+        notification=f"Enrolled a {role} in {program.name}.",
+        blocks=[section("Enrolled ", who, f" as a {role} in ", bold(program.name), ".")],
     )
 
 
-async def has_role(ctx: Context, program: Program, person: Person, role: str) -> bool:
-    query = select(Membership.id).where(
-        Membership.program_id == program.id,
-        Membership.person_id == person.id,
-        Membership.role == role,
-    )
-    return (await ctx.session.exec(query)).first() is not None
+@dataclass(frozen=True)
+class _Pairing:
+    program: Program
+    mentor: Person
+    mentee: Person
+    warnings: list[Warning]
 
 
 async def pair(ctx: Context, command: PairUp) -> MessageView:
+    plan = await _plan_pairing(ctx, command)
+    if plan.warnings and not command.confirm:
+        return _ask(replace(command, program=plan.program.name), plan.warnings, ctx.now)
+    return await _pair(ctx, plan)
+
+
+async def _plan_pairing(ctx: Context, command: PairUp) -> _Pairing:
+    """Everything that must hold (or be confirmed) before two people are paired."""
     program = await managed_program(ctx, command.program)
     mentor = await resolve(ctx, command.mentor)
     mentee = await resolve(ctx, command.mentee)
@@ -50,6 +83,11 @@ async def pair(ctx: Context, command: PairUp) -> MessageView:
     await _require_role(ctx, program, mentee, "mentee", command.program)
     if await _active_pair(ctx, program, mentor, mentee):
         raise Refusal("Those two are already a pair in this program.")
+    return _Pairing(program, mentor, mentee, await pair_warnings(ctx, program, mentor, mentee))
+
+
+async def _pair(ctx: Context, plan: _Pairing) -> MessageView:
+    program, mentor, mentee = plan.program, plan.mentor, plan.mentee
     new_pair = Pair(
         program_id=program.id, mentor_id=mentor.id, mentee_id=mentee.id, created_at=ctx.now
     )
@@ -88,6 +126,45 @@ async def pair(ctx: Context, command: PairUp) -> MessageView:
             note("I have greeted them both privately."),
         ],
     )
+
+
+def _ask(
+    command: PairUp | Enrol, warnings: list[Warning], now: datetime, **preface: str
+) -> MessageView:
+    label = "Pair them" if isinstance(command, PairUp) else "Enrol them"
+    return ask(command, warnings, now, label=label, **preface)
+
+
+async def confirmed(ctx: Context, value: str) -> MessageView:
+    """A Confirm button pressed: the command runs again as the clicker, every check made
+    afresh; it goes ahead only if the click answered every warning that holds now."""
+    confirmation = read(value)
+    if confirmation is None:
+        raise Refusal(NO_LONGER)
+    command = confirmation.command
+    plan = await (
+        _plan_pairing(ctx, command)
+        if isinstance(command, PairUp)
+        else _plan_enrolment(ctx, command)
+    )
+    if ctx.now - confirmation.asked_at > CONFIRM_WITHIN:
+        if not plan.warnings:
+            raise Refusal(EXPIRED)
+        return _ask(command, plan.warnings, ctx.now, preface=EXPIRED_ASK_AGAIN)
+    if not {w.code for w in plan.warnings} <= confirmation.answered:
+        return _ask(command, plan.warnings, ctx.now, preface=CHANGED)
+    if isinstance(plan, _Pairing):
+        return await _pair(ctx, plan)
+    return await _enrol(ctx, plan)
+
+
+NO_LONGER = "That button no longer does anything."
+EXPIRED = (
+    "That button has expired, so I did nothing. Things may have changed since: type the "
+    "command again to go ahead."
+)
+EXPIRED_ASK_AGAIN = "That button has expired, so I did nothing. As things stand now:"
+CHANGED = "Something has changed since I asked, so I did nothing yet:"
 
 
 def greeting(program: Program, role: str, partner: Mention) -> MessageView:

@@ -9,7 +9,7 @@ from handlers.concerns import hand_over, withdraw
 from handlers.context import Context, Refusal
 from handlers.people import mention, resolve
 from handlers.roles import managed_program, managers_of, name_key, role_of
-from handlers.views import MessageView, bold, note, section
+from handlers.views import MessageView, Note, bold, note, section
 from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
 
 
@@ -69,11 +69,11 @@ async def add_manager(ctx: Context, command: ManagersAdd) -> MessageView:
     await _clear_manager_roles(ctx, program, person)
     await _add_role(ctx, program, person, role)
     ctx.audit(f"managers.add.{role}", f"person:{person.id}", program.id)
-    handed = await hand_over(ctx, program, person)
-    blocks = [section(who, f" is now {label} of ", bold(program.name), ".")]
-    if handed:
-        concerns = "concern" if handed == 1 else "concerns"
-        blocks.append(note(f"They were sent {handed} open {concerns} of the program."))
+    handed = await hand_over(ctx, program)
+    blocks = [
+        section(who, f" is now {label} of ", bold(program.name), "."),
+        *await _handed(ctx, handed, person),
+    ]
     return MessageView(notification=f"Added {label} to {program.name}.", blocks=blocks)
 
 
@@ -89,10 +89,36 @@ async def remove_manager(ctx: Context, command: ManagersRemove) -> MessageView:
     await _clear_manager_roles(ctx, program, person)
     await withdraw(ctx, program, person)
     ctx.audit("managers.remove", f"person:{person.id}", program.id)
+    # Whoever is responsible now (the backups, when no manager outside a pair is left)
+    # is sent what the removed manager had: no concern waits on someone who has left.
+    handed = await hand_over(ctx, program)
     return MessageView(
         notification=f"Removed a manager from {program.name}.",
-        blocks=[section(who, " no longer manages ", bold(program.name), ".")],
+        blocks=[
+            section(who, " no longer manages ", bold(program.name), "."),
+            *await _handed(ctx, handed),
+        ],
     )
+
+
+async def _handed(ctx: Context, handed: dict[int, int], added: Person | None = None) -> list[Note]:
+    """Who was sent which open concerns, as far as the caller may know."""
+    notes = []
+    for person_id, count in handed.items():
+        concerns = f"{count} open concern{'' if count == 1 else 's'} of the program"
+        if added is not None and person_id == added.id:
+            notes.append(note(f"They were sent {concerns}."))
+            continue
+        person = await ctx.session.get(Person, person_id)
+        assert person is not None
+        it = "it" if count == 1 else "them"
+        notes.append(
+            note(
+                await mention(ctx.session, person),
+                f" is now responsible for {concerns} and was sent {it}.",
+            )
+        )
+    return notes
 
 
 async def _last_manager(ctx: Context, program: Program) -> bool:

@@ -1,6 +1,10 @@
-"""Who manages a program: the questions every manager's command asks first."""
+"""Who has which role in a program: the questions every manager's command asks first, and
+who is responsible for a pair's concerns."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlmodel import col, select
 
@@ -58,6 +62,15 @@ async def role_of(ctx: Context, program: Program, person: Person) -> str | None:
     return (await ctx.session.exec(query)).first()
 
 
+async def has_role(ctx: Context, program: Program, person: Person, role: str) -> bool:
+    query = select(Membership.id).where(
+        Membership.program_id == program.id,
+        Membership.person_id == person.id,
+        Membership.role == role,
+    )
+    return (await ctx.session.exec(query)).first() is not None
+
+
 async def managers_of(ctx: Context, program: Program, role: Role) -> list[Person]:
     query = (
         select(Person)
@@ -66,3 +79,33 @@ async def managers_of(ctx: Context, program: Program, role: Role) -> list[Person
         .order_by(Person.display_name)
     )
     return list((await ctx.session.exec(query)).all())
+
+
+@dataclass(frozen=True)
+class Recipients:
+    people: list[Person]
+    role: Role | None  # the level that was told; None when no one outside the pair is left
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A program's managers, then its backups: who a pair's concerns go to, in that order."""
+
+    managers: list[Person]
+    backups: list[Person]
+
+    def outside(self, members: Collection[int | None]) -> Recipients:
+        """Who is told of a concern about a pair of these members: never someone in it;
+        the backups if no manager is left."""
+        for role, level in ((Role.MANAGER, self.managers), (Role.BACKUP_MANAGER, self.backups)):
+            people = [p for p in level if p.id not in members]
+            if people:
+                return Recipients(people, role)
+        return Recipients([], None)
+
+
+async def levels_of(ctx: Context, program: Program) -> Levels:
+    return Levels(
+        await managers_of(ctx, program, Role.MANAGER),
+        await managers_of(ctx, program, Role.BACKUP_MANAGER),
+    )

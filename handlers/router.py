@@ -9,13 +9,15 @@ from typing import overload
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import concerns, overview, pairing, programs, status
+from handlers import concerns, confirmations, overview, pairing, programs, status
 from handlers.commands import (
+    ActOnConcern,
     Command,
     Enrol,
     Help,
     ManagersAdd,
     ManagersRemove,
+    MyConcerns,
     Overview,
     PairUp,
     ProgramCreate,
@@ -34,6 +36,7 @@ Step = Callable[[Context], Awaitable[MessageView]]
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
     concerns.ACKNOWLEDGE: concerns.acknowledge,
     concerns.RESOLVE: concerns.resolve_concern,
+    confirmations.CONFIRM: pairing.confirmed,
 }
 
 
@@ -125,6 +128,10 @@ def _step_for(command: Command) -> Step:
             return lambda ctx: status.status(ctx, command)
         case RaiseConcern():
             return lambda ctx: concerns.raise_concern(ctx, command)
+        case ActOnConcern():
+            return lambda ctx: concerns.act_by_command(ctx, command)
+        case MyConcerns():
+            return concerns.my_concerns
     raise AssertionError(f"unrouted command {type(command).__name__}")
 
 

@@ -20,6 +20,7 @@ from handlers.roles import managed_program
 from handlers.timefmt import when
 from handlers.undelivered import Failed
 from handlers.views import (
+    CommandHint,
     Facts,
     Inline,
     Mention,
@@ -49,6 +50,12 @@ from storage.models import (
 
 LIST_LIMIT = 15
 Mentions = dict[int, Mention]
+ACT_ON_ONE = note(
+    "To act on one by its number: ",
+    CommandHint(text="concern ack <n> [note]"),
+    " or ",
+    CommandHint(text="concern resolve <n> [note]"),
+)
 
 
 async def status(ctx: Context, command: Status) -> MessageView:
@@ -67,6 +74,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
         Facts(facts=_people_facts(managers, counts, people)),
         _pairs_section(pairs, counts.pairs, people),
         _concerns_section(ctx, concerns, counts.concerns, people),
+        *([ACT_ON_ONE] if concerns else []),
         _undelivered_section(failed, failed_pairs, people),
     ]
     if program.purpose:

@@ -141,8 +141,12 @@ class Concern(SQLModel, table=True):
     created_at: datetime = _required_ts()
     acknowledged_by_id: int | None = Field(default=None, foreign_key="person.id")
     acknowledged_at: datetime | None = _ts()
+    # A manager's note on what they did: shown to the managers only, never to the reporter,
+    # never logged (a person's words, like the concern's own).
+    acknowledged_note: str | None = Field(default=None, sa_column=Column(Text))
     resolved_by_id: int | None = Field(default=None, foreign_key="person.id")
     resolved_at: datetime | None = _ts()
+    resolved_note: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class OutboxMessage(SQLModel, table=True):

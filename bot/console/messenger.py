@@ -16,7 +16,7 @@ class PressableButton:
     action: str
     value: str
     label: str
-    message_id: int
+    message_id: int  # negative: a private answer's
 
 
 class ConsoleMessenger:
@@ -28,6 +28,7 @@ class ConsoleMessenger:
         self.unreachable: set[str] = set()
         self._messages = 0
         self._buttons_made = 0
+        self._answers = 0  # private answers, numbered -1, -2, … apart from DMs
 
     async def post(self, to: Address, view: MessageView) -> SentRef:
         # Nothing here awaits: the dispatcher starts sends in the order they were queued,
@@ -49,7 +50,19 @@ class ConsoleMessenger:
         )
         return ref
 
+    def private_answer(self, owner: str, view: MessageView) -> list[str]:
+        """The lines of an answer only `owner` sees; its buttons (a confirmation's) are
+        pressable like a DM's, numbered on from them."""
+        self._answers += 1
+        return render(view, self._number_buttons(owner, -self._answers, view))
+
     def _show(self, heading: str, owner: str, message_id: int, view: MessageView) -> None:
+        labels = self._number_buttons(owner, message_id, view)
+        self.write(heading)
+        for line in render(view, labels):
+            self.write(f"   {line}")
+
+    def _number_buttons(self, owner: str, message_id: int, view: MessageView) -> list[str]:
         for number in [n for n, b in self.buttons.items() if b.message_id == message_id]:
             del self.buttons[number]  # an updated message replaces its old buttons
         labels = []
@@ -62,6 +75,4 @@ class ConsoleMessenger:
                         owner, button.action, button.value, button.label, message_id
                     )
                     labels.append(f"[{number}: {button.label}]")
-        self.write(heading)
-        for line in render(view, labels):
-            self.write(f"   {line}")
+        return labels

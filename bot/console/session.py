@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 
 from bot.console.messenger import ConsoleMessenger
 from bot.console.people import PLATFORM, as_mentions
-from bot.console.render import render
 from handlers.context import Caller, Deps
 from handlers.router import handle_action, handle_text
 from handlers.views import MessageView
@@ -113,7 +112,7 @@ class ConsoleSession:
         if answer is None:
             return
         self.write("🔒 mentorbot (only you see this):")
-        for line in render(answer):
+        for line in self.messenger.private_answer(self.me, answer):
             self.write(f"   {line}")
 
 

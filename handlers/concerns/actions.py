@@ -7,12 +7,17 @@ import re
 from sqlalchemy import ColumnElement
 from sqlmodel import col, update
 
+from handlers.commands import ActOnConcern
 from handlers.concerns.copies import refresh_dms
+from handlers.concerns.reporter import tell_reporter
 from handlers.concerns.view import person_by_id
 from handlers.context import Context, Refusal
+from handlers.people import mention
 from handlers.roles import role_of
 from handlers.views import (
     MessageView,
+    Note,
+    note,
     section,
 )
 from storage.models import (
@@ -23,7 +28,7 @@ from storage.models import (
 )
 
 
-async def acknowledge(ctx: Context, concern_id: str) -> MessageView:
+async def acknowledge(ctx: Context, concern_id: str, note: str | None = None) -> MessageView:
     concern = await _concern_for_manager(ctx, concern_id)
     changed = await _move(
         ctx,
@@ -32,20 +37,23 @@ async def acknowledge(ctx: Context, concern_id: str) -> MessageView:
         status=ConcernStatus.ACKNOWLEDGED,
         acknowledged_by_id=ctx.me.id,
         acknowledged_at=ctx.now,
+        acknowledged_note=note,
     )
     if not changed:
         return await _already(ctx, concern)
     await refresh_dms(ctx, concern)
+    await tell_reporter(ctx, concern)
     ctx.audit("concern.acknowledge", f"concern:{concern.id}", concern.program_id)
     return MessageView(
         notification="You acknowledged the concern.",
         blocks=[
-            section("You acknowledged the concern. The other managers can see that you have it.")
+            section("You acknowledged the concern. The other managers can see that you have it."),
+            await _reporter_told(ctx, concern, "you acknowledged it", note),
         ],
     )
 
 
-async def resolve_concern(ctx: Context, concern_id: str) -> MessageView:
+async def resolve_concern(ctx: Context, concern_id: str, note: str | None = None) -> MessageView:
     concern = await _concern_for_manager(ctx, concern_id)
     changed = await _move(
         ctx,
@@ -54,15 +62,36 @@ async def resolve_concern(ctx: Context, concern_id: str) -> MessageView:
         status=ConcernStatus.RESOLVED,
         resolved_by_id=ctx.me.id,
         resolved_at=ctx.now,
+        resolved_note=note,
     )
     if not changed:
         return await _already(ctx, concern)
     await refresh_dms(ctx, concern)
+    await tell_reporter(ctx, concern)
     ctx.audit("concern.resolve", f"concern:{concern.id}", concern.program_id)
     return MessageView(
         notification="You resolved the concern.",
-        blocks=[section("You marked the concern resolved.")],
+        blocks=[
+            section("You marked the concern resolved."),
+            await _reporter_told(ctx, concern, "it is resolved", note),
+        ],
     )
+
+
+async def act_by_command(ctx: Context, command: ActOnConcern) -> MessageView:
+    """`concern ack 3 [note]`, `concern resolve 3 [note]`: what the DM's buttons do."""
+    act = acknowledge if command.action == "ack" else resolve_concern
+    return await act(ctx, command.number, command.note)
+
+
+async def _reporter_told(ctx: Context, concern: Concern, what: str, words: str | None) -> Note:
+    reporter = await mention(ctx.session, await person_by_id(ctx, concern.reporter_id))
+    if words:
+        return note(
+            reporter,
+            f", who raised it, has been told that {what}. Your note is for the managers only.",
+        )
+    return note(reporter, f", who raised it, has been told that {what}.")
 
 
 async def _move(

@@ -6,10 +6,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement
 from sqlmodel import and_, col, select, update
 
-from handlers.concerns.recipients import recipients_for
-from handlers.concerns.view import concern_view, person_by_id
+from handlers.concerns.view import concern_view, pair_mentions, person_by_id
 from handlers.context import Context
-from handlers.roles import role_of
+from handlers.roles import levels_of, role_of
 from handlers.views import (
     MessageView,
     note,
@@ -27,27 +26,36 @@ from storage.models import (
 )
 
 
-async def hand_over(ctx: Context, program: Program, manager: Person) -> int:
-    """Send a newly added manager every unresolved concern they would have been told of
-    had they managed the program when it was raised: a concern no one could be told
-    waits for them; a manager added back gets their emptied copy back. Returns how many
-    the caller may know of: a concern about the caller's own pair is sent but not
-    counted, or the count would tell them it was raised."""
+async def hand_over(ctx: Context, program: Program) -> dict[int, int]:
+    """Send every unresolved concern of the program to whoever is responsible for it now:
+    called whenever who manages the program changes (a manager or backup added, removed,
+    or moved from one level to the other), so that no concern waits on someone who has
+    left, and one no one could be told reaches the first person who can. Each person is
+    sent a concern once (its dedupe key); a manager added back gets their emptied copy back.
+
+    Returns how many concerns each person was sent that the caller may know of: a
+    concern about the caller's own pair is sent but not counted, or the count would tell
+    them it was raised."""
+    levels = await levels_of(ctx, program)
     query = (
         select(Concern)
         .where(Concern.program_id == program.id, Concern.status != ConcernStatus.RESOLVED)
         .order_by(Concern.id)
     )
-    handed = 0
+    handed: dict[int, int] = {}
     for concern in (await ctx.session.exec(query)).all():
         pair = await ctx.session.get(Pair, concern.pair_id)
         assert pair is not None
-        if manager.id not in {p.id for p in (await recipients_for(ctx, program, pair)).people}:
-            continue
-        view = await concern_view(ctx, concern, manager)
-        given = await send_dm(ctx, concern, manager, view)
-        given = given or await _restore(ctx, concern, manager, view)
-        handed += int(given and ctx.me.id not in (pair.mentor_id, pair.mentee_id))
+        members = {pair.mentor_id, pair.mentee_id}
+        people = None
+        for manager in levels.outside(members).people:
+            people = people or await pair_mentions(ctx, pair)
+            view = await concern_view(ctx, concern, manager, people)
+            given = await send_dm(ctx, concern, manager, view)
+            given = given or await _restore(ctx, concern, manager, view)
+            if given and ctx.me.id not in members:
+                assert manager.id is not None
+                handed[manager.id] = handed.get(manager.id, 0) + 1
     return handed
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from handlers.commands import USAGE, RaiseConcern
 from handlers.concerns.copies import send_dm
-from handlers.concerns.recipients import Recipients, recipients_for
+from handlers.concerns.recipients import recipients_for
 from handlers.concerns.view import concern_view, pair_mentions
 from handlers.context import Context, Refusal
 from handlers.pairing import active_pairs_of
 from handlers.people import resolve
-from handlers.roles import name_key
+from handlers.roles import Recipients, name_key
 from handlers.views import (
+    CommandHint,
     MessageView,
     note,
     section,
@@ -115,40 +116,25 @@ async def _partner(ctx: Context, pair: Pair) -> Person:
 
 PARTNER_NOT_TOLD = "Your partner has not been told."
 NEVER_IN_THE_PAIR = "a concern never goes to someone in the pair it is about"
+KEPT_INFORMED = "I will let you know when it is acknowledged and when it is resolved, and by whom."
 
 
 def _receipt(program: Program, told: Recipients) -> MessageView:
-    """What the reporter is told: exactly who heard of it, and what to do if no one did."""
-    if told.role == Role.MANAGER:
-        return MessageView(
-            notification="Your concern was recorded.",
-            blocks=[
-                section(
-                    f"Thank you. The {_managers_of(program, told)} been told and will "
-                    f"follow up with you. {PARTNER_NOT_TOLD}"
-                )
-            ],
-        )
+    """What the reporter is told: exactly who heard of it, what they will hear next, and
+    what to do if no one could be told."""
+    if told.role is None:
+        return _no_one_told(program)
+    many = len(told.people) > 1
+    level = "program manager" if told.role == Role.MANAGER else "backup manager"
+    who = f"{level}{'s' if many else ''} of {program.name} {'have' if many else 'has'}"
+    blocks: list = [section(f"Thank you. The {who} been told. {KEPT_INFORMED} {PARTNER_NOT_TOLD}")]
     if told.role == Role.BACKUP_MANAGER:
-        many = len(told.people) > 1
-        who = f"backup manager{'s' if many else ''} of {program.name} {'have' if many else 'has'}"
-        return MessageView(
-            notification="Your concern was recorded.",
-            blocks=[
-                section(
-                    f"Thank you. The {who} been told and will follow up with you. "
-                    f"{PARTNER_NOT_TOLD}"
-                ),
-                note(f"No manager in your pair was told: {NEVER_IN_THE_PAIR}."),
-            ],
-        )
-    return _no_one_told(program)
+        blocks.append(note(f"No manager in your pair was told: {NEVER_IN_THE_PAIR}."))
+    blocks.append(STATUS_HINT)
+    return MessageView(notification="Your concern was recorded.", blocks=blocks)
 
 
-def _managers_of(program: Program, told: Recipients) -> str:
-    if len(told.people) > 1:
-        return f"program managers of {program.name} have"
-    return f"program manager of {program.name} has"
+STATUS_HINT = note("To see where your concerns stand: ", CommandHint(text="concern status"))
 
 
 def _no_one_told(program: Program) -> MessageView:
@@ -163,9 +149,11 @@ def _no_one_told(program: Program) -> MessageView:
                 f"{PARTNER_NOT_TOLD}"
             ),
             section(
-                "A manager added to the program later will be sent it. If it cannot wait, "
-                "please tell someone you trust directly, such as your HR contact or "
-                "whoever runs mentorbot here."
+                "A manager or backup manager added to the program later will be sent it, and I "
+                "will let you know when it is acknowledged. If it cannot wait, please tell "
+                "someone you trust directly, such as your HR contact or whoever runs mentorbot "
+                "here."
             ),
+            STATUS_HINT,
         ],
     )

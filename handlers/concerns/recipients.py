@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import ColumnElement
 from sqlmodel import and_, col
 
 from handlers.context import Context
-from handlers.roles import managers_of
-from storage.models import (
-    Pair,
-    Person,
-    Program,
-    Role,
-)
-
-
-@dataclass(frozen=True)
-class Recipients:
-    people: list[Person]
-    role: Role | None  # the level that was told; None when no one outside the pair is left
+from handlers.roles import Recipients, levels_of
+from storage.models import Pair, Person, Program
 
 
 async def recipients_for(ctx: Context, program: Program, pair: Pair) -> Recipients:
-    """The managers to tell: never one who is in the pair; backups if no manager is left."""
-    in_pair = {pair.mentor_id, pair.mentee_id}
-    for role in (Role.MANAGER, Role.BACKUP_MANAGER):
-        people = [p for p in await managers_of(ctx, program, role) if p.id not in in_pair]
-        if people:
-            return Recipients(people, role)
-    return Recipients([], None)
+    """The managers to tell about this pair's concerns, as the program stands now: never
+    one who is in the pair; backups if no manager is left."""
+    return (await levels_of(ctx, program)).outside({pair.mentor_id, pair.mentee_id})
 
 
 def seen_by(manager: Person) -> ColumnElement[bool]:

@@ -81,16 +81,24 @@ async def _progress(ctx: Context, concern: Concern, viewer: Person) -> list:
             Actions(buttons=[acknowledge, resolve_button]),
             note("The other member of the pair has not been told."),
         ]
-    blocks = []
+    blocks: list = []
     if concern.acknowledged_by_id:
-        blocks.append(
-            await _stamp(
-                ctx, "Acknowledged", concern.acknowledged_by_id, concern.acknowledged_at, viewer
-            )
+        blocks += await _stamp(
+            ctx,
+            "Acknowledged",
+            concern.acknowledged_by_id,
+            concern.acknowledged_at,
+            concern.acknowledged_note,
+            viewer,
         )
     if concern.status == ConcernStatus.RESOLVED:
-        blocks.append(
-            await _stamp(ctx, "Resolved", concern.resolved_by_id, concern.resolved_at, viewer)
+        blocks += await _stamp(
+            ctx,
+            "Resolved",
+            concern.resolved_by_id,
+            concern.resolved_at,
+            concern.resolved_note,
+            viewer,
         )
     else:
         blocks.append(Actions(buttons=[resolve_button]))
@@ -98,12 +106,20 @@ async def _progress(ctx: Context, concern: Concern, viewer: Person) -> list:
 
 
 async def _stamp(
-    ctx: Context, verb: str, person_id: int | None, at: datetime | None, viewer: Person
-) -> Section:
+    ctx: Context,
+    verb: str,
+    person_id: int | None,
+    at: datetime | None,
+    words: str | None,
+    viewer: Person,
+) -> list[Section | Quote]:
+    """Who did it and when, and their note (for the managers: only they see this view)."""
     if person_id == viewer.id:
-        return section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}")
-    who = await mention(ctx.session, await person_by_id(ctx, person_id))
-    return section(bold(f"{verb} by"), " ", who, f" · {when(at, viewer.timezone)}")
+        stamp = section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}")
+    else:
+        who = await mention(ctx.session, await person_by_id(ctx, person_id))
+        stamp = section(bold(f"{verb} by"), " ", who, f" · {when(at, viewer.timezone)}")
+    return [stamp, Quote(text=words)] if words else [stamp]
 
 
 async def person_by_id(ctx: Context, person_id: int) -> Person:

@@ -21,14 +21,16 @@ FOR_EVERYONE = """\
    *For everyone*
    • `help` what I can do for you
    • (nothing) your pairs and programs
-   • `concern <kind> [@partner] [what happened]` tell the program manager privately that something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other"""
+   • `concern <kind> [@partner] [what happened]` tell the program manager privately that something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other
+   • `concern status` where the concerns you raised stand, and who acknowledged or resolved them"""
 FOR_MANAGERS = """\
    *For program managers*
    • `enrol @person mentor|mentee` add someone to your program
    • `pair @mentor @mentee` start a mentoring pair; both are greeted privately
    • `managers add @person [backup]` add a manager or a backup manager
    • `managers remove @person` remove a manager
-   • `status` people, pairs, open concerns, undelivered messages"""
+   • `status` people, pairs, open concerns (with their numbers), undelivered messages
+   • `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a note is for the managers only"""
 FOR_ADMINS = """\
    *For mentorbot admins*
    • `program create "<name>" [purpose "<text>"]` create a program you manage"""
@@ -536,7 +538,7 @@ async def test_pair_refuses_the_same_pair_twice_and_a_person_with_themselves(con
 
 async def test_pair_refuses_the_same_two_people_the_other_way_round(console, rows) -> None:
     await console.setup(DEMO_SETUP)  # Omar mentors Sam
-    await console.say("maya", "enrol @sam mentor")
+    await console.say("maya", "enrol @sam mentor confirm")
     await console.say("maya", "enrol @omar mentee")
     async with rows.unchanged():
         reversed_pair = await console.say("maya", "pair @sam @omar")
@@ -567,7 +569,7 @@ async def test_status_shows_people_pairs_concerns_and_undelivered_messages(conso
     await console.say("omar", 'concern missed-meeting "Sam did not come"')
     clock.advance(90 * 60)
     console.session.messenger.unreachable.add("priya")
-    await console.say("maya", "pair @lena @priya")
+    await console.say("maya", "pair @lena @priya confirm")  # Lena is a backup manager
     assert await console.say("maya", "status") == said("""
         🔒 mentorbot (only you see this):
            *Demo Mentoring: status*
@@ -581,6 +583,7 @@ async def test_status_shows_people_pairs_concerns_and_undelivered_messages(conso
            • @lena mentors @priya
            *Open concerns: 1*
            • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 09:00 Europe/London · not acknowledged
+           (To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`)
            *Messages that could not be delivered: 1*
            • greeting to @priya for the pair @lena & @priya: their Slack account was not found (user_not_found)
     """)

@@ -51,7 +51,8 @@ async def test_every_kind_of_concern_reaches_the_manager_at_once(console, kind, 
     await console.setup(DEMO_SETUP)
     assert await console.say("sam", f"concern {kind} It keeps happening") == said(f"""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *{title}*
            Program: Demo Mentoring
@@ -69,7 +70,8 @@ async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(consol
     clock.advance(8 * 3600 + 15 * 60)
     assert await console.say("omar", "concern missed_preparation") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Concern: missed preparation*
            Program: Demo Mentoring
@@ -82,7 +84,8 @@ async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(consol
     """)
     assert await console.say("omar", "Concern Mismatch @sam “We want different things”") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Concern: mismatch*
            Program: Demo Mentoring
@@ -102,7 +105,8 @@ async def test_a_persons_words_are_kept_as_typed(console, engine) -> None:
     )
     assert answer == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Concern: other*
            Program: Demo Mentoring
@@ -128,7 +132,8 @@ async def test_a_crowd_named_first_is_words_not_the_partner(console, rows) -> No
         "sam", "concern confidentiality @channel knows what I told @omar"
     ) == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Urgent concern: confidentiality*
            Program: Demo Mentoring
@@ -162,7 +167,8 @@ async def test_someone_in_two_pairs_names_the_partner(console, rows) -> None:
     """)
     assert await console.say("omar", "concern missed-meeting @priya Twice now") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Concern: missed meeting*
            Program: Demo Mentoring
@@ -225,11 +231,12 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
     await console.say("maya", "managers add @lena")
     await console.say("maya", "managers add @priya backup")
     await console.say("maya", "enrol @lena mentor")
-    await console.say("maya", "pair @lena @sam")
+    await console.say("maya", "pair @lena @sam confirm")
     # Sam's concern about Omar reaches both managers (in name order); not the backup.
     assert await console.say("sam", "concern conduct @omar") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program managers of Demo Mentoring have been told and will follow up with you. Your partner has not been told.
+           Thank you. The program managers of Demo Mentoring have been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @lena
            *Urgent concern: conduct*
            Program: Demo Mentoring
@@ -252,7 +259,8 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
     # About Lena, a manager who mentors Sam: only Maya is told.
     assert await console.say("sam", "concern mismatch @lena") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Concern: mismatch*
            Program: Demo Mentoring
@@ -282,12 +290,13 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
     await console.say("maya", "managers add @lena backup")
     await console.say("maya", "managers add @priya backup")
     await console.say("maya", "enrol @maya mentor")
-    await console.say("maya", "pair @maya @sam")
+    await console.say("maya", "pair @maya @sam confirm")
     # Sam knows Maya manages the program: the receipt must not say "the program manager".
     assert await console.say("sam", "concern confidentiality @maya She told my team") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The backup managers of Demo Mentoring have been told and will follow up with you. Your partner has not been told.
+           Thank you. The backup managers of Demo Mentoring have been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
            (No manager in your pair was told: a concern never goes to someone in the pair it is about.)
+           (To see where your concerns stand: `concern status`)
         📨 DM to @lena
            *Urgent concern: confidentiality*
            Program: Demo Mentoring
@@ -322,13 +331,14 @@ async def test_one_backup_manager_is_told_when_the_only_manager_is_in_the_pair(c
     await console.setup(DEMO_SETUP)
     await console.say("maya", "managers add @lena backup")
     await console.say("maya", "enrol @maya mentor")
-    await console.say("maya", "pair @maya @priya")
+    await console.say("maya", "pair @maya @priya confirm")
     answer = await console.say("priya", "concern mismatch")
     assert answer.startswith(
         said("""
         🔒 mentorbot (only you see this):
-           Thank you. The backup manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The backup manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
            (No manager in your pair was told: a concern never goes to someone in the pair it is about.)
+           (To see where your concerns stand: `concern status`)
         📨 DM to @lena
     """)
     )
@@ -337,7 +347,8 @@ async def test_one_backup_manager_is_told_when_the_only_manager_is_in_the_pair(c
 NO_ONE_TOLD = said("""
     🔒 mentorbot (only you see this):
        Thank you. Your concern is recorded, but no one has been told yet: Demo Mentoring has no manager outside your pair, and a concern never goes to someone in the pair it is about. Your partner has not been told.
-       A manager added to the program later will be sent it. If it cannot wait, please tell someone you trust directly, such as your HR contact or whoever runs mentorbot here.
+       A manager or backup manager added to the program later will be sent it, and I will let you know when it is acknowledged. If it cannot wait, please tell someone you trust directly, such as your HR contact or whoever runs mentorbot here.
+       (To see where your concerns stand: `concern status`)
 """)
 
 
@@ -346,7 +357,7 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
 ) -> None:
     await console.setup(DEMO_SETUP)
     await console.say("maya", "enrol @maya mentor")
-    await console.say("maya", "pair @maya @priya")
+    await console.say("maya", "pair @maya @priya confirm")
     # Maya, the only manager, is Priya's mentor: she is not told, and neither is anyone else.
     assert await console.say("priya", "concern mismatch") == NO_ONE_TOLD
     assert await rows.count(Concern) == 1
@@ -410,7 +421,7 @@ async def test_a_backup_in_the_pair_is_not_told_either(console, rows) -> None:
     await console.say("maya", "managers add @omar backup")
     await console.say("maya", "enrol @maya mentor")
     await console.say("maya", "enrol @omar mentee")
-    await console.say("maya", "pair @maya @omar")
+    await console.say("maya", "pair @maya @omar confirm")
     assert await console.say("omar", "concern other @maya") == NO_ONE_TOLD
 
 
@@ -431,6 +442,7 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            @maya pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
+           (@sam, who raised it, has been told that you acknowledged it.)
         ✏️  DM to @lena updated (message 3)
            *Urgent concern: conduct*
            Program: Demo Mentoring
@@ -449,12 +461,16 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            > He shouted at me
            *Acknowledged by you* · Mon 23 Nov 2026, 09:20 Europe/London
            [6: Resolve]
+        📨 DM to @sam
+           The concern you raised about your pair with @omar in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @maya.
+           (I will tell you when it is resolved. Your partner has not been told.)
     """)
     clock.advance(60 * 60)
     assert await console.say("lena", "press 5") == said("""
            @lena pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
+           (@sam, who raised it, has been told that it is resolved.)
         ✏️  DM to @lena updated (message 3)
            *Urgent concern: conduct*
            Program: Demo Mentoring
@@ -473,6 +489,9 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            > He shouted at me
            *Acknowledged by you* · Mon 23 Nov 2026, 09:20 Europe/London
            *Resolved by* @lena · Mon 23 Nov 2026, 10:20 Europe/London
+        📨 DM to @sam
+           The concern you raised about your pair with @omar in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was resolved by @lena.
+           (If it is not resolved for you, raise it again: `concern <kind> [what happened]`)
     """)
     assert "*Open concerns: 0*" in await console.say("maya", "status")
 
@@ -483,6 +502,7 @@ async def test_resolve_without_acknowledging_first(console) -> None:
            @lena pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
+           (@sam, who raised it, has been told that it is resolved.)
         ✏️  DM to @lena updated (message 3)
            *Urgent concern: conduct*
            Program: Demo Mentoring
@@ -499,6 +519,9 @@ async def test_resolve_without_acknowledging_first(console) -> None:
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > He shouted at me
            *Resolved by* @lena · Mon 23 Nov 2026, 09:00 Europe/London
+        📨 DM to @sam
+           The concern you raised about your pair with @omar in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was resolved by @lena.
+           (If it is not resolved for you, raise it again: `concern <kind> [what happened]`)
     """)
     assert console.session.messenger.buttons == {}
 
@@ -575,7 +598,8 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
     console.session.messenger.unreachable.add("maya")
     assert await console.say("sam", "concern missed-meeting") == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program managers of Demo Mentoring have been told and will follow up with you. Your partner has not been told.
+           Thank you. The program managers of Demo Mentoring have been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @lena
            *Concern: missed meeting*
            Program: Demo Mentoring
@@ -590,6 +614,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         "   *Open concerns: 1*\n"
         "   • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 10:00 Europe/Berlin"
         " · not acknowledged\n"
+        "   (To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`)\n"
         "   *Messages that could not be delivered: 1*\n"
         "   • concern #1 DM to manager @maya: their Slack account was not found (user_not_found)"
     )
@@ -677,7 +702,7 @@ async def test_a_pair_in_two_programs_says_which_program(console, rows) -> None:
 async def test_a_backup_made_manager_keeps_their_copy_as_it_is(console, rows) -> None:
     await console.setup([*DEMO_SETUP, ("maya", "managers add @lena backup")])
     await console.say("maya", "enrol @maya mentor")
-    await console.say("maya", "pair @maya @priya")
+    await console.say("maya", "pair @maya @priya confirm")
     assert "backup manager of Demo Mentoring has been told" in await console.say(
         "priya", "concern mismatch"
     )

@@ -29,7 +29,8 @@ async def test_control_sequences_in_a_concern_reach_the_manager_as_visible_text(
     out = await console.say("omar", f"concern other @sam {words}")
     assert out == said("""
         🔒 mentorbot (only you see this):
-           Thank you. The program manager of Demo Mentoring has been told and will follow up with you. Your partner has not been told.
+           Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
+           (To see where your concerns stand: `concern status`)
         📨 DM to @maya
            *Concern: other*
            Program: Demo Mentoring

@@ -15,8 +15,8 @@ SCRIPT = [
     *DEMO_SETUP,
     ("maya", "managers add @lena"),
     ("maya", "managers add @priya"),
-    ("maya", "enrol @priya mentor"),
-    ("maya", "pair @priya @sam"),
+    ("maya", "enrol @priya mentor confirm"),  # Priya is a mentee too
+    ("maya", "pair @priya @sam confirm"),  # Priya manages; Sam has a mentor
     ("omar", "concern conduct @sam He shouted"),
 ]
 EXPECTED = [

@@ -14,8 +14,10 @@ async def test_concern_reaches_the_manager_and_acknowledge_updates_it(console) -
     assert receipt == "\n".join(
         [
             "🔒 mentorbot (only you see this):",
-            "   Thank you. The program manager of Demo Mentoring has been told and will follow up "
-            "with you. Your partner has not been told.",
+            "   Thank you. The program manager of Demo Mentoring has been told. I will let you "
+            "know when it is acknowledged and when it is resolved, and by whom. Your partner has "
+            "not been told.",
+            "   (To see where your concerns stand: `concern status`)",
             "📨 DM to @maya",
             "   *Concern: missed meeting*",
             "   Program: Demo Mentoring",

@@ -25,7 +25,7 @@ async def test_each_undelivered_message_says_what_it_was_and_why(console) -> Non
     await console.say("sam", 'concern conduct "He shouted"')  # to Lena (1, 2), Maya (3, 4)
     console.session.messenger.unreachable.add("lena")
     await console.say("maya", "press 3")  # Lena's copy cannot be updated any more
-    await console.say("maya", "pair @lena @priya")  # Lena's greeting fails; Priya's arrives
+    await console.say("maya", "pair @lena @priya confirm")  # Lena's greeting fails
     assert undelivered(await console.say("maya", "status")) == said("""
            *Messages that could not be delivered: 2*
            • greeting to @lena for the pair @lena & @priya: their Slack account was not found (user_not_found)
@@ -37,7 +37,7 @@ async def test_a_manager_in_the_pair_does_not_learn_of_an_undelivered_concern(co
     await console.setup(DEMO_SETUP)
     await console.say("maya", "managers add @lena")
     await console.say("maya", "enrol @maya mentor")
-    await console.say("maya", "pair @maya @priya")
+    await console.say("maya", "pair @maya @priya confirm")
     console.session.messenger.unreachable.add("lena")
     await console.say("priya", "concern mismatch")  # only for Lena, who cannot be reached
     maya_sees = await console.say("maya", "status")
@@ -61,7 +61,10 @@ async def test_long_lists_are_cut_short_with_how_many_more(console) -> None:
     )
     assert lines[start + 15].startswith("   • #15 other")
     assert lines[start + 16] == "   …and 2 more"
-    assert lines[start + 17] == "   (Every message has been delivered or is on its way.)"
+    assert lines[start + 17] == (
+        "   (To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`)"
+    )
+    assert lines[start + 18] == "   (Every message has been delivered or is on its way.)"
 
 
 async def test_long_lists_of_pairs_and_undelivered_messages_are_cut_short(console) -> None:
@@ -108,7 +111,7 @@ async def test_status_reads_everything_in_a_few_queries_however_much_there_is(
     await console.say("maya", "managers add @lena backup")
     await console.say("sam", "concern other")
     console.session.messenger.unreachable.add("priya")
-    await console.say("maya", "pair @lena @priya")  # an undelivered greeting
+    await console.say("maya", "pair @lena @priya confirm")  # an undelivered greeting
     small = await _queries_for_status(console, queries)
     for n in range(12):
         await console.say("maya", f"enrol @mentee{n} mentee")

@@ -469,7 +469,7 @@ async def test_acknowledge_then_resolve_before_a_round_sends_only_the_resolved_v
 
     await handle_action(deps, manager, "concern.acknowledge", str(concern.id))
     await handle_action(deps, manager, "concern.resolve", str(concern.id))
-    assert await dispatcher.run_once() == 1
+    assert await dispatcher.run_once() == 3  # the update, and the reporter told of each step
 
     rows = {r.dedupe_key: r for r in await all_rows(sessions)}
     acknowledged = rows[f"concern:{concern.id}:acknowledged:update:{world.manager_id}"]
@@ -478,6 +478,8 @@ async def test_acknowledge_then_resolve_before_a_round_sends_only_the_resolved_v
     assert resolved.status == OutboxStatus.SENT
     [call] = slack.calls_to("chat.update")
     assert call.args == dict(dm.sent_ref) | render.message(MessageView.from_json(resolved.view))
+    to_reporter = {c.args["text"] for c in slack.calls_to("chat.postMessage")[1:]}  # side by side
+    assert to_reporter == {"Your concern was acknowledged.", "Your concern was resolved."}
 
 
 # ---------------------------------------------------------------- unreachable people

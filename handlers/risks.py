@@ -1,0 +1,106 @@
+"""What a pairing or an enrolment would do that cannot be undone and may not be meant:
+each a Warning the manager confirms before it happens (handlers/confirmations.py)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from handlers.confirmations import Warning
+from handlers.context import Context
+from handlers.mentions import UNKNOWN, mentions_of
+from handlers.people import mention
+from handlers.roles import has_role, levels_of, role_of
+from handlers.views import CommandHint, Mention, Span, bold, section
+from storage.models import Pair, PairState, Person, Program, Role
+
+SECOND_MENTOR = "second-mentor"
+MANAGER_IN_PAIR = "manager-in-pair"
+MENTEE_AS_MENTOR = "mentee-as-mentor"
+
+
+async def enrol_warnings(
+    ctx: Context, program: Program, person: Person, role: str
+) -> list[Warning]:
+    if role != "mentor" or not await has_role(ctx, program, person, "mentee"):
+        return []
+    says = section(
+        await mention(ctx.session, person),
+        " is enrolled as a mentee in ",
+        bold(program.name),
+        ". Enrolled as a mentor too, they can be paired as either.",
+    )
+    return [Warning(MENTEE_AS_MENTOR, says)]
+
+
+async def pair_warnings(
+    ctx: Context, program: Program, mentor: Person, mentee: Person
+) -> list[Warning]:
+    query = select(Pair.mentor_id).where(
+        Pair.program_id == program.id,
+        Pair.mentee_id == mentee.id,
+        Pair.state == PairState.ACTIVE,
+    )
+    mentors = list((await ctx.session.exec(query)).all())
+    managing = [(p, await role_of(ctx, program, p)) for p in (mentor, mentee)]
+    managing = [(p, role) for p, role in managing if role is not None]
+    levels = await levels_of(ctx, program) if managing else None
+    told = levels.outside({mentor.id, mentee.id}) if levels else None
+    ids = {mentor.id, mentee.id, *mentors, *(p.id for p in (told.people if told else []))}
+    people = await mentions_of(ctx.session, [i for i in ids if i is not None])
+    warnings = []
+    if mentors:
+        says = section(
+            _who(mentee, people),
+            " already has a mentor in ",
+            bold(program.name),
+            ": ",
+            *_listed([people.get(i, UNKNOWN) for i in mentors]),
+            ". Paired with ",
+            _who(mentor, people),
+            f" too, they will have {len(mentors) + 1} mentors.",
+        )
+        warnings.append(Warning(SECOND_MENTOR, says))
+    if managing and told is not None:
+        parts: list[str | Mention | Span | CommandHint] = []
+        for person, role in managing:
+            verb = " manages " if role == Role.MANAGER else " is a backup manager of "
+            parts += [_who(person, people), verb, bold(program.name), ". "]
+        parts.append(
+            "A concern never goes to someone in the pair it is about, so concerns about this pair "
+        )
+        parts += _who_is_told(program, told.role, [people[p.id] for p in told.people if p.id])
+        warnings.append(Warning(MANAGER_IN_PAIR, section(*parts)))
+    return warnings
+
+
+def _who_is_told(
+    program: Program, level: Role | None, told: list[Mention]
+) -> list[str | Mention | Span | CommandHint]:
+    if level == Role.MANAGER:
+        return ["would go only to ", *_listed(told), "."]
+    if level == Role.BACKUP_MANAGER:
+        backups = "backup manager" if len(told) == 1 else "backup managers"
+        return [
+            f"would go only to the {backups}, ",
+            *_listed(told),
+            ", as no other manager is left.",
+        ]
+    return [
+        f"would reach no one: {program.name} has no other manager or backup manager. Add one "
+        "first: ",
+        CommandHint(text="managers add @user [backup]"),
+    ]
+
+
+def _who(person: Person, people: dict[int, Mention]) -> Mention:
+    return people.get(person.id, UNKNOWN) if person.id is not None else UNKNOWN
+
+
+def _listed(names: list[Mention]) -> list[str | Mention]:
+    """`@a`, `@a and @b`, `@a, @b and @c`."""
+    parts: list[str | Mention] = []
+    for i, name in enumerate(names):
+        if i:
+            parts.append(" and " if i == len(names) - 1 else ", ")
+        parts.append(name)
+    return parts
