@@ -464,7 +464,9 @@ EVERYONE = section(
     "• (nothing) your pairs and programs\n"
     "• `/mentoring concern &lt;kind&gt; [@partner] [what happened]` tell the program manager "
     "privately that something is wrong; kinds: missed-preparation, missed-meeting, "
-    "confidentiality, mismatch, conduct, other"
+    "confidentiality, mismatch, conduct, other\n"
+    "• `/mentoring concern status` where the concerns you raised stand, and who acknowledged "
+    "or resolved them"
 )
 MANAGERS = section(
     "*For program managers*\n"
@@ -472,7 +474,10 @@ MANAGERS = section(
     "• `/mentoring pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `/mentoring managers add @person [backup]` add a manager or a backup manager\n"
     "• `/mentoring managers remove @person` remove a manager\n"
-    "• `/mentoring status` people, pairs, open concerns, undelivered messages"
+    "• `/mentoring status` people, pairs, open concerns (with their numbers), undelivered "
+    "messages\n"
+    "• `/mentoring concern ack|resolve &lt;n&gt; [note]` acknowledge or resolve concern n, as "
+    "its buttons do; a note is for the managers only"
 )
 ADMINS = section(
     "*For mentorbot admins*\n"
@@ -515,14 +520,14 @@ MANAGER_IN_PAIR = [  # Max manages the program and mentors Sam; Ada manages; Bea
     ("UADA", "managers add <@UBEA|bea> backup"),
     ("UADA", "enrol <@UMAX|max> mentor"),
     ("UADA", "enrol <@USAM|sam> mentee"),
-    ("UADA", "pair <@UMAX|max> <@USAM|sam>"),
+    ("UADA", "pair <@UMAX|max> <@USAM|sam> confirm"),  # a manager in a pair: confirmed
 ]
 ONLY_MANAGER_IN_PAIR = [  # Ada, the only manager, mentors Sam; Bea is backup
     ("UADA", 'program create "Demo"'),
     ("UADA", "managers add <@UBEA|bea> backup"),
     ("UADA", "enrol <@UADA|ada> mentor"),
     ("UADA", "enrol <@USAM|sam> mentee"),
-    ("UADA", "pair <@UADA|ada> <@USAM|sam>"),
+    ("UADA", "pair <@UADA|ada> <@USAM|sam> confirm"),  # a manager in a pair: confirmed
 ]
 # name -> (the scenario it starts from, the lines played on top of it)
 SCENARIOS: dict[str, tuple[str | None, list[tuple[str, str]]]] = {

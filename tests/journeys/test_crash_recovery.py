@@ -30,7 +30,7 @@ from fakes.slack_api import TEAM_ID
 
 import bot as bot_package
 from bot.slack import render
-from handlers.views import MessageView, section
+from handlers.views import CommandHint, MessageView, note, section
 from storage import db
 
 SECRET = "crash-test-signing-secret"
@@ -200,9 +200,11 @@ def _receipt() -> dict[str, Any]:
         notification="Your concern was recorded.",
         blocks=[
             section(
-                f"Thank you. The program manager of {PROGRAM} has been told and will follow up "
-                "with you. Your partner has not been told."
-            )
+                f"Thank you. The program manager of {PROGRAM} has been told. I will let you know "
+                "when it is acknowledged and when it is resolved, and by whom. Your partner has "
+                "not been told."
+            ),
+            note("To see where your concerns stand: ", CommandHint(text="concern status")),
         ],
     )
     return {"response_type": "ephemeral", **render.message(view)}

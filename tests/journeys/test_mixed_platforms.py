@@ -121,11 +121,12 @@ async def test_a_slack_mentors_concern_reaches_a_teams_manager(mixed, clock) -> 
     clock.advance(300)
     [answer] = await teams.click("max", ACKNOWLEDGE, "1", card_id=to_max.answer["id"])
     assert content(answer) == plain(
-        "You acknowledged the concern. The other managers can see that you have it.",
+        "You acknowledged the concern. The other managers can see that you have it.\n\n"
+        "Omar, who raised it, has been told that you acknowledged it.",
         "You acknowledged the concern.",
     )
     mark = len(teams.connector.calls)
-    assert await slack.deliver() == 2
+    assert await slack.deliver() == 3  # both copies, and Omar told on Slack
     [put] = teams.since(mark, "update_activity")
     assert put.activity_id == to_max.answer["id"]
     acknowledged = concern_card(
@@ -145,6 +146,7 @@ async def test_a_slack_mentors_concern_reaches_a_teams_manager(mixed, clock) -> 
     channel, ts = slack.posted_ref("UADA")
     assert (update.args["channel"], update.args["ts"]) == (channel, ts)
     assert "Max Planck" in str(update.args["blocks"])
+    assert slack.dms_to("UOMAR")[-1].args["text"] == "Your concern was acknowledged."
 
 
 async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
@@ -183,8 +185,10 @@ async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
     reply = await slack.click("UADA", ACKNOWLEDGE, "1", channel=channel, message_ts=ts)
     assert reply.status == 200
     mark = len(teams.connector.calls)
-    assert await slack.deliver() == 2
+    assert await slack.deliver() == 3  # both copies, and Sam told on Teams
     [put] = teams.since(mark, "update_activity")
+    [told] = continued_into(teams, mark, "a%3A1sam")
+    assert content(told.body)["summary"] == "Your concern was acknowledged."
     assert put.path == "/v3/conversations/a%3A1max/activities/" + to_max.answer["id"].replace(
         ":", "%3A"
     )

@@ -11,6 +11,7 @@ from fakes.slack_harness import (
     SlackHarness,
     actions,
     button,
+    context,
     fields,
     header,
     run_script,
@@ -39,16 +40,20 @@ def _copy(value: str, *progress: dict) -> list[dict]:
     ]
 
 
-def _private(text: str, message: str) -> list[dict]:
+def _private(text: str, message: str, *more: dict) -> list[dict]:
     """What respond() posted to the response_url: only the clicker sees it."""
     return [
         {
             "response_type": "ephemeral",
             "replace_original": False,
             "text": text,
-            "blocks": [section(message)],
+            "blocks": [section(message), *more],
         }
     ]
+
+
+ACKNOWLEDGED_TOLD = context("<@UOMAR>, who raised it, has been told that you acknowledged it.")
+RESOLVED_TOLD = context("<@UOMAR>, who raised it, has been told that it is resolved.")
 
 
 async def _concern(slack: SlackHarness) -> Concern:
@@ -102,6 +107,7 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
     assert answer == _private(
         "You acknowledged the concern.",
         "You acknowledged the concern. The other managers can see that you have it.",
+        ACKNOWLEDGED_TOLD,
     )
     concern = await _concern(slack)
     assert concern.status == "acknowledged"
@@ -112,7 +118,7 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
     assert (audit.action, audit.subject) == ("concern.acknowledge", f"concern:{value}")
 
     assert slack.updates() == []  # through the outbox
-    assert await slack.deliver() == 2
+    assert await slack.deliver() == 3  # two copies updated; Omar, who raised it, told
     resolve_only = actions(button("Resolve", "concern.resolve", value))
     stamp = "Mon 23 Nov 2026, 09:05 Europe/London"
     updates = {c.args["channel"]: c.args for c in slack.updates()}
@@ -133,8 +139,25 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
             "blocks": _copy(value, section(f"*Acknowledged by* <@UADA> · {stamp}"), resolve_only),
         },
     }
-    assert len(slack.fake.calls_to("chat.postMessage")) == 2  # updated in place, not re-posted
-    assert slack.dms_to("UBEA") == slack.dms_to("UOMAR") == slack.dms_to("USAM") == []
+    # The copies were updated in place, not re-posted; Omar, who raised it, is told.
+    assert [c.args["channel"] for c in slack.fake.calls_to("chat.postMessage")] == [
+        "UADA",
+        "UMAX",
+        "UOMAR",
+    ]
+    [to_omar] = slack.dms_to("UOMAR")
+    assert to_omar.args == {
+        "channel": "UOMAR",
+        "text": "Your concern was acknowledged.",
+        "blocks": [
+            section(
+                "The concern you raised about your pair with <@USAM> in *Demo* (missed meeting, "
+                "Mon 23 Nov 2026, 09:00 Europe/London) was acknowledged by <@UADA>."
+            ),
+            context("I will tell you when it is resolved. Your partner has not been told."),
+        ],
+    }
+    assert slack.dms_to("UBEA") == slack.dms_to("USAM") == []
 
     # A second click, by anyone, is refused politely and changes nothing.
     before = await slack.counts()
@@ -158,13 +181,15 @@ async def test_resolve_after_acknowledge_updates_every_copy(raised, clock) -> No
     await slack.deliver()
     clock.advance(60 * 60)
     answer = await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
-    assert answer == _private("You resolved the concern.", "You marked the concern resolved.")
+    assert answer == _private(
+        "You resolved the concern.", "You marked the concern resolved.", RESOLVED_TOLD
+    )
     concern = await _concern(slack)
     assert concern.status == "resolved"
     assert concern.resolved_by_id == await _person_id(slack, "Max")
     assert concern.resolved_at.replace(tzinfo=UTC) == clock.now()
 
-    assert await slack.deliver() == 2
+    assert await slack.deliver() == 3  # two copies updated; Omar, who raised it, told
     latest = {c.args["channel"]: c.args for c in slack.updates()[2:]}
     acked, resolved = "Mon 23 Nov 2026, 09:05 Europe/London", "Mon 23 Nov 2026, 10:05 Europe/London"
     assert latest == {
@@ -202,8 +227,10 @@ async def test_resolve_after_acknowledge_updates_every_copy(raised, clock) -> No
 async def test_resolve_straight_away(raised) -> None:
     slack, value = raised
     answer = await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
-    assert answer == _private("You resolved the concern.", "You marked the concern resolved.")
-    assert await slack.deliver() == 2
+    assert answer == _private(
+        "You resolved the concern.", "You marked the concern resolved.", RESOLVED_TOLD
+    )
+    assert await slack.deliver() == 3
     update = next(c.args for c in slack.updates() if c.args["channel"] == "DUADA")
     assert update["blocks"] == _copy(
         value, section("*Resolved by* <@UMAX> · Mon 23 Nov 2026, 09:00 Europe/London")
@@ -215,7 +242,7 @@ async def test_acknowledged_before_the_dm_went_out_it_goes_out_updated(demo) -> 
     value = str((await _concern(demo)).id)
     answer = await _click(demo, "UMAX", "concern.acknowledge", value, "max-ack")
     assert answer[0]["text"] == "You acknowledged the concern."
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # the two DMs, and Omar told it was acknowledged
     assert demo.updates() == []
     [to_ada] = demo.dms_to("UADA")
     assert to_ada.args["blocks"] == _copy(
@@ -261,7 +288,9 @@ async def test_a_manager_in_the_pair_cannot_act_and_a_backup_can(scenario) -> No
     assert (await _concern(slack)).status == "open"
     answer = await _click(slack, "UBEA", "concern.acknowledge", value, "bea-ack")
     assert answer[0]["text"] == "You acknowledged the concern."
-    assert await slack.deliver() == 1
+    assert await slack.deliver() == 2  # Bea's copy updated; Sam, who raised it, told
+    assert [dm.args["text"] for dm in slack.dms_to("USAM")] == ["Your concern was acknowledged."]
+    assert slack.dms_to("UADA") == []  # Ada, his mentor, hears nothing of it
     [update] = slack.updates()
     assert (update.args["channel"], update.args["ts"]) == slack.posted_ref("UBEA")
     assert update.args["blocks"][3:] == [

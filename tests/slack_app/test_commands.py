@@ -319,8 +319,9 @@ async def test_enrol_by_email_as_slack_sends_it(slack) -> None:
     identities = {(i.external_id, i.person_id) for i in await _rows(slack, Identity)}
     assert ("ULENA", lena.id) in identities
 
-    # The same person named by mention later is the same person, not a new one.
-    reply = await slack.command("UADA", "enrol <@ULENA|lena> mentor")
+    # The same person named by mention later is the same person, not a new one (a mentee
+    # enrolled as a mentor too: confirmed, see test_confirmations.py).
+    reply = await slack.command("UADA", "enrol <@ULENA|lena> mentor confirm")
     assert reply.json["blocks"] == [section("Enrolled <@ULENA> as a mentor in *Demo*.")]
     assert len([p for p in await _rows(slack, Person) if p.display_name == "Lena"]) == 1
     # An address the bot already knows needs no lookup.
@@ -457,6 +458,10 @@ async def test_status_shows_people_pairs_concerns_and_failed_deliveries(demo) ->
             section(
                 "*Open concerns: 1*\n• #1 missed-meeting · <@UOMAR> &amp; <@USAM> · "
                 "raised Mon 23 Nov 2026, 09:00 Europe/London · not acknowledged"
+            ),
+            context(
+                "To act on one by its number: `/mentoring concern ack &lt;n&gt; [note]` or "
+                "`/mentoring concern resolve &lt;n&gt; [note]`"
             ),
             section(
                 "*Messages that could not be delivered: 1*\n• greeting to <@ULENA> for the pair "

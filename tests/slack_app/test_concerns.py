@@ -24,22 +24,23 @@ from storage.db import session_factory
 from storage.models import Concern
 
 RAISED = "Mon 23 Nov 2026, 09:00 Europe/London"
+KEPT_INFORMED = (
+    "I will let you know when it is acknowledged and when it is resolved, and by whom. "
+    "Your partner has not been told."
+)
+STATUS_HINT = context("To see where your concerns stand: `/mentoring concern status`")
 RECEIPT = ephemeral(
     "Your concern was recorded.",
     [
-        section(
-            "Thank you. The program managers of Demo have been told and will follow up with you. "
-            "Your partner has not been told."
-        )
+        section(f"Thank you. The program managers of Demo have been told. {KEPT_INFORMED}"),
+        STATUS_HINT,
     ],
 )
 ONE_TOLD = ephemeral(  # only one manager outside the pair
     "Your concern was recorded.",
     [
-        section(
-            "Thank you. The program manager of Demo has been told and will follow up with you. "
-            "Your partner has not been told."
-        )
+        section(f"Thank you. The program manager of Demo has been told. {KEPT_INFORMED}"),
+        STATUS_HINT,
     ],
 )
 NOT_TOLD = context("The other member of the pair has not been told.")
@@ -241,14 +242,12 @@ async def test_backups_are_told_when_every_manager_is_in_the_pair(scenario) -> N
     assert (await slack.command("USAM", "concern other It is not working")).json == ephemeral(
         "Your concern was recorded.",
         [
-            section(
-                "Thank you. The backup manager of Demo has been told and will follow up with "
-                "you. Your partner has not been told."
-            ),
+            section(f"Thank you. The backup manager of Demo has been told. {KEPT_INFORMED}"),
             context(
                 "No manager in your pair was told: a concern never goes to someone in the pair "
                 "it is about."
             ),
+            STATUS_HINT,
         ],
     )
     assert await slack.deliver() == 1
@@ -276,10 +275,12 @@ async def test_with_no_one_to_tell_the_reporter_is_told_so(scenario) -> None:
                 "is about. Your partner has not been told."
             ),
             section(
-                "A manager added to the program later will be sent it. If it cannot wait, please "
-                "tell someone you trust directly, such as your HR contact or whoever runs "
-                "mentorbot here."
+                "A manager or backup manager added to the program later will be sent it, and I "
+                "will let you know when it is acknowledged. If it cannot wait, please tell "
+                "someone you trust directly, such as your HR contact or whoever runs mentorbot "
+                "here."
             ),
+            STATUS_HINT,
         ],
     )
     assert len(await concerns(slack)) == 1

@@ -9,6 +9,7 @@ from fakes.slack_harness import (
     EVERYONE,
     MANAGERS,
     SlackHarness,
+    context,
     header,
     section,
 )
@@ -20,9 +21,10 @@ from storage.models import Concern
 
 RECEIPT_BLOCKS = [
     section(
-        "Thank you. The program managers of Demo have been told and will follow up with you. "
-        "Your partner has not been told."
-    )
+        "Thank you. The program managers of Demo have been told. I will let you know when it is "
+        "acknowledged and when it is resolved, and by whom. Your partner has not been told."
+    ),
+    context("To see where your concerns stand: `/mentoring concern status`"),
 ]
 
 

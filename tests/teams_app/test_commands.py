@@ -32,7 +32,9 @@ EVERYONE = (
     "• (nothing) your pairs and programs\n"
     "• `concern <kind> [@partner] [what happened]` tell the program manager privately that "
     "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
-    "conduct, other"
+    "conduct, other\n"
+    "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
+    "them"
 )
 MANAGERS = (
     "For program managers\n"
@@ -40,7 +42,9 @@ MANAGERS = (
     "• `pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `managers add @person [backup]` add a manager or a backup manager\n"
     "• `managers remove @person` remove a manager\n"
-    "• `status` people, pairs, open concerns, undelivered messages"
+    "• `status` people, pairs, open concerns (with their numbers), undelivered messages\n"
+    "• `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a "
+    "note is for the managers only"
 )
 ADMINS = (
     "For mentorbot admins\n"
@@ -422,8 +426,9 @@ async def test_a_concern_gets_a_receipt(demo: TeamsHarness) -> None:
     replies = await demo.say("omar", 'concern missed-meeting "Sam missed two meetings"')
     assert [content(r) for r in replies] == [
         plain(
-            "Thank you. The program managers of Demo have been told and will follow up with you. "
-            "Your partner has not been told.",
+            "Thank you. The program managers of Demo have been told. I will let you know when it "
+            "is acknowledged and when it is resolved, and by whom. Your partner has not been told."
+            "\n\nTo see where your concerns stand: `concern status`",
             "Your concern was recorded.",
         )
     ]

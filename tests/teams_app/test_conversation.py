@@ -29,7 +29,9 @@ HELP = (
     "• (nothing) your pairs and programs\n"
     "• `concern <kind> [@partner] [what happened]` tell the program manager privately that "
     "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
-    "conduct, other"
+    "conduct, other\n"
+    "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
+    "them"
 )
 NOT_ADMIN = (
     "Only the people named in MENTORBOT_ADMINS can create programs. "

@@ -32,7 +32,8 @@ WORDS = "Sam missed two meetings. [click](http://evil) **really**"
 CONCERN = f'concern missed-meeting "{WORDS}"'
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ACKNOWLEDGED = plain(
-    "You acknowledged the concern. The other managers can see that you have it.",
+    "You acknowledged the concern. The other managers can see that you have it.\n\n"
+    "Omar Khayyam, who raised it, has been told that you acknowledged it.",
     "You acknowledged the concern.",
 )
 
@@ -197,9 +198,17 @@ async def test_acknowledge_updates_every_managers_card_in_place(demo: TeamsHarne
     assert [content(r) for r in replies] == [ACKNOWLEDGED]
 
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
-    updates = {c.conversation_id: c for c in demo.since(mark)}
-    assert {c.operation for c in updates.values()} == {"update_activity"}
+    assert await demo.deliver() == 3  # both cards, and Omar, who raised it, told
+    updates = {c.conversation_id: c for c in demo.since(mark, "update_activity")}
+    assert set(updates) == {"a:1max", "a:1ada"}
+    [to_omar] = demo.since(mark, "reply_to_activity")
+    assert continued(to_omar, "a%3A1omar")
+    assert content(to_omar.body) == plain(
+        "The concern you raised about your pair with Sam Cooke in Demo (missed meeting, "
+        "Mon 23 Nov 2026, 09:00 UTC) was acknowledged by Max Planck.\n\n"
+        "I will tell you when it is resolved. Your partner has not been told.",
+        "Your concern was acknowledged.",
+    )
 
     stamp = " · Mon 23 Nov 2026, 09:10 UTC"
     to_max = updates["a:1max"]
@@ -240,10 +249,14 @@ async def test_resolving_leaves_a_card_without_buttons(demo: TeamsHarness, clock
     clock.advance(3600)
     replies = await demo.click("ada", RESOLVE, "1", card_id=cards["a:1ada"])
     assert [content(r) for r in replies] == [
-        plain("You marked the concern resolved.", "You resolved the concern.")
+        plain(
+            "You marked the concern resolved.\n\n"
+            "Omar Khayyam, who raised it, has been told that it is resolved.",
+            "You resolved the concern.",
+        )
     ]
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # two cards updated, Omar told
     [to_ada] = [c for c in demo.since(mark) if c.conversation_id == "a:1ada"]
     assert to_ada.operation == "update_activity"
     assert {k: v for k, v in content(to_ada.body).items() if k != "id"} == card_message(
@@ -280,7 +293,7 @@ async def test_a_redelivered_click_is_handled_once(demo: TeamsHarness) -> None:
     click = demo.submit("max", ACKNOWLEDGE, "1", card_id=cards["a:1max"])
     assert [content(r) for r in await demo.send(click)] == [ACKNOWLEDGED]
     assert await demo.send(click) == []
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # two cards updated, Omar told once
     assert await demo.deliver() == 0
 
 
@@ -332,6 +345,8 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
         "Open concerns: 1\n"
         "• #1 missed-meeting · Omar Khayyam & Sam Cooke · raised Mon 23 Nov 2026, 09:00 UTC"
         " · not acknowledged\n\n"
+        "To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`"
+        "\n\n"
         "Messages that could not be delivered: 1\n"
         "• concern #1 DM to manager Max Planck: they have blocked the bot / app not installed "
         "(MessageWritesBlocked; teams answered 403)"
@@ -382,7 +397,7 @@ async def test_a_server_error_backs_off_and_the_client_does_not_retry(
     await demo.click("max", ACKNOWLEDGE, "1", card_id=cards["a:1max"])
     demo.connector.fail_next("update_activity", status=500, times=2)
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # Omar told; the two updates refused
     puts = demo.since(mark, "update_activity")
     assert sorted(c.status for c in puts) == [500, 500]  # one try each, no hidden retries
     pending = [r for r in await demo.rows(OutboxMessage) if r.status == "pending"]

@@ -165,7 +165,10 @@ async def test_a_whole_concern_at_debug_logs_no_participant_words(
         assert content(receipt)["summary"] == "Your concern was recorded."
         await teams.click("max", "concern.acknowledge", "1")
         teams.connector.fail_next("update_activity", status=500)
-        assert await teams.deliver() == 2
+        assert await teams.deliver() == 3  # two cards, and Omar told
+        # A manager's note is a person's words too.
+        [resolved] = await teams.say("ada", f"concern resolve 1 {MARKER} noted")
+        assert content(resolved)["summary"] == "You resolved the concern."
         await teams.say("sam", f"{MARKER} is how I feel")
         # A typed message's answer refused in the dispatcher, a click's in the turn (and
         # the turn's apology after it).

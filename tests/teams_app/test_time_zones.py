@@ -22,7 +22,8 @@ from storage.models import Person
 WORDS = "Sam missed two meetings."
 CONCERN = f'concern missed-meeting "{WORDS}"'
 ACKNOWLEDGED = plain(
-    "You acknowledged the concern. The other managers can see that you have it.",
+    "You acknowledged the concern. The other managers can see that you have it.\n\n"
+    "Omar Khayyam, who raised it, has been told that you acknowledged it.",
     "You acknowledged the concern.",
 )
 
@@ -56,7 +57,7 @@ async def test_a_concern_acknowledged_by_a_manager_in_berlin(demo: TeamsHarness,
     assert await zone_of(demo, "Max Planck") == "Europe/Berlin"
 
     mark = len(demo.connector.calls)
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # the two cards, and Omar told
     updates = {c.conversation_id: c for c in demo.since(mark, "update_activity")}
     assert without_id(updates["a:1max"].body) == concern_message(
         concern_card(
@@ -94,6 +95,8 @@ async def test_status_shows_when_a_concern_was_raised_in_the_managers_zone(
         "Open concerns: 1\n"
         "• #1 missed-meeting · Omar Khayyam & Sam Cooke · raised Mon 23 Nov 2026, 14:30 "
         "Asia/Kolkata · not acknowledged\n\n"
+        "To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`"
+        "\n\n"
         "Every message has been delivered or is on its way."
     )
 
