@@ -163,8 +163,8 @@ EXPIRED = (
     "That button has expired, so I did nothing. Things may have changed since: type the "
     "command again to go ahead."
 )
-EXPIRED_ASK_AGAIN = "That button has expired, so I did nothing. As things stand now:"
-CHANGED = "Something has changed since I asked, so I did nothing yet:"
+EXPIRED_ASK_AGAIN = "That button had expired. As things stand now:"
+CHANGED = "Something has changed since I asked:"
 
 
 def greeting(program: Program, role: str, partner: Mention) -> MessageView:

@@ -62,9 +62,9 @@ async def pair_warnings(
         warnings.append(Warning(SECOND_MENTOR, says))
     if managing and told is not None:
         parts: list[str | Mention | Span | CommandHint] = []
-        for person, role in managing:
+        for i, (person, role) in enumerate(managing):
             verb = " manages " if role == Role.MANAGER else " is a backup manager of "
-            parts += [_who(person, people), verb, bold(program.name), ". "]
+            parts += [_who(person, people), verb, "it" if i else bold(program.name), ". "]
         parts.append(
             "A concern never goes to someone in the pair it is about, so concerns about this pair "
         )
@@ -86,9 +86,10 @@ def _who_is_told(
             ", as no other manager is left.",
         ]
     return [
-        f"would reach no one: {program.name} has no other manager or backup manager. Add one "
-        "first: ",
+        f"would reach no one: {program.name} has no manager or backup manager outside this "
+        "pair. Add one first: ",
         CommandHint(text="managers add @user [backup]"),
+        ".",
     ]
 
 

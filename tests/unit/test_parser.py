@@ -11,11 +11,13 @@ from handlers.commands import (
     CONCERN_KINDS,
     MAX_WORDS,
     USAGE,
+    ActOnConcern,
     Command,
     Enrol,
     Help,
     ManagersAdd,
     ManagersRemove,
+    MyConcerns,
     Overview,
     PairUp,
     ProgramCreate,
@@ -41,6 +43,7 @@ SENTINELS = MENTION_OPEN + MENTION_CLOSE
 QUOTES = OPENING_QUOTES + CLOSING_QUOTES
 KEYWORDS = ["program", "create", "purpose", "backup", "mentor", "mentee", "add", "remove"]
 KEYWORDS += ["help", "status", "concern", "pair", "enrol", *CONCERN_KINDS]
+KEYWORDS += ["confirm", "ack", "acknowledge", "resolve"]
 
 
 def mention(external_id: str, name: str | None = None) -> str:
@@ -82,8 +85,10 @@ commands = st.one_of(
     st.builds(ProgramCreate, new_program_names, st.none() | free_text),
     st.builds(ManagersAdd, people, st.booleans(), programs),
     st.builds(ManagersRemove, people, programs),
-    st.builds(Enrol, people, st.sampled_from(["mentor", "mentee"]), programs),
-    st.builds(PairUp, people, people, programs).filter(lambda c: c.mentor != c.mentee),
+    st.builds(Enrol, people, st.sampled_from(["mentor", "mentee"]), programs, st.booleans()),
+    st.builds(PairUp, people, people, programs, st.booleans()).filter(
+        lambda c: c.mentor != c.mentee
+    ),
     st.builds(Status, programs),
     st.builds(
         RaiseConcern,
@@ -92,6 +97,13 @@ commands = st.one_of(
         st.none() | free_text.filter(lambda words: len(words) <= MAX_WORDS),
         programs,
     ),
+    st.builds(
+        ActOnConcern,
+        st.sampled_from(["ack", "resolve"]),
+        st.from_regex(r"[0-9]{1,30}", fullmatch=True),
+        st.none() | free_text.filter(lambda note: len(note) <= MAX_WORDS),
+    ),
+    st.just(MyConcerns()),
 )
 
 # Text with everything that could trip a tokenizer: sentinels, every kind of quote,
@@ -333,3 +345,115 @@ def test_a_concern_may_name_its_program_before_the_words() -> None:
     assert parse("concern other program managers ignore us") == RaiseConcern(
         "other", None, "program managers ignore us"
     )
+
+
+# ---------------------------------------------------------------------- acting on a concern
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("concern ack 3", ActOnConcern("ack", "3")),
+        ("Concern ACKNOWLEDGE #12 called them", ActOnConcern("ack", "12", "called them")),
+        ("concern resolve 3 “all sorted”", ActOnConcern("resolve", "3", "all sorted")),
+        (
+            'concern resolve 3 they "agreed" to meet',
+            ActOnConcern("resolve", "3", 'they "agreed" to meet'),
+        ),
+        ("concern resolve 007", ActOnConcern("resolve", "007")),
+        ("concern status", MyConcerns()),
+        ("CONCERN Status", MyConcerns()),
+        # Words after a kind are the reporter's, whatever they are.
+        ("concern other ack 3", RaiseConcern("other", None, "ack 3")),
+        ("concern mismatch resolve this", RaiseConcern("mismatch", None, "resolve this")),
+    ],
+)
+def test_acting_on_a_concern_is_never_raising_one(text: str, command: Command) -> None:
+    assert parse(text) == command
+
+
+def test_a_mention_in_a_note_becomes_at_name() -> None:
+    assert parse(f"concern ack 3 asked {mention('U1', 'Lena')}") == ActOnConcern(
+        "ack", "3", "asked @Lena"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "form"),
+    [
+        (
+            "concern ack",
+            "Give the concern's number, as `status` shows it: `concern ack 3`.",
+            "concern act",
+        ),
+        (
+            "concern resolve",
+            "Give the concern's number, as `status` shows it: `concern resolve 3`.",
+            "concern act",
+        ),
+        (
+            "concern ack three",
+            "Give the concern's number, as `status` shows it: `concern ack 3`.",
+            "concern act",
+        ),
+        (
+            "concern ack ³",
+            "Give the concern's number, as `status` shows it: `concern ack 3`.",
+            "concern act",
+        ),
+        (
+            "concern ack -1",
+            "Give the concern's number, as `status` shows it: `concern ack 3`.",
+            "concern act",
+        ),
+        (
+            'concern ack "3"',
+            "Give the concern's number, as `status` shows it: `concern ack 3`.",
+            "concern act",
+        ),
+        (
+            f"concern ack {mention('3')}",
+            "Give the concern's number, as `status` shows it: `concern ack 3`.",
+            "concern act",
+        ),
+        (
+            "concern ack 3 " + "x" * (MAX_WORDS + 1),
+            f"Please keep the note to {MAX_WORDS} characters or fewer.",
+            "concern act",
+        ),
+        ("concern status now", "`concern status` takes nothing after it.", "concern status"),
+    ],
+)
+def test_acting_on_a_concern_refused(text: str, problem: str, form: str) -> None:
+    assert parse(text) == Usage(problem, USAGE[form])
+
+
+# ---------------------------------------------------------------------- confirm
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("pair @a @b confirm", PairUp(Name("a"), Name("b"), confirm=True)),
+        ('pair @a @b program "X" CONFIRM', PairUp(Name("a"), Name("b"), "X", True)),
+        ('pair @a @b confirm program "X"', PairUp(Name("a"), Name("b"), "X", True)),
+        ("enrol @sam mentor confirm", Enrol(Name("sam"), "mentor", confirm=True)),
+        (f"enrol {mention('confirm')} mentor", Enrol(Handle("confirm"), "mentor")),
+    ],
+)
+def test_confirm_goes_ahead_despite_a_warning(text: str, command: Command) -> None:
+    assert parse(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "form"),
+    [
+        ("pair @a @b confirm confirm", "Name the mentor, then the mentee.", "pair"),
+        ("pair @a confirm @b", "Name the mentor, then the mentee.", "pair"),
+        ("enrol @sam confirm", "The role is `mentor` or `mentee`.", "enrol"),
+        ("enrol @sam confirm mentor", "Name one person and their role.", "enrol"),
+        ("managers add @sam confirm", "There is something extra at the end.", "managers add"),
+    ],
+)
+def test_confirm_only_at_the_end_of_pair_or_enrol(text: str, problem: str, form: str) -> None:
+    assert parse(text) == Usage(problem, USAGE[form])
