@@ -15,12 +15,15 @@ from datetime import UTC, datetime, timedelta
 
 from handlers.commands import Enrol, PairUp, parse
 from handlers.grammar import Handle, PersonRef
-from handlers.views import Actions, Button, CommandHint, MessageView, Note, Section, note, section
+from handlers.views import Actions, Button, MessageView, Note, Section, note, section
 
 CONFIRM = "confirm"  # the button's action id
 CONFIRM_WITHIN = timedelta(minutes=30)
 VALUE_LIMIT = 2000  # Slack's limit on a button's value
 STAMP = "%Y%m%dT%H%M%SZ"
+# `confirm` is a word added to the command, not a command itself: code, not a CommandHint
+# (which Slack would show as `/mentoring confirm`).
+TYPE_CONFIRM = "type the same command with `confirm` at the end."
 
 Confirmable = PairUp | Enrol
 
@@ -54,21 +57,9 @@ def ask(
     if len(value) <= VALUE_LIMIT:
         blocks.append(Actions(buttons=[Button(label=label, action=CONFIRM, value=value)]))
         minutes = int(CONFIRM_WITHIN.total_seconds() // 60)
-        blocks.append(
-            note(
-                f"The button works for {minutes} minutes. Or type the same command with ",
-                CommandHint(text="confirm"),
-                " at the end.",
-            )
-        )
+        blocks.append(note(f"The button works for {minutes} minutes. Or {TYPE_CONFIRM}"))
     else:  # names too long for a button: typing is the way
-        blocks.append(
-            note(
-                "To go ahead, type the same command with ",
-                CommandHint(text="confirm"),
-                " at the end.",
-            )
-        )
+        blocks.append(note(f"To go ahead, {TYPE_CONFIRM}"))
     return MessageView(
         notification="Please confirm: this cannot be undone.", title="Please confirm", blocks=blocks
     )
