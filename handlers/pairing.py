@@ -129,10 +129,10 @@ async def _pair(ctx: Context, plan: _Pairing) -> MessageView:
 
 
 def _ask(
-    command: PairUp | Enrol, warnings: list[Warning], now: datetime, **preface: str
+    command: PairUp | Enrol, warnings: list[Warning], now: datetime, preface: str | None = None
 ) -> MessageView:
     label = "Pair them" if isinstance(command, PairUp) else "Enrol them"
-    return ask(command, warnings, now, label=label, **preface)
+    return ask(command, warnings, now, label=label, preface=preface)
 
 
 async def confirmed(ctx: Context, value: str) -> MessageView:
@@ -150,9 +150,9 @@ async def confirmed(ctx: Context, value: str) -> MessageView:
     if ctx.now - confirmation.asked_at > CONFIRM_WITHIN:
         if not plan.warnings:
             raise Refusal(EXPIRED)
-        return _ask(command, plan.warnings, ctx.now, preface=EXPIRED_ASK_AGAIN)
+        return _ask(command, plan.warnings, ctx.now, EXPIRED_ASK_AGAIN)
     if not {w.code for w in plan.warnings} <= confirmation.answered:
-        return _ask(command, plan.warnings, ctx.now, preface=CHANGED)
+        return _ask(command, plan.warnings, ctx.now, CHANGED)
     if isinstance(plan, _Pairing):
         return await _pair(ctx, plan)
     return await _enrol(ctx, plan)

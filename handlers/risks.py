@@ -35,42 +35,60 @@ async def enrol_warnings(
 async def pair_warnings(
     ctx: Context, program: Program, mentor: Person, mentee: Person
 ) -> list[Warning]:
+    found = [
+        await _second_mentor(ctx, program, mentor, mentee),
+        await _manager_in_pair(ctx, program, mentor, mentee),
+    ]
+    return [warning for warning in found if warning is not None]
+
+
+async def _second_mentor(
+    ctx: Context, program: Program, mentor: Person, mentee: Person
+) -> Warning | None:
+    """A mentee may have several mentors, but a second one is more often a slip."""
     query = select(Pair.mentor_id).where(
         Pair.program_id == program.id,
         Pair.mentee_id == mentee.id,
         Pair.state == PairState.ACTIVE,
     )
     mentors = list((await ctx.session.exec(query)).all())
+    if not mentors:
+        return None
+    ids = (*mentors, mentor.id, mentee.id)
+    people = await mentions_of(ctx.session, [i for i in ids if i is not None])
+    says = section(
+        _who(mentee, people),
+        " already has a mentor in ",
+        bold(program.name),
+        ": ",
+        *_listed([people.get(i, UNKNOWN) for i in mentors]),
+        ". Paired with ",
+        _who(mentor, people),
+        f" too, they will have {len(mentors) + 1} mentors.",
+    )
+    return Warning(SECOND_MENTOR, says)
+
+
+async def _manager_in_pair(
+    ctx: Context, program: Program, mentor: Person, mentee: Person
+) -> Warning | None:
+    """A concern about the pair would never reach its manager member: say who it would reach."""
     managing = [(p, await role_of(ctx, program, p)) for p in (mentor, mentee)]
     managing = [(p, role) for p, role in managing if role is not None]
-    levels = await levels_of(ctx, program) if managing else None
-    told = levels.outside({mentor.id, mentee.id}) if levels else None
-    ids = {mentor.id, mentee.id, *mentors, *(p.id for p in (told.people if told else []))}
+    if not managing:
+        return None
+    told = (await levels_of(ctx, program)).outside({mentor.id, mentee.id})
+    ids = [mentor.id, mentee.id, *(p.id for p in told.people)]
     people = await mentions_of(ctx.session, [i for i in ids if i is not None])
-    warnings = []
-    if mentors:
-        says = section(
-            _who(mentee, people),
-            " already has a mentor in ",
-            bold(program.name),
-            ": ",
-            *_listed([people.get(i, UNKNOWN) for i in mentors]),
-            ". Paired with ",
-            _who(mentor, people),
-            f" too, they will have {len(mentors) + 1} mentors.",
-        )
-        warnings.append(Warning(SECOND_MENTOR, says))
-    if managing and told is not None:
-        parts: list[str | Mention | Span | CommandHint] = []
-        for i, (person, role) in enumerate(managing):
-            verb = " manages " if role == Role.MANAGER else " is a backup manager of "
-            parts += [_who(person, people), verb, "it" if i else bold(program.name), ". "]
-        parts.append(
-            "A concern never goes to someone in the pair it is about, so concerns about this pair "
-        )
-        parts += _who_is_told(program, told.role, [people[p.id] for p in told.people if p.id])
-        warnings.append(Warning(MANAGER_IN_PAIR, section(*parts)))
-    return warnings
+    parts: list[str | Mention | Span | CommandHint] = []
+    for i, (person, role) in enumerate(managing):
+        verb = " manages " if role == Role.MANAGER else " is a backup manager of "
+        parts += [_who(person, people), verb, "it" if i else bold(program.name), ". "]
+    parts.append(
+        "A concern never goes to someone in the pair it is about, so concerns about this pair "
+    )
+    parts += _who_is_told(program, told.role, [_who(p, people) for p in told.people])
+    return Warning(MANAGER_IN_PAIR, section(*parts))
 
 
 def _who_is_told(
