@@ -16,6 +16,7 @@ from handlers.grammar import (
     readable,
     tokenize,
 )
+from handlers.text import clean
 
 CONCERN_KINDS = (
     "missed-preparation",
@@ -150,6 +151,7 @@ class Usage:
 
 
 def parse(source: str) -> Command | Usage:
+    source = clean(source)  # stored and shown the same on every database and surface
     try:
         tokens = tokenize(source, strict=not _is_concern(source))
     except GrammarError as error:

@@ -10,8 +10,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.context import Caller, Context, Deps, Refusal
 from handlers.grammar import Email, Handle, Name, PersonRef
 from handlers.ports import DirectoryUnavailable, Profile
+from handlers.text import clean
 from handlers.views import Mention
 from storage.models import Identity, Person
+
+
+def storable(caller: Caller) -> bool:
+    """Whether the caller's ids fit what is kept of them: a request naming an id no
+    platform gives (over 128 characters) is refused before anything is stored."""
+    ids = (caller.external_id, caller.workspace_id or "", *caller.aliases)
+    return all(len(value) <= ID_LENGTH for value in ids)
 
 
 async def identity_of(session: AsyncSession, platform: str, external_id: str) -> Identity | None:
@@ -63,6 +71,8 @@ async def _first_contact(
 
 
 SEEN_PRECISION = timedelta(hours=1)
+NAME_LENGTH = 200  # Person.display_name
+ID_LENGTH = 128  # Identity.external_id and workspace_id: no platform's ids come near it
 
 
 def _note_contact(identity: Identity, person: Person, caller: Caller, now: datetime) -> None:
@@ -90,6 +100,8 @@ async def resolve(ctx: Context, ref: PersonRef) -> Person:
 
 
 async def _by_handle(ctx: Context, ref: Handle) -> Person:
+    if len(ref.external_id) > ID_LENGTH:
+        raise Refusal("I can't find that person in this workspace.")
     platform = ctx.caller.platform
     identity = await identity_of(ctx.session, platform, ref.external_id)
     if identity is not None:
@@ -189,7 +201,7 @@ async def _person_for_profile(session: AsyncSession, profile: Profile, now: date
         if existing is not None:
             return existing
     person = Person(
-        display_name=profile.name or profile.external_id,
+        display_name=clean(profile.name or profile.external_id)[:NAME_LENGTH],
         email=email,
         timezone=profile.timezone,
         created_at=now,

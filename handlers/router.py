@@ -25,7 +25,7 @@ from handlers.commands import (
     parse,
 )
 from handlers.context import Caller, Context, Deps, Refusal
-from handlers.people import caller_person
+from handlers.people import caller_person, storable
 from handlers.views import CommandHint, MessageView, section
 from storage.db import transaction
 from storage.models import ProcessedEvent, Subject
@@ -101,6 +101,8 @@ async def home_view(deps: Deps, caller: Caller) -> MessageView:
 
 async def remember(deps: Deps, caller: Caller) -> None:
     """Note how to reach the caller (an app installed, a conversation started)."""
+    if not storable(caller):
+        return
     async with transaction(deps.sessions) as session:
         await caller_person(session, deps, caller)
 
@@ -137,6 +139,8 @@ async def run(
     answer_refusals: bool = False,
 ) -> MessageView | None:
     """With `answer_refusals`, a refusal's answer is queued to the caller with the event."""
+    if not storable(caller):
+        return usage_view(UNKNOWN_CALLER)  # nothing to keep, nobody to queue an answer to
     answer_to = caller if answer_refusals else None
     try:
         async with transaction(deps.sessions) as session:
@@ -210,3 +214,4 @@ def usage_view(problem: str, form: str | None = None) -> MessageView:
 
 
 COULD_NOT = "mentorbot could not do that."
+UNKNOWN_CALLER = "mentorbot cannot tell who you are from this request, so it did nothing."
