@@ -176,7 +176,11 @@ async def _serve(
                     bolt, settings, slack_reachable=slack_reachable
                 )
             else:
-                web_app.router.add_post("/slack/events", http_handler(bolt))
+                secret = settings.slack_signing_secret
+                web_app.router.add_post(
+                    "/slack/events",
+                    http_handler(bolt, secret.get_secret_value() if secret else None),
+                )
         if teams is not None:
             web_app.router.add_post("/api/messages", teams_http_handler(teams, runtime.deps))
     except BaseException:
