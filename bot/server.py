@@ -78,6 +78,7 @@ class ConnectionGuard:
         self.busy: set[_Connection] = set()
         self._by_transport: dict[Any, _Connection] = {}
         self.most_open = 0  # the most connections open at once, for tests and operators
+        self.accepted = 0
 
     @property
     def open(self) -> int:
@@ -87,6 +88,7 @@ class ConnectionGuard:
         return lambda: _Connection(make(), self)
 
     def opened(self, connection: _Connection) -> None:
+        self.accepted += 1
         self._by_transport[connection.transport] = connection
         self.idle[connection] = None
         self._time_out(connection, self.limits.read_timeout)
@@ -160,16 +162,28 @@ class ConnectionGuard:
                             await request.read()
                     except TimeoutError:
                         self.repeats.note("server_request_body_timeout", seconds=timeout)
-                        response = web.json_response(
-                            {"error": "the request body did not arrive in time"}, status=408
-                        )
-                        response.force_close()
-                        return response
+                        return await _answered_and_closed(request, 408, BODY_TOO_SLOW)
                 return await handler(request)
             finally:
                 self.request_finished(request.transport)
 
         return guarded
+
+
+BODY_TOO_SLOW = {"error": "the request body did not arrive in time"}
+
+
+async def _answered_and_closed(
+    request: web.Request, status: int, body: dict[str, str]
+) -> web.StreamResponse:
+    """Answer, then close at once: aiohttp would otherwise linger, reading the rest of a
+    body that is not coming."""
+    response = web.json_response(body, status=status)
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()  # the answer is in the transport's buffer: sent first
+    return response
 
 
 class Server:
@@ -181,8 +195,14 @@ class Server:
         self.guard = ConnectionGuard(self.limits, self.repeats)
         web_app.middlewares.insert(0, self.guard.middleware())
         # keepalive_timeout: the guard closes idle connections itself, and earlier.
+        # lingering_time: how long aiohttp reads on after answering a request whose body
+        # it did not read (too large: 413); a slow client must not hold it longer.
         self.runner = web.AppRunner(
-            web_app, handle_signals=False, shutdown_timeout=20, keepalive_timeout=3630
+            web_app,
+            handle_signals=False,
+            shutdown_timeout=20,
+            keepalive_timeout=3630,
+            lingering_time=self.limits.read_timeout,
         )
         self._server: asyncio.AbstractServer | None = None
         self._flushing: asyncio.Task[None] | None = None
