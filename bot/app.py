@@ -84,10 +84,10 @@ def build_web_app(runtime: Runtime) -> web.Application:
     async def readyz(_: web.Request) -> web.Response:
         nonlocal schema_current
         problem = None
-        if not runtime.database_ready:
-            problem = "the database schema is being brought up to date"
-        elif not await db.ping(runtime.engine):
+        if not await db.ping(runtime.engine):
             problem = "the database cannot be reached"
+        elif not runtime.database_ready:
+            problem = "the database schema is being brought up to date"
         elif not schema_current:
             schema_current = await schema_is_current(runtime.engine)
             if not schema_current:

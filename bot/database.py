@@ -51,10 +51,21 @@ async def prepare_until_ready(engine: AsyncEngine) -> bool:
         try:
             await prepare_database(engine)
             return True
-        except Exception as error:  # its type only: a message may quote the URL
-            log.warning("database_not_ready", error=type(error).__name__, retry_in=delay)
+        except Exception as error:  # types only: a message may quote the URL
+            log.warning("database_not_ready", error=_innermost(error), retry_in=delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, longest)
+
+
+def _innermost(error: BaseException) -> str:
+    """The driver's own error's type (InvalidPasswordError, ConnectionRefusedError …),
+    under SQLAlchemy's and its adapter's wrappers."""
+    seen: BaseException = error
+    while (inner := getattr(seen, "orig", None) or seen.__cause__) is not None:
+        if not isinstance(inner, BaseException) or inner is seen:
+            break
+        seen = inner
+    return type(seen).__name__
 
 
 async def first_of(work: Awaitable[bool], stopped: Awaitable[object]) -> bool:

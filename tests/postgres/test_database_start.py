@@ -28,6 +28,7 @@ from structlog.testing import capture_logs
 
 import bot as bot_package
 from bot.app import open_database
+from bot.database import prepare_until_ready
 from storage import db
 from storage.migrate import MIGRATION_LOCK
 
@@ -202,3 +203,35 @@ async def _until(
                     return
         await asyncio.sleep(0.05)  # polling another process: there is nothing to await
     pytest.fail(f"{url} did not answer {status} within {WAIT}s:\n{log.read_text()[-3000:]}")
+
+
+async def test_a_database_not_there_yet_is_tried_again_until_it_is(empty_database, monkeypatch):
+    """A replica may start before its database: one warning per try, then it is set up."""
+    monkeypatch.setattr("bot.database.DATABASE_RETRY_SECONDS", (0.0, 0.0))  # no waiting here
+    later = empty_database + "_later"
+    engine = db.create_engine(later)
+    admin = create_async_engine(empty_database, isolation_level="AUTOCOMMIT")
+    name = later.rsplit("/", 1)[1]
+    try:
+        with capture_logs() as logs:
+            starting = asyncio.create_task(prepare_until_ready(engine))
+            deadline = time.monotonic() + WAIT
+            while sum(e["event"] == "database_not_ready" for e in logs) < 2:
+                assert time.monotonic() < deadline and not starting.done()
+                await asyncio.sleep(0.01)  # the tries against the server: nothing to await
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            assert await asyncio.wait_for(starting, WAIT) is True
+        tries = [e for e in logs if e["event"] == "database_not_ready"]
+        assert tries[0] == {
+            "event": "database_not_ready",
+            "error": "InvalidCatalogNameError",
+            "retry_in": 0.0,
+            "log_level": "warning",
+        }
+        assert await db.schema_is_current(engine)
+    finally:
+        await engine.dispose()
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

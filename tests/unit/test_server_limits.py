@@ -263,3 +263,56 @@ async def test_when_every_connection_is_busy_a_new_one_is_closed_at_once(cap) ->
     finally:
         await server.stop()
         sock.close()
+
+
+async def test_a_kept_alive_connection_with_no_next_request_is_closed_when_idle_too_long():
+    limits = ServerLimits(max_connections=20, read_timeout=60, idle_timeout=0.3, repeat_window=600)
+    with capture_logs() as logs:
+        async with served(limits) as (server, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)).startswith(
+                b"HTTP/1.1 200 OK\r\n"
+            )
+            await asyncio.wait_for(reader.readexactly(12), WAIT)
+            assert await _closed(reader)  # idle for 0.3 s: closed, quietly
+            writer.close()
+            assert server.guard.open == 0
+    assert _repeats(logs) == []  # an idle connection closed is routine, not an error
+
+
+async def test_repeats_are_counted_in_one_line_each_window() -> None:
+    from bot.repeats import Repeats
+
+    repeats = Repeats(window=0.05)
+    with capture_logs() as logs:
+        flushing = asyncio.create_task(repeats.flush_every_window())
+        for _ in range(5):
+            repeats.note("server_request_head_timeout", seconds=10)
+        await _until(lambda: any(e["event"] == "repeated" for e in logs))
+        repeats.note("server_request_head_timeout", seconds=10)  # a new window: logged
+        flushing.cancel()
+        await asyncio.gather(flushing, return_exceptions=True)
+    assert [{k: v for k, v in e.items() if k != "log_level"} for e in logs] == [
+        {"event": "server_request_head_timeout", "seconds": 10},
+        {
+            "event": "repeated",
+            "repeated_event": "server_request_head_timeout",
+            "times": 4,
+            "seconds": 10,
+        },
+        {"event": "server_request_head_timeout", "seconds": 10},
+    ]
+
+
+def test_the_limits_come_from_the_settings() -> None:
+    from bot.app import limits_of
+    from bot.settings import Settings
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, MENTORBOT_MAX_CONNECTIONS="20", MENTORBOT_READ_TIMEOUT="0.5"
+    )
+    assert limits_of(settings) == ServerLimits(max_connections=20, read_timeout=0.5)
+    defaults = limits_of(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert (defaults.max_connections, defaults.read_timeout) == (512, 10.0)

@@ -69,6 +69,15 @@ def _main(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str, str]:
             f"DATABASE_URL is not a database URL: use {DATABASES}",
         ),
         (
+            {"MENTORBOT_MAX_CONNECTIONS": "0"},
+            "MENTORBOT_MAX_CONNECTIONS must be a whole number from 1 to 100000, not '0'",
+        ),
+        (
+            {"MENTORBOT_READ_TIMEOUT": "soon"},
+            "MENTORBOT_READ_TIMEOUT must be a number of seconds above 0 and at most 300, "
+            "not 'soon'",
+        ),
+        (
             {"SLACK_API_URL": "ftp://example.com/api"},
             "SLACK_API_URL must be an http(s) URL, as https://slack.com/api/, "
             "not 'ftp://example.com/api'",
