@@ -20,7 +20,7 @@ from bot.database import (
     schema_is_current,
     until_ready,
 )
-from bot.server import Server, ServerLimits
+from bot.server import Server, ServerLimits, within_open_file_limit
 from bot.settings import Settings, StartupProblem
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ async def _run_until_stopped(
         loop.add_signal_handler(sig, stop.set)
     runtime.database_ready = False
     web_app.middlewares.append(until_ready(lambda: runtime.database_ready))
-    server = Server(web_app, limits_of(runtime.settings))
+    server = Server(web_app, within_open_file_limit(limits_of(runtime.settings)))
     try:
         # Without `listen` first (a test's serve()): a port taken is a StartupProblem here.
         sock = runtime.listening or listen(runtime.settings.port)

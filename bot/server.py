@@ -8,15 +8,20 @@ piles up: file descriptors stay bounded, and repeats are logged once with a coun
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import resource
 import socket
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from bot.repeats import Repeats
+
+log = structlog.get_logger("mentorbot.server")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -31,6 +36,40 @@ class ServerLimits:
     # (AWS's is 60 s), or they would reuse a connection just closed here.
     idle_timeout: float = 75.0
     repeat_window: float = 60.0
+
+
+# File descriptors the bot needs besides its clients' connections: the database pool,
+# connections to Slack and Teams, the listening socket, logs.
+OWN_FILES = 128
+
+
+def within_open_file_limit(
+    limits: ServerLimits,
+    get: Callable[[int], tuple[int, int]] = resource.getrlimit,
+    set_: Callable[[int, tuple[int, int]], None] = resource.setrlimit,
+) -> ServerLimits:
+    """The cap, fitted to the process's open-file limit: raised to what the cap needs when
+    the hard limit allows (the soft default, often 1024, is only a default), else the cap
+    is lowered, with one warning. Past the limit, accept() fails and nothing gets in."""
+    soft, hard = get(resource.RLIMIT_NOFILE)
+    needed = limits.max_connections + OWN_FILES
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return limits
+    raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if raised > soft:
+        with contextlib.suppress(ValueError, OSError):
+            set_(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+    if soft >= needed:
+        return limits
+    fitted = max(1, soft - OWN_FILES)
+    log.warning(
+        "server_connections_lowered",
+        max_connections=fitted,
+        asked=limits.max_connections,
+        open_file_limit=soft,
+    )
+    return replace(limits, max_connections=fitted)
 
 
 class _Connection(asyncio.Protocol):

@@ -316,3 +316,55 @@ def test_the_limits_come_from_the_settings() -> None:
     assert limits_of(settings) == ServerLimits(max_connections=20, read_timeout=0.5)
     defaults = limits_of(Settings(_env_file=None))  # type: ignore[call-arg]
     assert (defaults.max_connections, defaults.read_timeout) == (512, 10.0)
+
+
+def _rlimits(soft: int, hard: int, settable: bool = True) -> tuple[Any, Any, list[Any]]:
+    import resource
+
+    state = {"soft": soft}
+    calls: list[Any] = []
+
+    def get(kind: int) -> tuple[int, int]:
+        assert kind == resource.RLIMIT_NOFILE
+        return state["soft"], hard
+
+    def set_(kind: int, value: tuple[int, int]) -> None:
+        calls.append(value)
+        if not settable:
+            raise ValueError("not allowed")
+        state["soft"] = value[0]
+
+    return get, set_, calls
+
+
+def test_the_open_file_limit_is_raised_for_the_cap_when_allowed() -> None:
+    from bot.server import within_open_file_limit
+
+    get, set_, calls = _rlimits(soft=256, hard=4096)
+    limits = ServerLimits(max_connections=512)
+    assert within_open_file_limit(limits, get, set_) == limits
+    assert calls == [(640, 4096)]  # the cap and the bot's own files (128)
+
+
+def test_the_cap_is_lowered_to_the_open_file_limit_with_one_warning() -> None:
+    """Over the limit, accept() fails (EMFILE) and not even /healthz gets in."""
+    from bot.server import within_open_file_limit
+
+    get, set_, _ = _rlimits(soft=200, hard=200)
+    with capture_logs() as logs:
+        fitted = within_open_file_limit(ServerLimits(max_connections=512), get, set_)
+    assert fitted.max_connections == 72
+    assert logs == [
+        {
+            "event": "server_connections_lowered",
+            "max_connections": 72,
+            "asked": 512,
+            "open_file_limit": 200,
+            "log_level": "warning",
+        }
+    ]
+    get, set_, calls = _rlimits(soft=2048, hard=4096)
+    assert (
+        within_open_file_limit(ServerLimits(max_connections=512), get, set_).max_connections == 512
+    )
+    assert calls == []  # enough already: left alone
