@@ -27,7 +27,7 @@ from handlers.commands import (
 from handlers.context import Caller, Context, Deps, Refusal
 from handlers.people import caller_person, storable
 from handlers.views import CommandHint, MessageView, section
-from storage.db import transaction
+from storage.db import attempts, transaction
 from storage.models import ProcessedEvent, Subject
 
 Step = Callable[[Context], Awaitable[MessageView]]
@@ -143,12 +143,13 @@ async def run(
         return usage_view(UNKNOWN_CALLER)  # nothing to keep, nobody to queue an answer to
     answer_to = caller if answer_refusals else None
     try:
-        async with transaction(deps.sessions) as session:
-            if event_key and not await _first_time(session, event_key, deps):
-                return None
-            me = await caller_person(session, deps, caller)
-            ctx = Context(session=session, deps=deps, caller=caller, me=me)
-            answer = await step(ctx)
+        async for attempt in attempts(deps.sessions):  # once more if the connection was cut
+            async with attempt as session:
+                if event_key and not await _first_time(session, event_key, deps):
+                    return None
+                me = await caller_person(session, deps, caller)
+                ctx = Context(session=session, deps=deps, caller=caller, me=me)
+                answer = await step(ctx)
     except Refusal as refusal:
         answer = usage_view(refusal.problem, refusal.form)
         if not await _remember_event(deps, event_key, answer_to=answer_to, answer=answer):
@@ -185,13 +186,14 @@ async def _remember_event(
     if not event_key:
         return True
     try:
-        async with transaction(deps.sessions) as session:
-            if not await _first_time(session, event_key, deps):
-                return False
-            if answer_to is not None and answer is not None:
-                me = await caller_person(session, deps, answer_to)
-                ctx = Context(session=session, deps=deps, caller=answer_to, me=me)
-                await _queue_answer(ctx, event_key, answer)
+        async for attempt in attempts(deps.sessions):  # once more if the connection was cut
+            async with attempt as session:
+                if not await _first_time(session, event_key, deps):
+                    return False
+                if answer_to is not None and answer is not None:
+                    me = await caller_person(session, deps, answer_to)
+                    ctx = Context(session=session, deps=deps, caller=answer_to, me=me)
+                    await _queue_answer(ctx, event_key, answer)
     except IntegrityError:
         return False
     if answer_to is not None:

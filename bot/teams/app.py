@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -19,6 +18,7 @@ from botframework.connector.auth.connector_factory import ConnectorFactory
 from msrest.exceptions import DeserializationError
 from urllib3.util.retry import Retry
 
+from bot.bodies import BadBody, json_object, text_of
 from bot.settings import Settings
 from bot.teams import parse
 from bot.teams.auth import BotFrameworkKeys, CheckedAuthentication
@@ -131,8 +131,10 @@ def http_handler(edge: TeamsEdge, deps: Deps) -> Callable[[web.Request], Awaitab
     bot = MentorbotTeamsBot(deps, emails_trusted=edge.settings.teams_tenant_id is not None)
 
     async def handle(request: web.Request) -> web.Response:
-        body = await _activity_body(request)
-        if body is None:
+        try:
+            body = await _activity_body(request)
+        except BadBody as bad:  # one line: what was wrong, never what the body said
+            log.warning("teams_request_refused", status=400, reason=bad.reason)
             return web.json_response({"error": "not a JSON activity"}, status=400)
         tenant = parse.tenant_of_body(body)
         expected = edge.settings.teams_tenant_id  # lower case, as Teams sends it
@@ -155,20 +157,18 @@ def http_handler(edge: TeamsEdge, deps: Deps) -> Callable[[web.Request], Awaitab
     return handle
 
 
-async def _activity_body(request: web.Request) -> dict[str, Any] | None:
-    """The body, if it is a Bot Framework activity botbuilder can take; else None."""
+async def _activity_body(request: web.Request) -> dict[str, Any]:
+    """The body, if it is a Bot Framework activity botbuilder can take; else BadBody.
+    UTF-8 and not absurdly deep (bot.bodies), or botbuilder would fail on it with a 500."""
     if request.content_type != "application/json":
-        return None
-    try:
-        body = json.loads(await request.text())
-    except ValueError:
-        return None
-    if not isinstance(body, dict) or not _is_activity(body):
-        return None
+        raise BadBody("content_type")
+    body = json_object(text_of(await request.read(), request.charset))
+    if not _is_activity(body):
+        raise BadBody("not_an_activity")
     try:
         Activity().deserialize(body)
     except (DeserializationError, ValueError, TypeError, AttributeError):
-        return None  # its message would quote the body: say nothing about it
+        raise BadBody("not_an_activity") from None  # its message would quote the body
     return body
 
 

@@ -394,7 +394,7 @@ async def slack_app(
         )
         bolt = attach(edge, settings, runtime.deps, process_before_response=True)
         web_app = build_web_app(runtime)
-        web_app.router.add_post("/slack/events", http_handler(bolt))
+        web_app.router.add_post("/slack/events", http_handler(bolt, SIGNING_SECRET))
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

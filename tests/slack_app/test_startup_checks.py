@@ -283,6 +283,7 @@ async def test_the_command_connects_socket_mode_without_bolts_token_warning(tmp_
         await socket.stop()
     assert [line["event"] for line in started] == [
         "slack_socket_mode_connected",
+        "database_schema_upgraded",  # a fresh SQLite file
         "mentorbot_started",
     ]
     assert not any(BOLT_TOKEN_WARNING in json.dumps(line) for line in started + after)
