@@ -6,7 +6,9 @@ import asyncio
 import errno
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
@@ -26,6 +28,7 @@ from scheduler.runner import Schedule
 from storage import db, outbox
 
 log = structlog.get_logger("mentorbot")
+STOP_SECONDS = 20.0  # what a request still running when asked to stop may take to finish
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Runtime:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     # The port, bound by `listen` before anything else starts; None: bound when serving.
     listening: socket.socket | None = None
+    # Awaited when stopping, once no more requests come: work still running past its ack.
+    finishing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 async def open_database(url: str) -> AsyncEngine:
@@ -154,6 +159,7 @@ async def _serve(
     try:
         if edge is not None:
             bolt = attach_slack(edge, settings, runtime.deps)
+            runtime.finishing.append(partial(edge.answering.finish, STOP_SECONDS))
             if edge.authorize is not None and identity is not None:
                 edge.authorize.identity = identity  # the first request need not ask again
             if settings.slack_socket_mode:
@@ -179,7 +185,7 @@ async def _run_until_stopped(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(web_app, handle_signals=False, shutdown_timeout=20)
+    runner = web.AppRunner(web_app, handle_signals=False, shutdown_timeout=STOP_SECONDS)
     await runner.setup()
     site: web.BaseSite
     if runtime.listening is not None:
@@ -207,6 +213,8 @@ async def _run_until_stopped(
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()  # stops accepting, waits for in-flight requests
+    for finish in runtime.finishing:
+        await finish()
     schedule.shutdown()
     await runtime.dispatcher.stop()
     await dispatching

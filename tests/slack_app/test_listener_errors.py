@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from structlog.testing import capture_logs
 
-from bot.slack.app import SORRY
+from bot.slack.failures import SORRY
 from storage.db import session_factory
 from storage.models import Concern
 

@@ -71,7 +71,7 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
             response_id="ack",
         )
         assert reply.status == 200
-        assert await slack.deliver() == 2
+        assert await slack.deliver() == 3  # both copies updated, and the clicker's answer
         await slack.event(slack.dm_event("UOMAR", f"concern other {MARKER} again"))
         # Free text that is no command: the answer names the unknown word it began with.
         reply = await slack.command("USAM", f"{MARKER} is how I feel")
