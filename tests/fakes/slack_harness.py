@@ -462,6 +462,12 @@ def ephemeral(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": text, "blocks": blocks}
 
 
+def late(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer (as `ephemeral` builds it) that missed the ack and was posted through the
+    outbox to the request's response_url, beside the message the request came from."""
+    return {**answer, "replace_original": False}
+
+
 def refused(problem: str, form: str | None = None) -> dict[str, Any]:
     """A refusal as the ack carries it; `problem` and `form` as mrkdwn (already escaped)."""
     blocks = [section(problem)]
