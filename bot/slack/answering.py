@@ -6,7 +6,8 @@ Deadline (handlers.deadline) makes that choice once, with the core."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncRespond
@@ -17,6 +18,10 @@ from handlers.deadline import Deadline
 T = TypeVar("T")
 # Slack shows "failed" after 3 s; the rest is for the network and Slack's own side.
 BUDGET_SECONDS = 2.0
+# When the request reached the bot (time.monotonic()), in Bolt's context: the budget counts
+# from there, so time spent before the listener (reading the body, Bolt's checks, a first
+# auth.test) comes out of it. Without it (Socket Mode), from the listener's start.
+ARRIVED = "mentorbot_arrived"
 
 
 class Answering:
@@ -31,6 +36,7 @@ class Answering:
         *,
         listener: str,
         request: str,
+        context: Mapping[str, Any] | None = None,
         respond: AsyncRespond | None = None,
     ) -> T | None:
         """What `work` returns, if within the budget (or if the core has just chosen to
@@ -52,7 +58,7 @@ class Answering:
                 return None
 
         task = asyncio.ensure_future(guarded())
-        await asyncio.wait({task}, timeout=self.budget)
+        await asyncio.wait({task}, timeout=self._left(context))
         if task.done():
             return task.result()
         if deadline is not None and not deadline.mark_late():
@@ -61,6 +67,12 @@ class Answering:
         self._carrying_on.add(task)
         task.add_done_callback(self._carrying_on.discard)
         return None
+
+    def _left(self, context: Mapping[str, Any] | None) -> float:
+        arrived = (context or {}).get(ARRIVED)
+        if not isinstance(arrived, float):
+            return self.budget
+        return max(0.0, self.budget - (time.monotonic() - arrived))
 
     async def finish(self, timeout: float | None = None) -> None:
         """Wait for the work that carried on past its acknowledgement (when stopping)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
 from bot.slack import listeners
-from bot.slack.answering import Answering
+from bot.slack.answering import ARRIVED, Answering
 from bot.slack.authorize import BotAuthorize
 from bot.slack.failures import (
     SORRY_PAYLOAD,
@@ -131,11 +132,13 @@ def http_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Respons
     """POST /slack/events: junk is a 400 before Bolt sees it; Bolt checks the signature."""
 
     async def handle(request: web.Request) -> web.Response:
+        arrived = time.monotonic()  # Slack's 3 seconds started about now
         body = await request.text()
         if not is_slack_body(request.content_type, body):
             return web.json_response({"error": "not a Slack request body"}, status=400)
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        bolt_request = await to_bolt_request(request)
+        bolt_request.context[ARRIVED] = arrived
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     return handle
 

@@ -7,11 +7,12 @@ command's effects: exactly once, never both, never neither. The tests set the bu
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fakes.slack_harness import EVERYONE, SlackHarness, ephemeral, header, late, section
 from sqlmodel import select
 
-from bot.slack.answering import Answering
+from bot.slack.answering import ARRIVED, Answering
 from handlers.deadline import Deadline
 from storage.db import session_factory
 from storage.models import Concern, Membership, OutboxMessage
@@ -214,3 +215,22 @@ async def test_a_core_that_reaches_its_commit_after_the_budget_queues_its_answer
     started.set()
     await answering.finish()
     assert not deadline.take_inline()
+
+
+async def test_the_budget_counts_from_the_requests_arrival() -> None:
+    """Time spent before the listener (reading the body, Bolt's checks, a first auth.test)
+    comes out of the budget."""
+
+    async def core() -> str:
+        await asyncio.sleep(0.001)  # work that takes any time at all
+        return "the answer"
+
+    answering = Answering(budget=5.0)
+    fresh = {ARRIVED: time.monotonic()}
+    assert await answering.within_budget(core(), None, listener="t", request="c", context=fresh)
+    spent = {ARRIVED: time.monotonic() - 5.0}  # the whole budget went before the listener
+    assert (
+        await answering.within_budget(core(), None, listener="t", request="c", context=spent)
+        is None
+    )
+    await answering.finish()

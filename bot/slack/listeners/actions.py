@@ -51,5 +51,10 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
             deadline=deadline,
         )
         await answering.within_budget(
-            work, deadline, listener=f"{__name__}.button", request="block_actions", respond=respond
+            work,
+            deadline,
+            listener=f"{__name__}.button",
+            request="block_actions",
+            context=context,
+            respond=respond,
         )

@@ -57,7 +57,12 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
             deadline=deadline,
         )
         answer = await answering.within_budget(
-            work, deadline, listener=f"{__name__}.mentoring", request="command", respond=respond
+            work,
+            deadline,
+            listener=f"{__name__}.mentoring",
+            request="command",
+            context=context,
+            respond=respond,
         )
         if answer is None:  # late: it follows through the response_url; or a replay
             await ack()

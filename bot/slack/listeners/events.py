@@ -39,7 +39,11 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
             event_key=f"slack:{body.get('event_id')}",
         )
         await answering.within_budget(
-            work, None, listener=f"{__name__}.direct_message", request="event:message"
+            work,
+            None,
+            listener=f"{__name__}.direct_message",
+            request="event:message",
+            context=context,
         )
 
     @app.event("app_home_opened")
@@ -58,5 +62,9 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
             await client.views_publish(user_id=event["user"], view=render.home(view))
 
         await answering.within_budget(
-            publish(), None, listener=f"{__name__}.home_opened", request="event:app_home_opened"
+            publish(),
+            None,
+            listener=f"{__name__}.home_opened",
+            request="event:app_home_opened",
+            context=context,
         )
