@@ -80,6 +80,13 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
         await slack.event(slack.home_event("UADA"))
         reply = await slack.command("UADA", "status")
         assert reply.status == 200
+        # A late answer quoting what was typed, sent through the outbox to the response_url.
+        slack.edge.answering.budget = 0
+        address = f"{MARKER}@example.com"
+        await slack.command("UADA", f"enrol <mailto:{address}|{address}> mentor")
+        await slack.finish()
+        await slack.deliver()
+        assert MARKER in json.dumps(slack.fake.responses)
         logging.getLogger("slack_bolt.test").debug("a quiet library stays quiet")
 
     # The words did travel: to the managers' DMs and into the database.
