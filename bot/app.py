@@ -6,7 +6,9 @@ import asyncio
 import errno
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
@@ -35,6 +37,7 @@ from storage import db
 
 __all__ = ["Runtime", "build_runtime", "build_web_app", "listen", "open_database", "serve"]
 log = structlog.get_logger("mentorbot")
+STOP_SECONDS = 20.0  # what a request still running when asked to stop may take to finish
 
 
 @dataclass
@@ -48,6 +51,8 @@ class Runtime:
     listening: socket.socket | None = None
     # False while the server starts: the schema is being brought up to date.
     database_ready: bool = True
+    # Awaited when stopping, once no more requests come: work still running past its ack.
+    finishing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 def build_runtime(
@@ -169,6 +174,7 @@ async def _serve(
     try:
         if edge is not None:
             bolt = attach_slack(edge, settings, runtime.deps)
+            runtime.finishing.append(partial(edge.answering.finish, STOP_SECONDS))
             if edge.authorize is not None and identity is not None:
                 edge.authorize.identity = identity  # the first request need not ask again
             if settings.slack_socket_mode:
@@ -227,6 +233,8 @@ async def _run_until_stopped(
     if socket_handler is not None:
         await socket_handler.close_async()
     await server.stop()  # stops accepting, waits for in-flight requests
+    for finish in runtime.finishing:
+        await finish()
     schedule.shutdown()
     await runtime.dispatcher.stop()
     await dispatching

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from handlers.grammar import (
     MENTION_OPEN,
+    Email,
     GrammarError,
+    Handle,
     PersonRef,
     Token,
     person_from_word,
@@ -140,6 +142,14 @@ Command = (
     | Status
     | RaiseConcern
 )
+
+
+READ_ONLY = (Help, Overview, Status)  # a replay of these is simply answered again
+
+
+def named_people(command: Command) -> list[PersonRef]:
+    """The people a command names (not those mentioned inside a concern's words)."""
+    return [value for value in vars(command).values() if isinstance(value, Handle | Email)]
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_runtime, build_web_app
 from bot.settings import Settings
-from bot.slack.app import attach, build_client
+from bot.slack.app import build_client
 from bot.slack.app import build_edge as build_slack_edge
 from bot.slack.app import http_handler as slack_http_handler
+from bot.slack.startup import attach_slack
 from bot.teams.app import build_edge as build_teams_edge
 from bot.teams.app import http_handler as teams_http_handler
 from bot.teams.auth import BotFrameworkKeys
@@ -85,7 +86,7 @@ async def mixed_app(
             directories={"slack": slack_edge.directory},
             open_platforms=frozenset(),
         )
-        bolt = attach(slack_edge, settings, runtime.deps, process_before_response=True)
+        bolt = attach_slack(slack_edge, settings, runtime.deps)
         web_app = build_web_app(runtime)
         web_app.router.add_post("/slack/events", slack_http_handler(bolt, SIGNING_SECRET))
         web_app.router.add_post("/api/messages", teams_http_handler(teams_edge, runtime.deps))

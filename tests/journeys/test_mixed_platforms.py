@@ -180,10 +180,13 @@ async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
 
     # Ada acknowledges on Slack: Max's Teams card is updated in place.
     channel, ts = slack.posted_ref("UADA")
-    reply = await slack.click("UADA", ACKNOWLEDGE, "1", channel=channel, message_ts=ts)
+    reply = await slack.click(
+        "UADA", ACKNOWLEDGE, "1", channel=channel, message_ts=ts, response_id="ada-ack"
+    )
     assert reply.status == 200
     mark = len(teams.connector.calls)
-    assert await slack.deliver() == 2
+    assert await slack.deliver() == 3  # Ada's copy, Max's card, and Ada's private answer
+    assert slack.fake.responses_to("ada-ack")[0]["text"] == "You acknowledged the concern."
     [put] = teams.since(mark, "update_activity")
     assert put.path == "/v3/conversations/a%3A1max/activities/" + to_max.answer["id"].replace(
         ":", "%3A"

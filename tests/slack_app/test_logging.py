@@ -71,7 +71,7 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
             response_id="ack",
         )
         assert reply.status == 200
-        assert await slack.deliver() == 2
+        assert await slack.deliver() == 3  # both copies updated, and the clicker's answer
         await slack.event(slack.dm_event("UOMAR", f"concern other {MARKER} again"))
         # Free text that is no command: the answer names the unknown word it began with.
         reply = await slack.command("USAM", f"{MARKER} is how I feel")
@@ -80,6 +80,13 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
         await slack.event(slack.home_event("UADA"))
         reply = await slack.command("UADA", "status")
         assert reply.status == 200
+        # A late answer quoting what was typed, sent through the outbox to the response_url.
+        slack.edge.answering.budget = 0
+        address = f"{MARKER}@example.com"
+        await slack.command("UADA", f"enrol <mailto:{address}|{address}> mentor")
+        await slack.finish()
+        await slack.deliver()
+        assert MARKER in json.dumps(slack.fake.responses)
         logging.getLogger("slack_bolt.test").debug("a quiet library stays quiet")
 
     # The words did travel: to the managers' DMs and into the database.
