@@ -12,6 +12,10 @@ from pydantic import ValidationError
 from bot import logging as bot_logging
 from bot.settings import Settings, problems_of
 
+CONSOLE_IGNORES_DATABASE = (
+    "mentorbot: the console uses a throwaway database; DATABASE_URL is not used"
+)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
@@ -67,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if console:
         from bot.console.run import run_console
 
+        if "database_url" in settings.model_fields_set:  # set, and about to be ignored
+            print(CONSOLE_IGNORES_DATABASE, file=sys.stderr)
+
         tour = getattr(args, "tour", False) or not sys.stdin.isatty()
         asyncio.run(run_console(settings, tour=tour))
         return 0
@@ -99,8 +106,10 @@ async def _upgrade(settings: Settings) -> int:
     from storage import db
 
     engine = db.create_engine(settings.database_url)
-    await db.upgrade(engine)
-    await engine.dispose()
+    try:
+        await db.upgrade(engine)  # under the same lock as replicas starting
+    finally:
+        await engine.dispose()
     print("database is up to date")
     return 0
 

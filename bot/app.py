@@ -6,13 +6,23 @@ import asyncio
 import errno
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.database import (
+    first_of,
+    open_database,
+    prepare_until_ready,
+    schema_is_current,
+    until_ready,
+)
+from bot.server import Server, ServerLimits, within_open_file_limit
 from bot.settings import Settings, StartupProblem
 
 if TYPE_CHECKING:
@@ -23,9 +33,11 @@ from handlers.context import Deps
 from handlers.ports import Clock, Messenger, SystemClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.runner import Schedule
-from storage import db, outbox
+from storage import db
 
+__all__ = ["Runtime", "build_runtime", "build_web_app", "listen", "open_database", "serve"]
 log = structlog.get_logger("mentorbot")
+STOP_SECONDS = 20.0  # what a request still running when asked to stop may take to finish
 
 
 @dataclass
@@ -37,16 +49,10 @@ class Runtime:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     # The port, bound by `listen` before anything else starts; None: bound when serving.
     listening: socket.socket | None = None
-
-
-async def open_database(url: str) -> AsyncEngine:
-    """SQLite upgrades itself; PostgreSQL is upgraded by `mentorbot db upgrade`."""
-    engine = db.create_engine(url)
-    if db.is_sqlite(url):
-        await db.upgrade(engine)
-        async with db.transaction(db.session_factory(engine)) as session:
-            await outbox.release_all_claims(session)
-    return engine
+    # False while the server starts: the schema is being brought up to date.
+    database_ready: bool = True
+    # Awaited when stopping, once no more requests come: work still running past its ack.
+    finishing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 def build_runtime(
@@ -78,9 +84,22 @@ def build_web_app(runtime: Runtime) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    schema_current = False  # once seen current it stays so: readyz is one `SELECT 1`
+
     async def readyz(_: web.Request) -> web.Response:
-        ready = await db.ping(runtime.engine)
-        return web.json_response({"ok": ready}, status=200 if ready else 503)
+        nonlocal schema_current
+        problem = None
+        if not await db.ping(runtime.engine):
+            problem = "the database cannot be reached"
+        elif not runtime.database_ready:
+            problem = "the database schema is being brought up to date"
+        elif not schema_current:
+            schema_current = await schema_is_current(runtime.engine)
+            if not schema_current:
+                problem = "the database schema is not the one this version needs"
+        if problem:
+            return web.json_response({"ok": False, "problem": problem}, status=503)
+        return web.json_response({"ok": True})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -134,7 +153,8 @@ async def _serve(
         edge = build_edge(settings, build_client(settings, http))
         # Before the database: a refused token stops the bot having touched nothing.
         identity, slack_reachable = await check_bot_token(edge.client)
-    engine = await open_database(settings.database_url)
+    # Connected, and its schema brought up to date, once the server answers /healthz.
+    engine = db.create_engine(settings.database_url)
     messengers: dict[str, Messenger] = {}
     if edge is not None:
         messengers["slack"] = edge.messenger
@@ -154,6 +174,7 @@ async def _serve(
     try:
         if edge is not None:
             bolt = attach_slack(edge, settings, runtime.deps)
+            runtime.finishing.append(partial(edge.answering.finish, STOP_SECONDS))
             if edge.authorize is not None and identity is not None:
                 edge.authorize.identity = identity  # the first request need not ask again
             if settings.slack_socket_mode:
@@ -161,7 +182,11 @@ async def _serve(
                     bolt, settings, slack_reachable=slack_reachable
                 )
             else:
-                web_app.router.add_post("/slack/events", http_handler(bolt))
+                secret = settings.slack_signing_secret
+                web_app.router.add_post(
+                    "/slack/events",
+                    http_handler(bolt, secret.get_secret_value() if secret else None),
+                )
         if teams is not None:
             web_app.router.add_post("/api/messages", teams_http_handler(teams, runtime.deps))
     except BaseException:
@@ -179,21 +204,22 @@ async def _run_until_stopped(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(web_app, handle_signals=False, shutdown_timeout=20)
-    await runner.setup()
-    site: web.BaseSite
-    if runtime.listening is not None:
-        site = web.SockSite(runner, runtime.listening)
-    else:
-        site = web.TCPSite(runner, host="0.0.0.0", port=runtime.settings.port)
+    runtime.database_ready = False
+    web_app.middlewares.append(until_ready(lambda: runtime.database_ready))
+    server = Server(web_app, within_open_file_limit(limits_of(runtime.settings)))
     try:
-        await site.start()
-    except OSError as error:  # without `listen` first: the port was taken meanwhile
-        await runner.cleanup()
-        if socket_handler is not None:
-            await socket_handler.close_async()
-        await runtime.engine.dispose()
-        raise StartupProblem(_port_problem(runtime.settings.port, error)) from None
+        # Without `listen` first (a test's serve()): a port taken is a StartupProblem here.
+        sock = runtime.listening or listen(runtime.settings.port)
+        await server.start(sock)
+        # /healthz answers from here on; /readyz and the platforms wait for the schema.
+        ready = await first_of(prepare_until_ready(runtime.engine), stop.wait())
+    except BaseException:
+        await _close(server, socket_handler, runtime)
+        raise
+    if not ready:  # stopped while the database was being prepared
+        await _close(server, socket_handler, runtime)
+        return
+    runtime.database_ready = True
     schedule = Schedule(runtime.dispatcher)
     schedule.start()
     dispatching = asyncio.create_task(runtime.dispatcher.run_forever())
@@ -206,9 +232,24 @@ async def _run_until_stopped(
     log.info("mentorbot_stopping")
     if socket_handler is not None:
         await socket_handler.close_async()
-    await runner.cleanup()  # stops accepting, waits for in-flight requests
+    await server.stop()  # stops accepting, waits for in-flight requests
+    for finish in runtime.finishing:
+        await finish()
     schedule.shutdown()
     await runtime.dispatcher.stop()
     await dispatching
     await runtime.engine.dispose()
     log.info("mentorbot_stopped")
+
+
+def limits_of(settings: Settings) -> ServerLimits:
+    return ServerLimits(
+        max_connections=settings.max_connections, read_timeout=settings.read_timeout
+    )
+
+
+async def _close(server: Server, socket_handler: SocketMode | None, runtime: Runtime) -> None:
+    if socket_handler is not None:
+        await socket_handler.close_async()
+    await server.stop()
+    await runtime.engine.dispose()

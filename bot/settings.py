@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+
+from storage.urls import UnsupportedDatabase, as_text, async_url
 
 DEFAULT_DATABASE = "sqlite+aiosqlite:///mentorbot.db"
 # Azure's Microsoft App IDs and tenant ids are GUIDs; Teams sends the tenant's in lower case.
@@ -23,9 +23,6 @@ PASTED_GUID = re.compile(
     re.IGNORECASE,
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# The database drivers the bot is built and tested with (storage/db.py, pyproject.toml).
-DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
-SUPPORTED_DATABASES = "sqlite+aiosqlite:///<file> or postgresql+asyncpg://user:pass@host/db"
 # What each setting accepts, for the one line a mistaken value gets at start.
 ACCEPTED = {
     "PORT": "a port number from 0 to 65535",
@@ -33,6 +30,8 @@ ACCEPTED = {
     "MENTORBOT_LOG_LEVEL": ", ".join(LOG_LEVELS),
     "MENTORBOT_LOG_FORMAT": "auto, console or json",
     "SLACK_API_URL": "an http(s) URL, as https://slack.com/api/",
+    "MENTORBOT_MAX_CONNECTIONS": "a whole number from 1 to 100000",
+    "MENTORBOT_READ_TIMEOUT": "a number of seconds above 0 and at most 300",
 }
 # Values that are secrets, or may hold one (a database URL's password), are never echoed.
 NEVER_SHOWN = frozenset(
@@ -67,9 +66,17 @@ class Settings(BaseSettings):
     port: int = Field(3000, alias="PORT", ge=0, le=65535)
     log_format: Literal["auto", "console", "json"] = Field("auto", alias="MENTORBOT_LOG_FORMAT")
     log_level: str = Field("INFO", alias="MENTORBOT_LOG_LEVEL")
+    max_connections: int = Field(512, alias="MENTORBOT_MAX_CONNECTIONS", ge=1, le=100_000)
+    read_timeout: float = Field(10.0, alias="MENTORBOT_READ_TIMEOUT", gt=0, le=300)
 
     @field_validator(
-        "teams_allow_unauthenticated", "port", "log_format", "log_level", mode="before"
+        "teams_allow_unauthenticated",
+        "port",
+        "log_format",
+        "log_level",
+        "max_connections",
+        "read_timeout",
+        mode="before",
     )
     @classmethod
     def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
@@ -79,6 +86,17 @@ class Settings(BaseSettings):
             assert info.field_name is not None
             return cls.model_fields[info.field_name].default
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # `sqlite:///…`, `postgres://…` as hosting platforms hand them out: the bot picks
+        # its async driver itself. A URL it cannot use is left for database_problem to name
+        # (pydantic's message would quote the URL, password and all).
+        try:
+            return as_text(async_url(value))
+        except UnsupportedDatabase:
+            return value
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -167,11 +185,9 @@ class Settings(BaseSettings):
         """Why DATABASE_URL cannot work, in one line; None when it may. The URL itself is
         never shown: it may hold a password."""
         try:
-            url = make_url(self.database_url)
-        except ArgumentError:
-            return f"DATABASE_URL is not a database URL: use {SUPPORTED_DATABASES}"
-        if url.drivername not in DATABASE_SCHEMES:
-            return f"DATABASE_URL must be {SUPPORTED_DATABASES}, not a {url.drivername}:// URL"
+            url = async_url(self.database_url)
+        except UnsupportedDatabase as problem:
+            return f"DATABASE_URL {problem}"
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
             folder = Path(url.database).expanduser().absolute().parent
             if not folder.is_dir():

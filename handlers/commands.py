@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from handlers.grammar import (
     MENTION_OPEN,
+    Email,
     GrammarError,
+    Handle,
     PersonRef,
     Token,
     person_from_word,
@@ -16,6 +18,7 @@ from handlers.grammar import (
     readable,
     tokenize,
 )
+from handlers.text import clean
 
 CONCERN_KINDS = (
     "missed-preparation",
@@ -176,6 +179,14 @@ Command = (
 )
 
 
+READ_ONLY = (Help, Overview, Status, MyConcerns)  # a replay of these is simply answered again
+
+
+def named_people(command: Command) -> list[PersonRef]:
+    """The people a command names (not those mentioned inside a concern's words)."""
+    return [value for value in vars(command).values() if isinstance(value, Handle | Email)]
+
+
 @dataclass(frozen=True)
 class Usage:
     """Why the text is not a command, and the correct form."""
@@ -185,6 +196,7 @@ class Usage:
 
 
 def parse(source: str) -> Command | Usage:
+    source = clean(source)  # stored and shown the same on every database and surface
     try:
         tokens = tokenize(source, strict=not _is_concern(source))
     except GrammarError as error:

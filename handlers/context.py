@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.lookups import Profiles
 from handlers.ports import Clock, Directory
 from handlers.views import MessageView
 from storage import outbox
@@ -30,6 +31,9 @@ class Caller:
     # How to reach people first met in this request by mention (Teams: service URL, tenant).
     peer_address: dict[str, Any] | None = None
     timezone: str | None = None  # an IANA zone the platform vouched for (Teams' localTimezone)
+    # The edge checked that the request comes from the organisation the bot is installed in
+    # (the Slack workspace auth.test names): only then are its ids MENTORBOT_ADMINS ids.
+    from_home_workspace: bool = True
 
 
 @dataclass
@@ -40,6 +44,10 @@ class Deps:
     directories: dict[str, Directory] = field(default_factory=dict)
     wake_dispatcher: Callable[[], None] = lambda: None
     open_platforms: frozenset[str] = frozenset({"console"})  # where anyone may create programs
+    directory_timeout: float = 1.0  # seconds per look-up (slack_sdk's own default is 30)
+    # Keys of the requests this process is running: a replay arriving meanwhile is not run
+    # again (the first one's answer arrives anyway).
+    in_flight: set[str] = field(default_factory=set)
 
 
 class Refusal(Exception):
@@ -57,6 +65,8 @@ class Context:
     deps: Deps
     caller: Caller
     me: Person
+    # The directory's answers about people this request names, asked before it began.
+    profiles: Profiles = field(default_factory=lambda: Profiles({}))
     queued: int = 0
 
     @property

@@ -9,9 +9,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Caller, Context, Deps, Refusal
 from handlers.grammar import Email, Handle, Name, PersonRef
+from handlers.lookups import BY_EMAIL, BY_ID, Profiles, ProfilesNeeded, Wanted
 from handlers.ports import DirectoryUnavailable, Profile
+from handlers.text import clean
 from handlers.views import Mention
 from storage.models import Identity, Person
+
+
+def storable(caller: Caller) -> bool:
+    """Whether the caller's ids fit what is kept of them: a request naming an id no
+    platform gives (over 128 characters) is refused before anything is stored."""
+    ids = (caller.external_id, caller.workspace_id or "", *caller.aliases)
+    return all(len(value) <= ID_LENGTH for value in ids)
 
 
 async def identity_of(session: AsyncSession, platform: str, external_id: str) -> Identity | None:
@@ -21,9 +30,12 @@ async def identity_of(session: AsyncSession, platform: str, external_id: str) ->
     return (await session.exec(query)).first()
 
 
-async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Person:
-    """The caller's person, created on first contact; this identity becomes the one they
-    are reached by. One query on the hot path."""
+async def caller_person(
+    session: AsyncSession, deps: Deps, caller: Caller, profiles: Profiles
+) -> Person:
+    """The caller's person, created on first contact (from `profiles`: ProfilesNeeded if
+    the directory was not asked yet); this identity becomes the one they are reached by.
+    One query on the hot path."""
     query = (
         select(Identity, Person)
         .join(Person, col(Person.id) == Identity.person_id)
@@ -32,7 +44,7 @@ async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Pe
     found = (await session.exec(query)).first()
     now = deps.clock.now()
     if found is None:
-        person = await _first_contact(session, deps, caller, now)
+        person = await _first_contact(session, deps, caller, now, profiles)
         identity = Identity(
             person_id=person.id, platform=caller.platform, external_id=caller.external_id
         )
@@ -45,13 +57,16 @@ async def caller_person(session: AsyncSession, deps: Deps, caller: Caller) -> Pe
 
 
 async def _first_contact(
-    session: AsyncSession, deps: Deps, caller: Caller, now: datetime
+    session: AsyncSession, deps: Deps, caller: Caller, now: datetime, profiles: Profiles
 ) -> Person:
     """Their platform profile fills in what the request did not say (Slack sends only an
     id; Teams a name but no e-mail address), once: later requests find the person."""
     profile = Profile(caller.external_id, caller.name or "", caller.email, caller.timezone)
-    if not (caller.name and caller.email):
-        found = await _lookup_id(deps, caller.platform, caller.external_id)
+    if not (caller.name and caller.email) and caller.platform in deps.directories:
+        try:
+            found = profiles.by_id(caller.external_id)
+        except DirectoryUnavailable:
+            found = None  # the caller's own name can wait for a later contact
         if found is not None:
             profile = Profile(
                 caller.external_id,
@@ -63,6 +78,8 @@ async def _first_contact(
 
 
 SEEN_PRECISION = timedelta(hours=1)
+NAME_LENGTH = 200  # Person.display_name
+ID_LENGTH = 128  # Identity.external_id and workspace_id: no platform's ids come near it
 
 
 def _note_contact(identity: Identity, person: Person, caller: Caller, now: datetime) -> None:
@@ -90,18 +107,20 @@ async def resolve(ctx: Context, ref: PersonRef) -> Person:
 
 
 async def _by_handle(ctx: Context, ref: Handle) -> Person:
+    if len(ref.external_id) > ID_LENGTH:
+        raise Refusal("I can't find that person in this workspace.")
     platform = ctx.caller.platform
     identity = await identity_of(ctx.session, platform, ref.external_id)
     if identity is not None:
         person = await ctx.session.get(Person, identity.person_id)
         assert person is not None
         return person
-    directory = ctx.deps.directories.get(platform)
+    checked = platform in ctx.deps.directories
     try:
-        profile = await directory.by_id(ref.external_id) if directory else None
+        profile = ctx.profiles.by_id(ref.external_id) if checked else None
     except DirectoryUnavailable:
-        directory = profile = None  # cannot check now: take the mention as it is
-    if directory is not None:
+        checked, profile = False, None  # cannot check now: take the mention as it is
+    if checked:
         _require_reachable(profile, ref)
     profile = profile or Profile(ref.external_id, ref.name or ref.external_id)
     return await _add_platform_person(ctx, platform, profile)
@@ -122,9 +141,9 @@ async def _by_email(ctx: Context, address: str) -> Person:
     person = (await ctx.session.exec(select(Person).where(Person.email == address))).first()
     if person is not None:
         return person
-    directory = ctx.deps.directories.get(ctx.caller.platform)
     try:
-        profile = await directory.by_email(address) if directory else None
+        checked = ctx.caller.platform in ctx.deps.directories
+        profile = ctx.profiles.by_email(address) if checked else None
     except DirectoryUnavailable:
         raise Refusal(
             f"I can't look up {address} right now. Please try again in a minute, or "
@@ -158,12 +177,39 @@ async def _by_name(ctx: Context, ref: Name) -> Person:
     )
 
 
-async def _lookup_id(deps: Deps, platform: str, external_id: str) -> Profile | None:
-    directory = deps.directories.get(platform)
+async def unknown(session: AsyncSession, platform: str, refs: list[PersonRef]) -> set[Wanted]:
+    """The look-ups the people named need: mentions and addresses the bot does not know."""
+    handles = {ref.external_id for ref in refs if isinstance(ref, Handle)}
+    emails = {ref.address for ref in refs if isinstance(ref, Email)}
+    if handles:
+        query = select(Identity.external_id).where(
+            Identity.platform == platform, col(Identity.external_id).in_(handles)
+        )
+        handles -= set((await session.exec(query)).all())
+    if emails:
+        emails -= set(
+            (await session.exec(select(Person.email).where(col(Person.email).in_(emails)))).all()
+        )
+    return {Wanted(BY_ID, h) for h in handles} | {Wanted(BY_EMAIL, e) for e in emails}
+
+
+async def known_caller(
+    session: AsyncSession, deps: Deps, caller: Caller, refs: list[PersonRef], profiles: Profiles
+) -> Person:
+    """caller_person, first making sure that everyone the request names is known or was
+    looked up: ProfilesNeeded says, all at once, what the directory must be asked."""
+    if caller.platform not in deps.directories or profiles.asked:
+        return await caller_person(session, deps, caller, profiles)
     try:
-        return await directory.by_id(external_id) if directory else None
-    except DirectoryUnavailable:
-        return None  # the caller's own name can wait for a later contact
+        me = await caller_person(session, deps, caller, profiles)
+    except ProfilesNeeded as needed:
+        raise ProfilesNeeded(
+            needed.wanted | await unknown(session, caller.platform, refs)
+        ) from None
+    wanted = await unknown(session, caller.platform, refs) if refs else set()
+    if wanted:
+        raise ProfilesNeeded(wanted)
+    return me
 
 
 async def _add_platform_person(ctx: Context, platform: str, profile: Profile) -> Person:
@@ -189,7 +235,7 @@ async def _person_for_profile(session: AsyncSession, profile: Profile, now: date
         if existing is not None:
             return existing
     person = Person(
-        display_name=profile.name or profile.external_id,
+        display_name=clean(profile.name or profile.external_id)[:NAME_LENGTH],
         email=email,
         timezone=profile.timezone,
         created_at=now,

@@ -61,6 +61,11 @@ class Messenger(Protocol):
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef: ...
 
+    async def reply(self, reply_to: dict[str, Any], view: MessageView) -> SentRef:
+        """Answer privately the way a request came (an outbox row's `reply_to`, written
+        by this platform's edge: a Slack response_url)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Profile:

@@ -16,6 +16,8 @@ from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
 def is_admin(ctx: Context) -> bool:
     if ctx.caller.platform in ctx.deps.open_platforms:
         return True
+    if not ctx.caller.from_home_workspace:
+        return False  # an admin's id, or address, means nothing from another organisation
     ids = {ctx.caller.external_id.lower(), (ctx.me.email or "").lower()}
     ids |= {alias.lower() for alias in ctx.caller.aliases}
     return bool(ids & ctx.deps.admins)

@@ -1,16 +1,26 @@
 """The core's front door: text and button clicks in, a private answer out. Each request
-runs in one transaction; a refusal rolls it back, so bad input changes nothing."""
+runs in one transaction; a refusal rolls it back, so bad input changes nothing.
+
+Three things hold around that transaction:
+- People a request names are looked up in the platform's directory before it opens,
+  never inside it (handlers.lookups): a slow directory holds no locks.
+- A request the platform may deliver again (a retried event, a replayed slash command)
+  has a key. One that changes state records the key with its answer in the transaction
+  of its effects; a replay gets that answer again and changes nothing.
+- With a Deadline (handlers.deadline), the answer goes back inline or, once the edge's
+  budget has run out, through the outbox to the request's reply_to, queued in the same
+  transaction as the request's effects."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import overload
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import concerns, confirmations, overview, pairing, programs, status
+from handlers import concerns, confirmations, once, overview, pairing, programs, status
 from handlers.commands import (
+    READ_ONLY,
     ActOnConcern,
     Command,
     Enrol,
@@ -24,13 +34,17 @@ from handlers.commands import (
     RaiseConcern,
     Status,
     Usage,
+    named_people,
     parse,
 )
 from handlers.context import Caller, Context, Deps, Refusal
-from handlers.people import caller_person
+from handlers.deadline import Deadline
+from handlers.grammar import PersonRef
+from handlers.lookups import Profiles
+from handlers.people import caller_person, known_caller, storable
 from handlers.views import CommandHint, MessageView, section
-from storage.db import transaction
-from storage.models import ProcessedEvent, Subject
+from storage.db import attempts
+from storage.models import ProcessedEvent
 
 Step = Callable[[Context], Awaitable[MessageView]]
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
@@ -38,18 +52,32 @@ ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
     concerns.RESOLVE: concerns.resolve_concern,
     confirmations.CONFIRM: pairing.confirmed,
 }
+CLASHED = "That clashed with a change made at the same moment. Please try again."
 
 
 async def handle_text(
-    deps: Deps, caller: Caller, text: str, *, event_key: str | None = None
+    deps: Deps,
+    caller: Caller,
+    text: str,
+    *,
+    event_key: str | None = None,
+    deadline: Deadline | None = None,
 ) -> MessageView | None:
-    """Run what a person typed. None means this event was already handled."""
+    """Run what a person typed. None: nothing to answer inline (the request was handled
+    before, or it is late and its answer goes to the deadline's reply_to)."""
     parsed = parse(text)
     if isinstance(parsed, Usage):
-        if not await _remember_event(deps, event_key):
-            return None
-        return usage_view(parsed.problem, parsed.form)
-    return await run(deps, caller, _step_for(parsed), event_key=event_key)
+        answer = usage_view(parsed.problem, parsed.form)
+        return await once.remember_event(deps, caller, event_key, answer, deadline=deadline)
+    return await run(
+        deps,
+        caller,
+        _step_for(parsed),
+        event_key=event_key,
+        deadline=deadline,
+        people=named_people(parsed),
+        changes_state=not isinstance(parsed, READ_ONLY),
+    )
 
 
 async def handle_direct_message(deps: Deps, caller: Caller, text: str, *, event_key: str) -> None:
@@ -59,16 +87,23 @@ async def handle_direct_message(deps: Deps, caller: Caller, text: str, *, event_
     parsed = parse(text)
     if isinstance(parsed, Usage):
         answer = usage_view(parsed.problem, parsed.form)
-        await _remember_event(deps, event_key, answer_to=caller, answer=answer)
+        await once.remember_event(deps, caller, event_key, answer, answer_refusals=True)
         return
     step = _step_for(parsed)
 
     async def step_and_answer(ctx: Context) -> MessageView:
         answer = await step(ctx)
-        await _queue_answer(ctx, event_key, answer)
+        await once.queue_answer(ctx, event_key, answer)
         return answer
 
-    await run(deps, caller, step_and_answer, event_key=event_key, answer_refusals=True)
+    await run(
+        deps,
+        caller,
+        step_and_answer,
+        event_key=event_key,
+        answer_refusals=True,
+        people=named_people(parsed),
+    )
 
 
 @overload
@@ -77,21 +112,34 @@ async def handle_action(deps: Deps, caller: Caller, action: str, value: str) -> 
 
 @overload
 async def handle_action(
-    deps: Deps, caller: Caller, action: str, value: str, *, event_key: str | None
+    deps: Deps,
+    caller: Caller,
+    action: str,
+    value: str,
+    *,
+    event_key: str | None,
+    deadline: Deadline | None = None,
 ) -> MessageView | None: ...
 
 
 async def handle_action(
-    deps: Deps, caller: Caller, action: str, value: str, *, event_key: str | None = None
+    deps: Deps,
+    caller: Caller,
+    action: str,
+    value: str,
+    *,
+    event_key: str | None = None,
+    deadline: Deadline | None = None,
 ) -> MessageView | None:
-    """Run a button click. With an event key (a platform that may redeliver, like Teams),
-    None means this event was already handled."""
+    """Run a button click. With an event key (a platform that may redeliver), None means
+    this event was already handled; with a late deadline, that the answer was queued."""
     use_case = ACTIONS.get(action)
     if use_case is None:
-        if not await _remember_event(deps, event_key):
-            return None
-        return usage_view("That button no longer does anything.")
-    answer = await run(deps, caller, lambda ctx: use_case(ctx, value), event_key=event_key)
+        answer = usage_view("That button no longer does anything.")
+        return await once.remember_event(deps, caller, event_key, answer, deadline=deadline)
+    answer = await run(
+        deps, caller, lambda ctx: use_case(ctx, value), event_key=event_key, deadline=deadline
+    )
     assert answer is not None or event_key is not None
     return answer
 
@@ -104,8 +152,15 @@ async def home_view(deps: Deps, caller: Caller) -> MessageView:
 
 async def remember(deps: Deps, caller: Caller) -> None:
     """Note how to reach the caller (an app installed, a conversation started)."""
-    async with transaction(deps.sessions) as session:
-        await caller_person(session, deps, caller)
+    if not storable(caller):
+        return
+
+    async def attempt(profiles: Profiles) -> None:
+        async for attempt in attempts(deps.sessions):  # again if the connection was cut
+            async with attempt as session:
+                await caller_person(session, deps, caller, profiles)
+
+    await once.looking_up(deps, caller, attempt)
 
 
 def _step_for(command: Command) -> Step:
@@ -141,70 +196,69 @@ async def run(
     step: Step,
     *,
     event_key: str | None = None,
+    deadline: Deadline | None = None,
     answer_refusals: bool = False,
+    people: Sequence[PersonRef] = (),
+    changes_state: bool = True,
 ) -> MessageView | None:
-    """With `answer_refusals`, a refusal's answer is queued to the caller with the event."""
-    answer_to = caller if answer_refusals else None
+    """With `answer_refusals`, a refusal's answer is queued to the caller with the event.
+    A request with a deadline is recorded only if it `changes_state`: a replayed `help`
+    is simply answered again, and costs no write."""
+    if not storable(caller):
+        return usage_view(UNKNOWN_CALLER)  # nothing to keep, nobody to queue an answer to
+    record = event_key is not None and (deadline is None or changes_state)
+    request = once.Request(caller, event_key, deadline, answer_refusals, list(people), record)
+
+    async def attempt(profiles: Profiles) -> MessageView | None:
+        return await _once(deps, request, step, profiles)
+
+    if event_key is not None:
+        if event_key in deps.in_flight:
+            return None  # delivered again while the first is running: its answer will come
+        deps.in_flight.add(event_key)
     try:
-        async with transaction(deps.sessions) as session:
-            if event_key and not await _first_time(session, event_key, deps):
-                return None
-            me = await caller_person(session, deps, caller)
-            ctx = Context(session=session, deps=deps, caller=caller, me=me)
-            answer = await step(ctx)
+        return await once.looking_up(deps, caller, attempt)
+    finally:
+        if event_key is not None:
+            deps.in_flight.discard(event_key)
+
+
+async def _once(
+    deps: Deps, request: once.Request, step: Step, profiles: Profiles
+) -> MessageView | None:
+    caller, key, deadline = request.caller, request.key, request.deadline
+    try:
+        async for attempt in attempts(deps.sessions):  # again if the connection was cut
+            async with attempt as session:
+                if request.record and (done := await session.get(ProcessedEvent, key)) is not None:
+                    return once.again(done, deadline)
+                me = await known_caller(session, deps, caller, request.people, profiles)
+                ctx = Context(session=session, deps=deps, caller=caller, me=me, profiles=profiles)
+                answer = await once.settle(ctx, request, await step(ctx))
     except Refusal as refusal:
         answer = usage_view(refusal.problem, refusal.form)
-        if not await _remember_event(deps, event_key, answer_to=answer_to, answer=answer):
-            return None
-        return answer
+        return await once.remember_event(
+            deps, caller, key, answer, deadline, request.answer_refusals, profiles.final()
+        )
     except IntegrityError:
-        # Two requests changed the same thing at once (or Slack delivered an event twice).
-        answer = usage_view("That clashed with a change made at the same moment. Please try again.")
-        if not await _remember_event(deps, event_key, answer_to=answer_to, answer=answer):
-            return None
-        return answer
+        # Two requests changed the same thing at once, or the same request arrived twice.
+        if key is not None:
+            async with deps.sessions() as session:
+                done = await session.get(ProcessedEvent, key)
+            if done is not None:
+                return once.again(done, deadline)
+        return await once.remember_event(
+            deps,
+            caller,
+            key,
+            usage_view(CLASHED),
+            deadline,
+            request.answer_refusals,
+            profiles.final(),
+        )
     if ctx.queued:
         deps.wake_dispatcher()
     return answer
-
-
-async def _first_time(session: AsyncSession, event_key: str, deps: Deps) -> bool:
-    if await session.get(ProcessedEvent, event_key):
-        return False
-    session.add(ProcessedEvent(event_key=event_key, received_at=deps.clock.now()))
-    await session.flush()
-    return True
-
-
-async def _remember_event(
-    deps: Deps,
-    event_key: str | None,
-    *,
-    answer_to: Caller | None = None,
-    answer: MessageView | None = None,
-) -> bool:
-    """Record a refused event as handled, so a retry does not answer twice; with
-    `answer_to`, queue the answer to that caller with it. False if handled already."""
-    if not event_key:
-        return True
-    try:
-        async with transaction(deps.sessions) as session:
-            if not await _first_time(session, event_key, deps):
-                return False
-            if answer_to is not None and answer is not None:
-                me = await caller_person(session, deps, answer_to)
-                ctx = Context(session=session, deps=deps, caller=answer_to, me=me)
-                await _queue_answer(ctx, event_key, answer)
-    except IntegrityError:
-        return False
-    if answer_to is not None:
-        deps.wake_dispatcher()
-    return True
-
-
-async def _queue_answer(ctx: Context, event_key: str, answer: MessageView) -> None:
-    # Urgent: they are waiting.
-    await ctx.say(f"answer:{event_key}", ctx.me, answer, subject=Subject.ANSWER, urgent=True)
 
 
 def usage_view(problem: str, form: str | None = None) -> MessageView:
@@ -217,3 +271,4 @@ def usage_view(problem: str, form: str | None = None) -> MessageView:
 
 
 COULD_NOT = "mentorbot could not do that."
+UNKNOWN_CALLER = "mentorbot cannot tell who you are from this request, so it did nothing."

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from handlers.text import clean
+
+# Text shown to people: cleaned however it was made (typed now, stored before this rule,
+# or a name from a directory), so no surface ever renders a control character.
+Text = Annotated[str, AfterValidator(clean)]
 
 
 class Span(BaseModel):
     type: Literal["span"] = "span"
-    text: str
+    text: Text
     bold: bool = False
 
 
@@ -19,7 +25,7 @@ class Mention(BaseModel):
     """A person, shown natively where the platform can (a Slack @mention) and by name elsewhere."""
 
     type: Literal["mention"] = "mention"
-    name: str
+    name: Text
     handles: dict[str, str] = Field(default_factory=dict)  # platform -> that platform's user id
 
 
@@ -27,7 +33,7 @@ class CommandHint(BaseModel):
     """A command to type, shown in each platform's own form (`/mentoring …` on Slack)."""
 
     type: Literal["command"] = "command"
-    text: str
+    text: Text
 
 
 Inline = Annotated[Span | Mention | CommandHint, Field(discriminator="type")]
@@ -42,11 +48,11 @@ class Quote(BaseModel):
     """A person's own words, shown as a quotation."""
 
     type: Literal["quote"] = "quote"
-    text: str
+    text: Text
 
 
 class Fact(BaseModel):
-    label: str
+    label: Text
     value: list[Inline]
 
 
@@ -56,7 +62,7 @@ class Facts(BaseModel):
 
 
 class Button(BaseModel):
-    label: str
+    label: Text
     action: str  # e.g. "concern.acknowledge"
     value: str
     style: Literal["primary", "danger"] | None = None
@@ -80,8 +86,8 @@ Block = Annotated[Section | Quote | Facts | Actions | Note, Field(discriminator=
 class MessageView(BaseModel):
     """A whole message. `notification` is what a lock screen shows: never a person's words."""
 
-    notification: str
-    title: str | None = None
+    notification: Text
+    title: Text | None = None
     blocks: list[Block] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

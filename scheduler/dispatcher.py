@@ -37,7 +37,7 @@ from handlers.ports import (
 from handlers.views import MessageView
 from scheduler import recipients
 from scheduler.outcomes import Outcome, record
-from scheduler.recipients import Original, Target
+from scheduler.recipients import Original, Reply, Target
 from storage import outbox
 from storage.db import SessionFactory, transaction
 from storage.models import OutboxMessage, OutboxStatus
@@ -69,7 +69,8 @@ class Job:
 
     @property
     def platform(self) -> str | None:
-        return self.target.platform if isinstance(self.target, Address | Original) else None
+        target = self.target
+        return target.platform if isinstance(target, Address | Original | Reply) else None
 
 
 Finished = tuple[Job, Outcome]
@@ -219,6 +220,9 @@ class Dispatcher:
             return Outcome(
                 OutboxStatus.SENT, self.clock.now(), ref, target.platform, recipient=target
             )
+        if isinstance(target, Reply):
+            ref = await self.messengers[target.platform].reply(target.reply_to, view)
+            return Outcome(OutboxStatus.SENT, self.clock.now(), ref, target.platform)
         if target.status != OutboxStatus.SENT or target.platform not in self.messengers:
             return Outcome(
                 outbox.SUPERSEDED, self.clock.now(), error="the original message was not delivered"

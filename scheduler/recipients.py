@@ -1,6 +1,7 @@
 """Where each claimed outbox row goes, looked up for a whole claim in one query per kind
 (not one session per row): a new message goes to the identity its recipient used last, on
-a platform this process can reach; an update goes wherever its original was sent."""
+a platform this process can reach; an update goes wherever its original was sent; an
+answer with a `reply_to` goes back the way its request came."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,14 +27,23 @@ class Original:
     sent_ref: SentRef | None
 
 
-Target = Address | Original | PermanentFailure
+@dataclass(frozen=True)
+class Reply:
+    """An answer that goes back the way its request came (a Slack response_url), not to
+    the person's DM."""
+
+    platform: str
+    reply_to: dict[str, Any]
+
+
+Target = Address | Original | Reply | PermanentFailure
 
 
 async def targets(
     session: AsyncSession, rows: Sequence[OutboxMessage], platforms: Collection[str]
 ) -> dict[int, Target]:
     """Each row's target, by row id."""
-    people = {r.recipient_id for r in rows if r.replaces_id is None}
+    people = {r.recipient_id for r in rows if r.replaces_id is None and not r.reply_to}
     originals = await _originals(session, {r.replaces_id for r in rows if r.replaces_id})
     addresses = await _addresses(session, people, platforms)
     found: dict[int, Target] = {}
@@ -40,9 +51,18 @@ async def targets(
         assert row.id is not None
         if row.replaces_id is not None:
             found[row.id] = originals[row.replaces_id]
+        elif row.reply_to:
+            found[row.id] = _reply(row.reply_to, platforms)
         else:
             found[row.id] = addresses[row.recipient_id]
     return found
+
+
+def _reply(reply_to: dict[str, Any], platforms: Collection[str]) -> Reply | PermanentFailure:
+    platform = reply_to.get("platform")
+    if isinstance(platform, str) and platform in platforms:
+        return Reply(platform, reply_to)
+    return PermanentFailure(f"cannot reply on {platform}: not a connected platform")
 
 
 async def _originals(session: AsyncSession, ids: set[int]) -> dict[int, Original]:

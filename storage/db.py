@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
+from contextlib import asynccontextmanager, suppress
+from types import TracebackType
 
+import structlog
 from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.migrate import alembic_config, head_revision, schema_is_current, upgrade
+from storage.urls import async_url
+from storage.urls import is_sqlite as _is_sqlite
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# Migrations live in storage.migrate; these names are where the rest of the bot finds them.
+__all__ = ["alembic_config", "head_revision", "schema_is_current", "upgrade"]
+
+log = structlog.get_logger("mentorbot.storage")
 
 
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
+def is_sqlite(url: str | URL) -> bool:
+    return _is_sqlite(url)
 
 
 # hide_parameters: a database error's message otherwise quotes the statement's values
 # (a concern's words among them), and error messages end up in logs.
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str | URL) -> AsyncEngine:
+    """`url` in any form DATABASE_URL accepts (`sqlite:///…`, `postgres://…`): the engine
+    uses the bot's async driver."""
+    url = async_url(url) if isinstance(url, str) else url
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -58,32 +70,80 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def attempts(sessions: SessionFactory, tries: int = 2) -> Attempts:
+    """See Attempts: `async for attempt in attempts(sessions): async with attempt as …`."""
+    return Attempts(sessions, tries)
+
+
+class Attempts:
+    """A unit of work that survives a dropped database connection: run once more, on a
+    fresh connection, when SQLAlchemy reports the connection cut while the work ran (a
+    database restart or failover, the server ending the connection). pool_pre_ping finds
+    connections that died while idle in the pool; this covers the rest.
+
+        async for attempt in attempts(sessions):
+            async with attempt as session:
+                ...  # one transaction; run a second time only if the first was cut
+
+    A connection that breaks during the commit itself is not retried: the commit may have
+    happened, and running the work again could do it twice."""
+
+    def __init__(self, sessions: SessionFactory, tries: int = 2) -> None:
+        self.sessions, self.left, self.done = sessions, tries, False
+
+    def __aiter__(self) -> Attempts:
+        return self
+
+    async def __anext__(self) -> _Attempt:
+        if self.done or self.left == 0:
+            raise StopAsyncIteration
+        self.left -= 1
+        return _Attempt(self)
+
+
+class _Attempt:
+    def __init__(self, owner: Attempts) -> None:
+        self.owner = owner
+
+    async def __aenter__(self) -> AsyncSession:
+        self.session = self.owner.sessions()
+        await self.session.begin()
+        return self.session
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> bool:
+        session, retries_left = self.session, self.owner.left > 0
+        try:
+            if error is None:
+                self.owner.done = True
+                await session.commit()  # a failure here is not retried (see Attempts)
+                return False
+            if _is_disconnect(error):
+                with suppress(DBAPIError):  # the connection is gone: nothing to roll back
+                    await session.rollback()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+        if not (retries_left and _is_disconnect(error)):
+            self.owner.done = True
+            return False
+        log.warning("database_connection_lost", retrying=True, error=type(error).__name__)
+        return True  # the error is swallowed, and the work runs again
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 async def create_all(engine: AsyncEngine) -> None:
     """Tests' fast path; production uses `upgrade` (Alembic)."""
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
-
-
-def alembic_config(url: str) -> object:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration."""
-    from alembic import command
-
-    def _run(sync_conn: object) -> None:
-        config = alembic_config(str(engine.url))
-        config.attributes["connection"] = sync_conn  # type: ignore[attr-defined]
-        command.upgrade(config, "head")  # type: ignore[arg-type]
-
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
 
 
 async def ping(engine: AsyncEngine) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.console.render import render
 from handlers.ports import Address, PermanentFailure, SentRef
@@ -38,6 +39,10 @@ class ConsoleMessenger:
         self._messages += 1
         self._show(f"📨 DM to @{to.external_id}", to.external_id, self._messages, view)
         return {"message": self._messages, "to": to.external_id}
+
+    async def reply(self, reply_to: dict[str, Any], view: MessageView) -> SentRef:
+        # Never written for this platform: its edge answers in the turn, or by DM.
+        raise PermanentFailure("no way to reply to a request here")
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
         if ref["to"] in self.unreachable:  # gone since the message arrived

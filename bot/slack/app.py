@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import traceback
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 import structlog
 from aiohttp import ClientSession, web
@@ -18,15 +16,23 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.request.payload_utils import is_action, is_slash_command
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bodies import BadBody
 from bot.settings import Settings
-from bot.slack import listeners
+from bot.slack import inbound, listeners
+from bot.slack.answering import ARRIVED, Answering
 from bot.slack.authorize import BotAuthorize
+from bot.slack.failures import (
+    SORRY_PAYLOAD,
+    apologise,
+    listener_of,
+    log_failure,
+    request_kind,
+)
 from bot.slack.messenger import SlackDirectory, SlackMessenger
+from bot.slack.workspace import home_only
 from handlers.context import Deps
 
 log = structlog.get_logger("mentorbot.slack")
-SORRY = "Something went wrong; please try again."
-LISTENERS = listeners.__name__ + "."
 
 
 @dataclass
@@ -36,6 +42,8 @@ class SlackEdge:
     messenger: SlackMessenger
     directory: SlackDirectory
     authorize: BotAuthorize | None = None
+    # When a request's answer must be ready to go back in its acknowledgement.
+    answering: Answering = field(default_factory=Answering)
 
 
 def build_client(settings: Settings, http: ClientSession | None = None) -> AsyncWebClient:
@@ -55,11 +63,11 @@ def build_edge(settings: Settings, client: AsyncWebClient) -> SlackEdge:
     )
 
 
-def attach(
-    edge: SlackEdge, settings: Settings, deps: Deps, *, process_before_response: bool = False
-) -> AsyncApp:
-    """Bolt on the core. Tests pass process_before_response=True so an HTTP request
-    returns only when its listener has finished: no waiting on background work."""
+def attach(edge: SlackEdge, settings: Settings, deps: Deps) -> AsyncApp:
+    """Bolt on the core, in one configuration for production and tests. Bolt runs each
+    listener before it responds (process_before_response): the listener itself decides
+    when to acknowledge, within Slack's 3 seconds (bot.slack.answering). Bolt's other mode
+    would poll every 10 ms for an ack, and run listeners after the response unseen."""
     secret = settings.slack_signing_secret
     # auth.test gets a client without connection retries: a failure only means answering
     # without the bot's ids for now, never a wait inside Slack's 3 seconds.
@@ -75,10 +83,11 @@ def attach(
         authorize=edge.authorize,
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
-        process_before_response=process_before_response,
+        process_before_response=True,
     )
     app.error(listener_failed)
-    listeners.register(app, deps)
+    app.use(home_only(edge.authorize))
+    listeners.register(app, deps, edge.answering)
     edge.app = app
     return app
 
@@ -90,60 +99,20 @@ async def listener_failed(
     respond: AsyncRespond | None,
 ) -> BoltResponse | None:
     """Bolt's own handler logs `Failed to run listener function (error: {error})` and the
-    traceback: a database error's message (SQLAlchemy's `[parameters: …]`) holds what a
-    person wrote. Logged here: the error's type, its cause's type, and which listener and
-    kind of request, nothing that carries data. The person gets a short private apology
-    where Slack has a private way back; a DM or App Home event gets nothing more (the
-    event is answered 500, and Slack's retry may well succeed)."""
-    cause = error.__cause__ or error.__context__
-    log.error(
-        "slack_listener_failed",
-        error=_type_name(error),
-        cause=_type_name(cause) if cause else None,
-        listener=_listener(error),
-        request=_request_kind(body),
-    )
-    sorry = {"response_type": "ephemeral", "text": SORRY}
+    traceback, people's words among them: bot.slack.failures logs types and names only.
+    The person gets a short private apology where Slack has a private way back; a DM or
+    App Home event gets nothing more (the event is answered 500, and Slack's retry may
+    well succeed)."""
+    log_failure(error, listener=listener_of(error), request=request_kind(body))
     if is_slash_command(body) and response is not None:
         # Not acknowledged yet (the command's listener acks with its answer): the
         # apology is the acknowledgement, in Slack's 3 seconds.
-        return BoltResponse(status=200, body=sorry)
+        return BoltResponse(status=200, body=SORRY_PAYLOAD)
     if (is_slash_command(body) or is_action(body)) and respond is not None:
-        try:
-            await respond(**sorry, replace_original=False)
-        except Exception as apology_error:  # the way back may be what failed
-            log.error("slack_apology_failed", error=_type_name(apology_error))
+        await apologise(respond)
         if is_action(body) and response is not None:
             return BoltResponse(status=200, body="")  # answered: no error mark on the button
     return None
-
-
-def _type_name(error: BaseException) -> str:
-    kind = type(error)
-    return (
-        kind.__qualname__
-        if kind.__module__ == "builtins"
-        else f"{kind.__module__}.{kind.__qualname__}"
-    )
-
-
-def _listener(error: BaseException) -> str | None:
-    """The listener function the error came through: a name in our code, never a value."""
-    found = None
-    for frame, _line in traceback.walk_tb(error.__traceback__):
-        module = frame.f_globals.get("__name__", "")
-        if module.startswith(LISTENERS):
-            found = f"{module}.{frame.f_code.co_name}"
-    return found
-
-
-def _request_kind(body: dict[str, Any]) -> str:
-    """Slack's own words for the request: command, block_actions, event:<type>."""
-    if is_slash_command(body):
-        return "command"
-    if body.get("type") == "event_callback":
-        return f"event:{body.get('event', {}).get('type')}"
-    return str(body.get("type", "unknown"))
 
 
 def _client_like(
@@ -158,37 +127,38 @@ def _client_like(
     )
 
 
-def http_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """POST /slack/events: junk is a 400 before Bolt sees it; Bolt checks the signature."""
+def http_handler(
+    app: AsyncApp, signing_secret: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """POST /slack/events: checked before Bolt sees it (bot.slack.inbound): junk is a 400,
+    a bad signature a 401, a signed body of the wrong shape a 400. One log line each,
+    naming what was wrong, never what the body said."""
 
     async def handle(request: web.Request) -> web.Response:
-        body = await request.text()
-        if not is_slack_body(request.content_type, body):
-            return web.json_response({"error": "not a Slack request body"}, status=400)
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        arrived = time.monotonic()  # Slack's 3 seconds started about now
+        raw = await request.read()
+        try:
+            payload = inbound.slack_body(request.content_type, request.charset, raw)
+        except BadBody as bad:
+            return _refused(400, bad.reason)
+        if signing_secret is not None and not inbound.is_ssl_check(payload):
+            problem = inbound.signature_problem(signing_secret, request.headers, raw)
+            if problem:
+                return _refused(401, problem)
+        bad_field = inbound.malformed_field(payload)
+        if bad_field:
+            return _refused(400, "malformed", field=bad_field)
+        bolt_request = await to_bolt_request(request)
+        bolt_request.context[ARRIVED] = arrived
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     return handle
 
 
-def is_slack_body(content_type: str, body: str) -> bool:
-    if not body:
-        return False
-    if content_type == "application/json":
-        return _is_json_object(body)
-    if content_type != "application/x-www-form-urlencoded":
-        return False
-    try:
-        fields = parse_qs(body, strict_parsing=True, keep_blank_values=True)
-    except ValueError:
-        return False
-    if "payload" in fields:
-        return len(fields["payload"]) == 1 and _is_json_object(fields["payload"][0])
-    return "command" in fields or "ssl_check" in fields or "type" in fields
+BAD_BODY = {"error": "not a Slack request body"}
+UNSIGNED = {"error": "invalid request"}  # Bolt's own answer to a bad signature
 
 
-def _is_json_object(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False
+def _refused(status: int, reason: str, **fields: str) -> web.Response:
+    log.warning("slack_request_refused", status=status, reason=reason, **fields)
+    return web.json_response(BAD_BODY if status == 400 else UNSIGNED, status=status)

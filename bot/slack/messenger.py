@@ -1,14 +1,19 @@
-"""Sends DMs through the Slack Web API (`channel=<user id>`, no conversations.open) and
-turns Slack's answers into the outbox's terms: rate limited, temporary, permanent."""
+"""Sends DMs through the Slack Web API (`channel=<user id>`, no conversations.open), and
+late answers through a request's response_url, and turns Slack's answers into the
+outbox's terms: rate limited, temporary, permanent."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import render
 from bot.slack.errors import error_code, status_of
@@ -62,6 +67,22 @@ class SlackMessenger:
         )
         return {"channel": response["channel"], "ts": response["ts"]}
 
+    async def reply(self, reply_to: dict[str, Any], view: MessageView) -> SentRef:
+        """A private answer through the request's response_url (valid 30 minutes, for 5
+        answers), on the bot's pool of connections; the outbox owns the retries."""
+        url = reply_to.get("response_url")
+        if not isinstance(url, str):
+            raise PermanentFailure("no response_url")
+        webhook = AsyncWebhookClient(url, session=self.client.session, timeout=self.client.timeout)
+        payload = {"response_type": "ephemeral", "replace_original": False, **render.message(view)}
+        try:
+            answered = await webhook.send_dict(payload)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TemporaryFailure(f"connection failed: {type(error).__name__}") from None
+        if answered.status_code != 200:
+            raise _reply_failure(answered)
+        return {}
+
 
 async def _call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
     try:
@@ -84,6 +105,21 @@ def classify(error: SlackApiError) -> DeliveryError:
     if code in PERMANENT_ERRORS:
         return PermanentFailure(code)
     return TemporaryFailure(code)
+
+
+def _reply_failure(answered: WebhookResponse) -> DeliveryError:
+    status = answered.status_code
+    # Slack answers a response_url in plain words: "expired_url", "used_url", …
+    body = answered.body.strip()
+    code = body if REPLY_CODE.fullmatch(body) else f"http {status}"
+    if status == 429:
+        return RateLimited(_seconds(answered.headers.get("Retry-After")))
+    if status >= 500 or status == 408:
+        return TemporaryFailure(f"slack answered {status}")
+    return PermanentFailure(code)  # expired, used up, or refused: no retry can change it
+
+
+REPLY_CODE = re.compile(r"[a-z_]{1,40}")
 
 
 def _seconds(retry_after: object) -> float:

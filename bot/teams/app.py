@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -11,21 +10,20 @@ from typing import Any
 import structlog
 from aiohttp import web
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity
 from botframework.connector.auth.connector_factory import ConnectorFactory
-from jwt.exceptions import PyJWTError
 from msrest.exceptions import DeserializationError
 from urllib3.util.retry import Retry
 
+from bot.bodies import BadBody, json_object, text_of
 from bot.settings import Settings
 from bot.teams import parse
+from bot.teams.auth import BotFrameworkKeys, CheckedAuthentication
 from bot.teams.bot import MentorbotTeamsBot
+from bot.teams.keys import SigningKeysUnavailable
 from bot.teams.messenger import TeamsMessenger
 from handlers.context import Deps
 
@@ -50,6 +48,7 @@ class TeamsEdge:
     adapter: CloudAdapter
     messenger: TeamsMessenger
     settings: Settings
+    keys: BotFrameworkKeys
 
 
 class _ConnectionRetriesOnly(ConnectorFactory):
@@ -67,8 +66,9 @@ class _ConnectionRetriesOnly(ConnectorFactory):
         return client
 
 
-class _Authentication(ConfigurationBotFrameworkAuthentication):
-    """botbuilder's own authentication, with connectors that leave retries to the outbox."""
+class _Authentication(CheckedAuthentication):
+    """botbuilder's own authentication (checked: see bot.teams.auth), with connectors that
+    leave retries to the outbox."""
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -81,10 +81,13 @@ class _Authentication(ConfigurationBotFrameworkAuthentication):
         return _ConnectionRetriesOnly(super().create_connector_factory(claims_identity))
 
 
-def build_edge(settings: Settings) -> TeamsEdge:
+def build_edge(settings: Settings, keys: BotFrameworkKeys | None = None) -> TeamsEdge:
+    """`keys`: where tokens' signing keys come from (Microsoft's, unless a test says)."""
     problem = settings.teams_problem()
     if problem:  # `mentorbot` stops on it at start; this keeps any other caller honest
         raise ValueError(problem)
+    keys = keys or BotFrameworkKeys.microsoft()
+    keys.install()
     if not settings.teams_app_id:
         log.warning(
             "teams_unauthenticated",
@@ -103,7 +106,7 @@ def build_edge(settings: Settings) -> TeamsEdge:
     )
     adapter = CloudAdapter(_Authentication(config))
     adapter.on_turn_error = _on_turn_error  # type: ignore[method-assign]
-    return TeamsEdge(adapter, TeamsMessenger(adapter, settings.teams_app_id), settings)
+    return TeamsEdge(adapter, TeamsMessenger(adapter, settings.teams_app_id), settings, keys)
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -123,12 +126,15 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 def http_handler(edge: TeamsEdge, deps: Deps) -> Callable[[web.Request], Awaitable[web.Response]]:
     """POST /api/messages: junk is a 400 before botbuilder sees it; another tenant a 403;
-    then botbuilder authenticates the activity (no valid token: 401)."""
+    then botbuilder authenticates the activity (no valid token: 401; no signing keys to
+    check it with, Microsoft's key endpoint being unreachable: 503)."""
     bot = MentorbotTeamsBot(deps, emails_trusted=edge.settings.teams_tenant_id is not None)
 
     async def handle(request: web.Request) -> web.Response:
-        body = await _activity_body(request)
-        if body is None:
+        try:
+            body = await _activity_body(request)
+        except BadBody as bad:  # one line: what was wrong, never what the body said
+            log.warning("teams_request_refused", status=400, reason=bad.reason)
             return web.json_response({"error": "not a JSON activity"}, status=400)
         tenant = parse.tenant_of_body(body)
         expected = edge.settings.teams_tenant_id  # lower case, as Teams sends it
@@ -140,27 +146,29 @@ def http_handler(edge: TeamsEdge, deps: Deps) -> Callable[[web.Request], Awaitab
             return web.json_response({"error": "tenant not allowed"}, status=403)
         try:
             response = await edge.adapter.process(request, bot)
-        except PyJWTError:  # a token botbuilder cannot even decode: as unauthorised as none
-            raise web.HTTPUnauthorized() from None
+        except SigningKeysUnavailable as unavailable:  # logged by the authentication
+            return web.json_response(
+                {"error": "cannot check tokens now, try again later"},
+                status=503,
+                headers={"Retry-After": str(unavailable.retry_after)},
+            )
         return response or web.Response(status=201)
 
     return handle
 
 
-async def _activity_body(request: web.Request) -> dict[str, Any] | None:
-    """The body, if it is a Bot Framework activity botbuilder can take; else None."""
+async def _activity_body(request: web.Request) -> dict[str, Any]:
+    """The body, if it is a Bot Framework activity botbuilder can take; else BadBody.
+    UTF-8 and not absurdly deep (bot.bodies), or botbuilder would fail on it with a 500."""
     if request.content_type != "application/json":
-        return None
-    try:
-        body = json.loads(await request.text())
-    except ValueError:
-        return None
-    if not isinstance(body, dict) or not _is_activity(body):
-        return None
+        raise BadBody("content_type")
+    body = json_object(text_of(await request.read(), request.charset))
+    if not _is_activity(body):
+        raise BadBody("not_an_activity")
     try:
         Activity().deserialize(body)
     except (DeserializationError, ValueError, TypeError, AttributeError):
-        return None  # its message would quote the body: say nothing about it
+        raise BadBody("not_an_activity") from None  # its message would quote the body
     return body
 
 

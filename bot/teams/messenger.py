@@ -59,6 +59,10 @@ class TeamsMessenger:
             return await self._continue(reference, outgoing)
         return await self._create(to, outgoing)
 
+    async def reply(self, reply_to: dict[str, Any], view: MessageView) -> SentRef:
+        # Never written for this platform: its edge answers in the turn, or by DM.
+        raise PermanentFailure("no way to reply to a request here")
+
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
         outgoing = render.activity(view, as_card=True)
         outgoing.id = ref["activity_id"]

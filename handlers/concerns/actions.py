@@ -110,11 +110,13 @@ async def _move(
 # caller's own pair: a different answer would let a manager in a pair probe the
 # (sequential) ids and learn that a concern about their pair was raised.
 NOT_YOURS = "Only the program's managers can act on this concern."
-CONCERN_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
+CONCERN_ID = re.compile(r"[0-9]{1,10}")  # str.isdigit() also takes "²", which int() refuses
+LARGEST_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names no concern
 
 
 async def _concern_for_manager(ctx: Context, concern_id: str) -> Concern:
     number = int(concern_id) if CONCERN_ID.fullmatch(concern_id) else None
+    number = number if number is not None and number <= LARGEST_ID else None
     concern = await ctx.session.get(Concern, number) if number is not None else None
     program = await ctx.session.get(Program, concern.program_id) if concern else None
     if concern is None or program is None or await role_of(ctx, program, ctx.me) is None:

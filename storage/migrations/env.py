@@ -1,13 +1,17 @@
-"""Alembic environment: runs on the connection handed in by storage.db.upgrade,
-or on its own engine for `alembic` command-line use."""
+"""Alembic environment: runs on the connection handed in by storage.migrate.upgrade, or,
+for `alembic` command-line use, on its own engine made from the URL with the bot's async
+driver (no synchronous driver is installed)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401
+from storage.urls import async_url
 
 target_metadata = SQLModel.metadata
 
@@ -22,12 +26,17 @@ def _configure_and_run(connection: object) -> None:
         context.run_migrations()
 
 
+async def _run_on_own_engine(url: str) -> None:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_configure_and_run)
+    finally:
+        await engine.dispose()
+
+
 connection = context.config.attributes.get("connection")
 if connection is not None:
     _configure_and_run(connection)
 else:
-    url = context.config.get_main_option("sqlalchemy.url") or ""
-    sync_url = url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
-    with create_engine(sync_url).connect() as conn:
-        _configure_and_run(conn)
-        conn.commit()
+    asyncio.run(_run_on_own_engine(context.config.get_main_option("sqlalchemy.url") or ""))

@@ -123,6 +123,7 @@ async def put(
     program_id: int | None = None,
     replaces_id: int | None = None,
     priority: int = outbox.ROUTINE,
+    reply_to: dict[str, Any] | None = None,
 ) -> int:
     """Enqueue one message in its own transaction; the row's id."""
     async with transaction(sessions) as session:
@@ -135,6 +136,7 @@ async def put(
             program_id=program_id,
             replaces_id=replaces_id,
             priority=priority,
+            reply_to=reply_to,
         )
     return (await row(sessions, key)).id  # type: ignore[return-value]
 

@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_runtime, build_web_app
 from bot.settings import Settings
-from bot.slack.app import attach, build_client
+from bot.slack.app import build_client
 from bot.slack.app import build_edge as build_slack_edge
 from bot.slack.app import http_handler as slack_http_handler
+from bot.slack.startup import attach_slack
 from bot.teams.app import build_edge as build_teams_edge
 from bot.teams.app import http_handler as teams_http_handler
+from bot.teams.auth import BotFrameworkKeys
 from fakes.bot_connector import FakeBotConnector
 from fakes.slack_harness import BOT_TOKEN, SIGNING_SECRET, TZ, RecordingSlackApi, SlackHarness
 from fakes.teams_harness import TENANT, TeamsHarness, TeamsPerson, add_people, serve
@@ -53,24 +55,29 @@ async def mixed_app(
     admins: str = "UADA",
     slack_people: dict[str, tuple[str, str]] | None = None,
     teams_people: dict[str, TeamsPerson] | None = None,
+    teams_keys: BotFrameworkKeys | None = None,
+    **settings_changes: Any,
 ) -> AsyncIterator[tuple[SlackHarness, TeamsHarness]]:
+    """`settings_changes`: settings by name, over the ones below (e.g. TEAMS_APP_ID with
+    TEAMS_ALLOW_UNAUTHENTICATED=False); `teams_keys`: as for `teams_app`."""
     slack_people = SLACK_PEOPLE if slack_people is None else slack_people
     teams_people = TEAMS_PEOPLE if teams_people is None else teams_people
     async with RecordingSlackApi() as slack_api, FakeBotConnector() as connector:
         for user_id, (name, email) in slack_people.items():
             slack_api.add_user(user_id, name, email, tz=TZ)
         add_people(connector, teams_people, TENANT)
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack_api.url,
-            TEAMS_ALLOW_UNAUTHENTICATED=True,
-            TEAMS_TENANT_ID=TENANT,  # one organisation: its Teams e-mail addresses are believed
-            MENTORBOT_ADMINS=admins,
-        )
+        values: dict[str, Any] = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api.url,
+            "TEAMS_ALLOW_UNAUTHENTICATED": True,
+            # One organisation: its Teams e-mail addresses are believed.
+            "TEAMS_TENANT_ID": TENANT,
+            "MENTORBOT_ADMINS": admins,
+        }
+        settings = Settings(_env_file=None, **(values | settings_changes))  # type: ignore[call-arg]
         slack_edge = build_slack_edge(settings, build_client(settings))
-        teams_edge = build_teams_edge(settings)
+        teams_edge = build_teams_edge(settings, teams_keys)
         runtime = build_runtime(
             settings,
             engine,
@@ -79,9 +86,9 @@ async def mixed_app(
             directories={"slack": slack_edge.directory},
             open_platforms=frozenset(),
         )
-        bolt = attach(slack_edge, settings, runtime.deps, process_before_response=True)
+        bolt = attach_slack(slack_edge, settings, runtime.deps)
         web_app = build_web_app(runtime)
-        web_app.router.add_post("/slack/events", slack_http_handler(bolt))
+        web_app.router.add_post("/slack/events", slack_http_handler(bolt, SIGNING_SECRET))
         web_app.router.add_post("/api/messages", teams_http_handler(teams_edge, runtime.deps))
         runner, port = await serve(web_app)
         base = f"http://127.0.0.1:{port}"
@@ -100,3 +107,4 @@ async def mixed_app(
                 yield slack, teams
         finally:
             await runner.cleanup()
+            await teams_edge.keys.close()

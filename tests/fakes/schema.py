@@ -6,7 +6,6 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
@@ -38,6 +37,4 @@ async def current_revision(engine: AsyncEngine) -> str:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()  # type: ignore[arg-type]
-    assert head is not None
-    return head
+    return db.head_revision()

@@ -43,6 +43,7 @@ __all__ = ["FakeSlackApi", "RecordedCall"]
 BOT_USER_ID = "UBOT"
 BOT_ID = "B0001"
 TEAM_ID = "T0001"
+RESPONSE_URL = "response_url"  # fail_next_response's script, next to the API methods'
 APP_ID = "A0001"
 
 # Argument names whose values Slack accepts as JSON-encoded strings in form posts.
@@ -97,6 +98,8 @@ class FakeSlackApi:
         self._response_ids: list[str] = []
         self._scripts: dict[str, deque[_Script]] = {}
         self._hanging: list[_HangingRequest] = []
+        self._released = asyncio.Event()
+        self._hung = asyncio.Event()  # set each time a call starts hanging
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -210,11 +213,33 @@ class FakeSlackApi:
             queue.append(_Failure(status=status, error=message, retry_after=retry_after))
 
     def hang_next(self, method: str) -> None:
-        """The next call to ``method`` is recorded in ``received`` but never answered.
-
-        ``stop()`` closes its connection.
+        """The next call to ``method`` is recorded in ``received`` but not answered until
+        ``release_hanging()`` (then it gets its usual answer); ``stop()`` closes its
+        connection instead.
         """
         self._scripts.setdefault(method, deque()).append(_Hang())
+
+    async def until_hanging(self, count: int = 1) -> None:
+        """Wait until `count` calls are held by ``hang_next`` (a loaded machine may get
+        there later than the bot's own budget runs out)."""
+        while len(self._hanging) < count:
+            self._hung.clear()
+            await self._hung.wait()
+
+    def release_hanging(self) -> None:
+        """Answer every call held by ``hang_next`` so far, as if Slack had only been slow."""
+        self._released.set()
+        self._released = asyncio.Event()
+
+    def fail_next_response(
+        self, *, status: int, body: str = "", retry_after: int | None = None, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` POSTs to any response URL with ``status`` and a plain
+        ``body``, as Slack does (``404 expired_url``, ``429`` with ``Retry-After``). A
+        refused payload is not added to ``responses``."""
+        queue = self._scripts.setdefault(RESPONSE_URL, deque())
+        for _ in range(times):
+            queue.append(_Failure(status=status, error=body, retry_after=retry_after))
 
     # ------------------------------------------------------------------ users
 
@@ -248,6 +273,11 @@ class FakeSlackApi:
     # ------------------------------------------------------------------ HTTP handlers
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
+        queue = self._scripts.get(RESPONSE_URL)
+        script = queue.popleft() if queue else None
+        if isinstance(script, _Failure):
+            headers = {"Retry-After": str(script.retry_after)} if script.retry_after else {}
+            return web.Response(status=script.status, text=script.error, headers=headers)
         payload: dict[str, Any]
         if request.content_type == "application/json":
             raw = await request.text()
@@ -272,8 +302,10 @@ class FakeSlackApi:
         if isinstance(script, _Hang):
             hanging = _HangingRequest(call=call, task=asyncio.current_task())
             self._hanging.append(hanging)
-            await asyncio.Event().wait()  # until stop() cancels this handler
-            raise AssertionError("unreachable")
+            self._hung.set()
+            await self._released.wait()  # until release_hanging(), or stop() cancels this
+            self._hanging.remove(hanging)
+            script = None
 
         if isinstance(script, _Failure):
             headers: dict[str, str] = {}

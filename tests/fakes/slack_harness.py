@@ -7,9 +7,12 @@ Slack signs them, and talking through the real slack_sdk client to the fake Web 
         await slack.deliver()          # the outbox, sent once, deterministically
         slack.fake.calls_to("chat.postMessage")
 
-Nothing runs in the background: `deliver()` awaits `Dispatcher.run_once()`. Bolt runs with
-`process_before_response=True`, so an HTTP request returns only once its listener is done.
-Signatures use the real `time.time()`, because Bolt checks them against real time.
+The app is built as `mentorbot` builds it (bot.slack.startup.attach_slack): one Bolt
+configuration for production and tests. An HTTP request returns once its listener is done
+or, past the answer budget (`slack.edge.answering.budget`), acknowledged empty while its
+work carries on: `await slack.finish()` waits for that work. Nothing else runs in the
+background: `deliver()` awaits `Dispatcher.run_once()`. Signatures use the real
+`time.time()`, because Bolt checks them against real time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,7 +37,8 @@ from sqlmodel import SQLModel
 
 from bot.app import Runtime, build_runtime, build_web_app
 from bot.settings import Settings
-from bot.slack.app import SlackEdge, attach, build_client, build_edge, http_handler
+from bot.slack.app import SlackEdge, build_client, build_edge, http_handler
+from bot.slack.startup import attach_slack
 from fakes.slack_api import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlackApi, RecordedCall
 from handlers.router import COULD_NOT
 
@@ -169,6 +174,10 @@ class SlackHarness:
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids)}"
 
+    def trigger_id(self) -> str:
+        """Unique, as Slack's are (a request's key: a repeated one is a replay)."""
+        return f"{next(self._ids)}.{next(self._ids)}.{secrets.token_hex(8)}"
+
     def command_form(
         self, user: str, text: str, *, response_id: str | None = None, team: str = TEAM_ID
     ) -> dict[str, str]:
@@ -186,7 +195,7 @@ class SlackHarness:
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": self.fake.response_url(response_id),
-            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+            "trigger_id": self.trigger_id(),
         }
 
     async def command(self, user: str, text: str, **options: Any) -> Reply:
@@ -224,7 +233,7 @@ class SlackHarness:
                 "channel_id": channel,
                 "is_ephemeral": False,
             },
-            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+            "trigger_id": self.trigger_id(),
             "team": {"id": TEAM_ID, "domain": "fake"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -321,6 +330,10 @@ class SlackHarness:
 
     # ------------------------------------------------------------------ the outbox and the fake
 
+    async def finish(self) -> None:
+        """Wait for the work of requests acknowledged before it was done (past the budget)."""
+        await self.edge.answering.finish()
+
     async def deliver(self) -> int:
         """Send what is due now, once; returns how many outbox rows were tried."""
         return await self.runtime.dispatcher.run_once()
@@ -392,9 +405,9 @@ async def slack_app(
             directories={"slack": edge.directory},
             open_platforms=frozenset(),
         )
-        bolt = attach(edge, settings, runtime.deps, process_before_response=True)
+        bolt = attach_slack(edge, settings, runtime.deps)  # exactly as production
         web_app = build_web_app(runtime)
-        web_app.router.add_post("/slack/events", http_handler(bolt))
+        web_app.router.add_post("/slack/events", http_handler(bolt, SIGNING_SECRET))
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -447,6 +460,12 @@ def actions(*buttons: dict[str, Any]) -> dict[str, Any]:
 def ephemeral(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
     """A slash command's answer, in the ack: only the caller sees it."""
     return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+
+
+def late(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer (as `ephemeral` builds it) that missed the ack and was posted through the
+    outbox to the request's response_url, beside the message the request came from."""
+    return {**answer, "replace_original": False}
 
 
 def refused(problem: str, form: str | None = None) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_runtime
 from bot.settings import Settings
-from bot.slack.app import attach, build_client, build_edge
-from bot.slack.startup import start_socket_mode
+from bot.slack.app import build_client, build_edge
+from bot.slack.startup import attach_slack, start_socket_mode
 from fakes.slack_api import APP_ID
 from fakes.slack_harness import ADMIN, BOT_TOKEN, PEOPLE, TZ, RecordingSlackApi, SlackHarness
 
@@ -140,12 +140,9 @@ class SocketHarness(SlackHarness):
 
 
 @asynccontextmanager
-async def slack_socket_app(
-    engine: AsyncEngine, clock: Any, *, process_before_response: bool = False
-) -> AsyncIterator[SocketHarness]:
-    """The Slack edge in Socket Mode, connected to the fake endpoint. By default Bolt runs as
-    in production (listeners finish after the ack); `process_before_response=True` makes
-    each ack wait for its listener, so a test knows when an event's work is done."""
+async def slack_socket_app(engine: AsyncEngine, clock: Any) -> AsyncIterator[SocketHarness]:
+    """The Slack edge in Socket Mode, connected to the fake endpoint, built as in
+    production: each envelope's ack waits for its listener, up to the answer budget."""
     socket = FakeSocketMode()
     await socket.start()
     try:
@@ -168,9 +165,7 @@ async def slack_socket_app(
                 directories={"slack": edge.directory},
                 open_platforms=frozenset(),
             )
-            bolt = attach(
-                edge, settings, runtime.deps, process_before_response=process_before_response
-            )
+            bolt = attach_slack(edge, settings, runtime.deps)
             handler = await start_socket_mode(bolt, settings)
             try:
                 async with asyncio.timeout(WAIT):

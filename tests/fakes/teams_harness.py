@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from sqlmodel import SQLModel
 from bot.app import Runtime, build_runtime, build_web_app
 from bot.settings import Settings
 from bot.teams.app import TeamsEdge, build_edge, http_handler
+from bot.teams.auth import BotFrameworkKeys
 from fakes.bot_connector import SENDS, ConnectorCall, FakeBotConnector
 from handlers.router import COULD_NOT
 from storage.db import session_factory
@@ -99,6 +100,7 @@ AT = re.compile(r"<at>(.*?)</at>")
 class Reply:
     status: int
     text: str
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def json(self) -> Any:
@@ -136,7 +138,7 @@ class TeamsHarness:
             sent["Content-Type"] = content_type
         raw = body.encode() if isinstance(body, str) else body
         async with self.http.post(self.url, data=raw, headers=sent) as response:
-            return Reply(response.status, await response.text())
+            return Reply(response.status, await response.text(), dict(response.headers))
 
     async def post_activity(self, activity: dict[str, Any], **options: Any) -> Reply:
         return await self.post(json.dumps(activity), **options)
@@ -342,13 +344,16 @@ async def teams_app(
     settings: Settings | None = None,
     people: dict[str, TeamsPerson] | None = None,
     tenant: str = TENANT,
+    keys: BotFrameworkKeys | None = None,
 ) -> AsyncIterator[TeamsHarness]:
-    """The Teams edge on 127.0.0.1:<free port>, the fake Bot Connector behind it."""
+    """The Teams edge on 127.0.0.1:<free port>, the fake Bot Connector behind it. `keys`:
+    where tokens' signing keys come from (see fakes.openid); by default Microsoft's, which
+    no test may need (no network: a test with a Bot Framework token passes its fake's)."""
     people = PEOPLE if people is None else people
     async with FakeBotConnector() as connector:
         add_people(connector, people, tenant)
         settings = settings or teams_settings()
-        edge = build_edge(settings)
+        edge = build_edge(settings, keys)
         runtime = build_runtime(
             settings,
             engine,
@@ -372,6 +377,7 @@ async def teams_app(
                 )
         finally:
             await runner.cleanup()
+            await edge.keys.close()
 
 
 # ---------------------------------------------------------------------- expected activities

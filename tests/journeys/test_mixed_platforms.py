@@ -182,10 +182,13 @@ async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
 
     # Ada acknowledges on Slack: Max's Teams card is updated in place.
     channel, ts = slack.posted_ref("UADA")
-    reply = await slack.click("UADA", ACKNOWLEDGE, "1", channel=channel, message_ts=ts)
+    reply = await slack.click(
+        "UADA", ACKNOWLEDGE, "1", channel=channel, message_ts=ts, response_id="ada-ack"
+    )
     assert reply.status == 200
     mark = len(teams.connector.calls)
-    assert await slack.deliver() == 3  # both copies, and Sam told on Teams
+    assert await slack.deliver() == 4  # both copies, Sam told on Teams, Ada's private answer
+    assert slack.fake.responses_to("ada-ack")[0]["text"] == "You acknowledged the concern."
     [put] = teams.since(mark, "update_activity")
     [told] = continued_into(teams, mark, "a%3A1sam")
     assert content(told.body)["summary"] == "Your concern was acknowledged."

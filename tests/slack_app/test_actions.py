@@ -1,6 +1,7 @@
 """The buttons on a concern DM: Acknowledge and Resolve. The clicker gets a private word
-through Bolt's respond(); every manager's copy is updated in place (chat.update on the
-channel and ts that chat.postMessage returned), showing who did what and when."""
+through the outbox, posted to the click's response_url (so Slack being down delays it,
+never loses it); every manager's copy is updated in place (chat.update on the channel and
+ts that chat.postMessage returned), showing who did what and when."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _copy(value: str, *progress: dict) -> list[dict]:
 
 
 def _private(text: str, message: str, *more: dict) -> list[dict]:
-    """What respond() posted to the response_url: only the clicker sees it."""
+    """What the outbox posted to the click's response_url: only the clicker sees it."""
     return [
         {
             "response_type": "ephemeral",
@@ -92,7 +93,14 @@ async def _click(slack: SlackHarness, user: str, action: str, value: str, respon
     reply = await slack.click(
         user, action, value, channel=channel, message_ts=ts, response_id=response_id
     )
-    assert (reply.status, reply.text) == (200, "")  # acked at once; the answer goes by respond()
+    assert (reply.status, reply.text) == (200, "")  # acked; the answer goes through the outbox
+    assert slack.fake.responses_to(response_id) == []  # not yet: queued
+
+
+async def _answered(slack: SlackHarness, user: str, action: str, value: str, response_id: str):
+    """Click, let the outbox send what is due, and return what reached the response_url."""
+    await _click(slack, user, action, value, response_id)
+    await slack.deliver()
     return slack.fake.responses_to(response_id)
 
 
@@ -103,12 +111,7 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
     assert await slack.deliver() == 2
     value = str((await _concern(slack)).id)
     clock.advance(5 * 60)
-    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
-    assert answer == _private(
-        "You acknowledged the concern.",
-        "You acknowledged the concern. The other managers can see that you have it.",
-        ACKNOWLEDGED_TOLD,
-    )
+    await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
     concern = await _concern(slack)
     assert concern.status == "acknowledged"
     assert concern.acknowledged_by_id == await _person_id(slack, "Ada")
@@ -118,7 +121,12 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
     assert (audit.action, audit.subject) == ("concern.acknowledge", f"concern:{value}")
 
     assert slack.updates() == []  # through the outbox
-    assert await slack.deliver() == 3  # two copies updated; Omar, who raised it, told
+    assert await slack.deliver() == 4  # Ada's answer, both copies updated, and Omar told
+    assert slack.fake.responses_to("ada-ack") == _private(
+        "You acknowledged the concern.",
+        "You acknowledged the concern. The other managers can see that you have it.",
+        ACKNOWLEDGED_TOLD,
+    )
     resolve_only = actions(button("Resolve", "concern.resolve", value))
     stamp = "Mon 23 Nov 2026, 09:05 Europe/London"
     updates = {c.args["channel"]: c.args for c in slack.updates()}
@@ -159,17 +167,21 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
     }
     assert slack.dms_to("UBEA") == slack.dms_to("USAM") == []
 
-    # A second click, by anyone, is refused politely and changes nothing.
+    # A second click, by anyone, is refused politely and changes nothing but the answers.
     before = await slack.counts()
-    answer = await _click(slack, "UMAX", "concern.acknowledge", value, "max-ack")
+    answer = await _answered(slack, "UMAX", "concern.acknowledge", value, "max-ack")
     assert answer == _private(
         "Already acknowledged.", "This concern was already acknowledged by Ada."
     )
-    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-again")
+    answer = await _answered(slack, "UADA", "concern.acknowledge", value, "ada-again")
     assert answer == _private(
         "Already acknowledged.", "This concern was already acknowledged by you."
     )
-    assert await slack.counts() == before
+    assert await slack.counts() == {
+        **before,
+        "outbox": before["outbox"] + 2,  # the answers
+        "processed_event": before["processed_event"] + 2,  # each click, done once
+    }
     assert await slack.deliver() == 0
     assert len(slack.updates()) == 2
 
@@ -180,16 +192,16 @@ async def test_resolve_after_acknowledge_updates_every_copy(raised, clock) -> No
     await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
     await slack.deliver()
     clock.advance(60 * 60)
-    answer = await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
-    assert answer == _private(
-        "You resolved the concern.", "You marked the concern resolved.", RESOLVED_TOLD
-    )
+    await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
     concern = await _concern(slack)
     assert concern.status == "resolved"
     assert concern.resolved_by_id == await _person_id(slack, "Max")
     assert concern.resolved_at.replace(tzinfo=UTC) == clock.now()
 
-    assert await slack.deliver() == 3  # two copies updated; Omar, who raised it, told
+    assert await slack.deliver() == 4  # Max's answer, both copies updated, and Omar told
+    assert slack.fake.responses_to("max-resolve") == _private(
+        "You resolved the concern.", "You marked the concern resolved.", RESOLVED_TOLD
+    )
     latest = {c.args["channel"]: c.args for c in slack.updates()[2:]}
     acked, resolved = "Mon 23 Nov 2026, 09:05 Europe/London", "Mon 23 Nov 2026, 10:05 Europe/London"
     assert latest == {
@@ -216,21 +228,25 @@ async def test_resolve_after_acknowledge_updates_every_copy(raised, clock) -> No
     }
     # Resolved is final: both buttons are now refused.
     before = await slack.counts()
-    answer = await _click(slack, "UADA", "concern.resolve", value, "ada-resolve")
+    answer = await _answered(slack, "UADA", "concern.resolve", value, "ada-resolve")
     assert answer == _private("Already resolved.", "This concern was already resolved by Max.")
-    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack-2")
+    answer = await _answered(slack, "UADA", "concern.acknowledge", value, "ada-ack-2")
     assert answer == _private("Already resolved.", "This concern was already resolved by Max.")
-    assert await slack.counts() == before
+    assert await slack.counts() == {
+        **before,
+        "outbox": before["outbox"] + 2,
+        "processed_event": before["processed_event"] + 2,
+    }
     assert await slack.deliver() == 0
 
 
 async def test_resolve_straight_away(raised) -> None:
     slack, value = raised
-    answer = await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
-    assert answer == _private(
+    await _click(slack, "UMAX", "concern.resolve", value, "max-resolve")
+    assert await slack.deliver() == 4
+    assert slack.fake.responses_to("max-resolve") == _private(
         "You resolved the concern.", "You marked the concern resolved.", RESOLVED_TOLD
     )
-    assert await slack.deliver() == 3
     update = next(c.args for c in slack.updates() if c.args["channel"] == "DUADA")
     assert update["blocks"] == _copy(
         value, section("*Resolved by* <@UMAX> · Mon 23 Nov 2026, 09:00 Europe/London")
@@ -240,9 +256,11 @@ async def test_resolve_straight_away(raised) -> None:
 async def test_acknowledged_before_the_dm_went_out_it_goes_out_updated(demo) -> None:
     await demo.command("UOMAR", "concern missed-meeting Sam did not come")
     value = str((await _concern(demo)).id)
-    answer = await _click(demo, "UMAX", "concern.acknowledge", value, "max-ack")
-    assert answer[0]["text"] == "You acknowledged the concern."
-    assert await demo.deliver() == 3  # the two DMs, and Omar told it was acknowledged
+    await _click(demo, "UMAX", "concern.acknowledge", value, "max-ack")
+    assert (
+        await demo.deliver() == 4
+    )  # Max's answer, the two DMs updated before they left, Omar told
+    assert demo.fake.responses_to("max-ack")[0]["text"] == "You acknowledged the concern."
     assert demo.updates() == []
     [to_ada] = demo.dms_to("UADA")
     assert to_ada.args["blocks"] == _copy(
@@ -270,9 +288,13 @@ async def test_only_the_programs_managers_can_act(unchanged_raised, user, value)
     before = await slack.counts()
     for action in ("concern.acknowledge", "concern.resolve"):
         target = concern_id if value is None else value
-        answer = await _click(slack, user, action, target, f"{user}-{action}")
+        answer = await _answered(slack, user, action, target, f"{user}-{action}")
         assert answer == _private(COULD_NOT, "Only the program's managers can act on this concern.")
-    assert await slack.counts() == before
+    # Nothing changed but the two answers (and a stranger, now known to the bot).
+    changed = {"outbox": before["outbox"] + 2}
+    if user == "ULENA":
+        changed |= {"person": before["person"] + 1, "identity": before["identity"] + 1}
+    assert await slack.counts() == {**before, **changed}
     assert (await _concern(slack)).status == "open"
     assert await slack.deliver() == 0
     assert slack.updates() == []
@@ -283,12 +305,12 @@ async def test_a_manager_in_the_pair_cannot_act_and_a_backup_can(scenario) -> No
     await run_script(slack, [("USAM", "concern other It is not working")])
     assert await slack.deliver() == 1
     value = str((await _concern(slack)).id)
-    answer = await _click(slack, "UADA", "concern.acknowledge", value, "ada-ack")
+    answer = await _answered(slack, "UADA", "concern.acknowledge", value, "ada-ack")
     assert answer == _private(COULD_NOT, "Only the program's managers can act on this concern.")
     assert (await _concern(slack)).status == "open"
-    answer = await _click(slack, "UBEA", "concern.acknowledge", value, "bea-ack")
-    assert answer[0]["text"] == "You acknowledged the concern."
-    assert await slack.deliver() == 2  # Bea's copy updated; Sam, who raised it, told
+    await _click(slack, "UBEA", "concern.acknowledge", value, "bea-ack")
+    assert await slack.deliver() == 3  # Bea's answer, her copy updated, and Sam told
+    assert slack.fake.responses_to("bea-ack")[0]["text"] == "You acknowledged the concern."
     assert [dm.args["text"] for dm in slack.dms_to("USAM")] == ["Your concern was acknowledged."]
     assert slack.dms_to("UADA") == []  # Ada, his mentor, hears nothing of it
     [update] = slack.updates()
@@ -304,10 +326,11 @@ async def test_a_button_from_an_older_version_is_acked_and_answered_privately(ra
     before = await slack.counts()
     reply = await slack.click("UADA", "concern.rematch", value, response_id="old")
     assert (reply.status, reply.text) == (200, "")  # acked: Slack shows the person no error
+    assert await slack.counts() == {**before, "outbox": before["outbox"] + 1}  # the answer
+    assert await slack.deliver() == 1
     assert slack.fake.responses_to("old") == _private(
         COULD_NOT, "That button no longer does anything."
     )
-    assert await slack.counts() == before
     assert await slack.deliver() == 0
     # Nothing posted, nothing updated: the only Slack call is Bolt learning who the bot is.
     assert [call.method for call in slack.fake.calls] == ["auth.test"]

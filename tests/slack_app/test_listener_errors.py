@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from structlog.testing import capture_logs
 
-from bot.slack.app import SORRY
+from bot.slack.failures import SORRY
 from storage.db import session_factory
 from storage.models import Concern
 
@@ -169,3 +169,29 @@ async def test_when_the_apology_cannot_be_sent_that_is_logged_by_type_too(
         ("slack_apology_failed", "aiohttp.client_exceptions.ClientConnectorError"),
     ]
     _nothing_personal(logs, caplog)
+
+
+async def test_a_command_failing_after_its_ack_is_logged_and_apologised_for(
+    demo, logs, caplog, capfd
+) -> None:
+    """Past the budget the command was acked empty: its failure, later, is logged the same
+    way, and the apology goes to its response_url."""
+    demo.edge.answering.budget = 0
+    _refuse(demo, "INSERT INTO concern")
+    reply = await demo.command("UOMAR", f"concern other {MARKER}", response_id="late")
+    assert (reply.status, reply.text) == (200, "")
+    await demo.finish()
+    assert demo.fake.responses_to("late") == [{**SORRY_PAYLOAD, "replace_original": False}]
+    assert _failures(logs) == [
+        {
+            "event": "slack_listener_failed",
+            "log_level": "error",
+            "error": "sqlalchemy.exc.OperationalError",
+            "cause": "sqlite3.OperationalError",
+            "listener": "bot.slack.listeners.commands.mentoring",
+            "request": "command",
+        }
+    ]
+    assert await demo.deliver() == 0
+    out, err = capfd.readouterr()
+    _nothing_personal(logs, caplog, out, err)

@@ -71,7 +71,7 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
             response_id="ack",
         )
         assert reply.status == 200
-        assert await slack.deliver() == 3  # two copies updated, Omar told
+        assert await slack.deliver() == 4  # both copies, Omar told, the clicker's answer
         # A manager's note is a person's words too.
         reply = await slack.command("UMAX", f"concern resolve {concern.id} {MARKER} noted")
         assert reply.json["text"] == "You resolved the concern."
@@ -84,6 +84,13 @@ async def test_a_concern_journey_at_debug_logs_no_participant_words(
         await slack.event(slack.home_event("UADA"))
         reply = await slack.command("UADA", "status")
         assert reply.status == 200
+        # A late answer quoting what was typed, sent through the outbox to the response_url.
+        slack.edge.answering.budget = 0
+        address = f"{MARKER}@example.com"
+        await slack.command("UADA", f"enrol <mailto:{address}|{address}> mentor")
+        await slack.finish()
+        await slack.deliver()
+        assert MARKER in json.dumps(slack.fake.responses)
         logging.getLogger("slack_bolt.test").debug("a quiet library stays quiet")
 
     # The words did travel: to the managers' DMs and into the database.

@@ -40,7 +40,7 @@ async def _concerns(slack: SocketHarness) -> list[Concern]:
 
 
 async def test_commands_and_dms_over_socket_mode(engine, clock) -> None:
-    async with slack_socket_app(engine, clock) as slack:  # Bolt configured as in production
+    async with slack_socket_app(engine, clock) as slack:
         [opened] = slack.fake.calls_to("apps.connections.open")
         assert opened.token == APP_TOKEN
 
@@ -59,8 +59,8 @@ async def test_commands_and_dms_over_socket_mode(engine, clock) -> None:
 
 
 async def test_a_redelivered_event_is_acked_and_handled_once(engine, clock) -> None:
-    # Each ack waits for its listener here, so after an ack the event's work is done.
-    async with slack_socket_app(engine, clock, process_before_response=True) as slack:
+    # Each ack waits for its listener (within the budget), so after an ack its work is done.
+    async with slack_socket_app(engine, clock) as slack:
         await _set_up_demo(slack)
         event = slack.dm_event("UOMAR", "concern missed-meeting Sam did not come")
         body = slack.event_body(event, event_id="Ev0SOCKET1")
@@ -96,10 +96,11 @@ async def test_a_redelivered_event_is_acked_and_handled_once(engine, clock) -> N
 
 
 async def test_an_old_button_over_socket_mode_is_acked_and_answered(engine, clock) -> None:
-    async with slack_socket_app(engine, clock, process_before_response=True) as slack:
+    async with slack_socket_app(engine, clock) as slack:
         payload = slack.click_payload("UADA", "pair.rematch", "1", response_id="old")
         ack = await slack.socket.send("interactive", payload)
         assert ack == {"envelope_id": "env-1"}
+        assert await slack.deliver() == 1  # the answer, through the outbox
         assert slack.fake.responses_to("old") == [
             {
                 "response_type": "ephemeral",

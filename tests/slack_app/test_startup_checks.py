@@ -11,6 +11,7 @@ endpoint) in this process; nothing sleeps: the test reads the bot's log lines as
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import signal
@@ -30,7 +31,7 @@ import bot.app
 import bot.slack.startup
 from bot.app import build_runtime, serve
 from bot.settings import Settings, StartupProblem
-from bot.slack.app import build_client, build_edge
+from bot.slack.app import attach, build_client, build_edge
 from bot.slack.startup import attach_slack, start_socket_mode
 
 NAMES = {field.alias for field in Settings.model_fields.values() if field.alias}
@@ -283,6 +284,7 @@ async def test_the_command_connects_socket_mode_without_bolts_token_warning(tmp_
         await socket.stop()
     assert [line["event"] for line in started] == [
         "slack_socket_mode_connected",
+        "database_schema_upgraded",  # a fresh SQLite file
         "mentorbot_started",
     ]
     assert not any(BOLT_TOKEN_WARNING in json.dumps(line) for line in started + after)
@@ -306,6 +308,16 @@ async def test_the_first_command_needs_no_auth_test_after_a_checked_start(tmp_pa
             await serve(settings)
         assert [c.method for c in fake.calls] == ["auth.test"]
     assert captured["edge"].authorize.identity["user_id"] == BOT_USER_ID
+    # The one Bolt configuration: each listener acknowledges itself, within its budget.
+    assert captured["edge"].app.process_before_response is True
+
+
+async def test_the_harness_builds_the_app_as_production_does(slack) -> None:
+    """Tests exercise what `mentorbot` runs: the same attach_slack, the same Bolt settings,
+    no knob of their own on the Bolt app."""
+    assert slack.edge.app.process_before_response is True
+    assert "process_before_response" not in inspect.signature(attach_slack).parameters
+    assert "process_before_response" not in inspect.signature(attach).parameters
 
 
 def _recording_attach(captured: dict[str, Any]) -> Any:

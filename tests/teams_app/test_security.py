@@ -205,6 +205,54 @@ async def test_junk_is_400_before_botbuilder_sees_it(teams: TeamsHarness, body, 
     await nothing_happened(teams)
 
 
+DEEP = "[" * 150_000 + "]" * 150_000
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        pytest.param(
+            b'{"type": "message", "text": "\xff"}', "application/json", "not_utf8", id="not-utf8"
+        ),
+        pytest.param(DEEP.encode(), "application/json", "json_too_deep", id="json-150000-deep"),
+        pytest.param(
+            b'{"type": "message", "channelData": ' + b'{"a": ' * 70 + b"1" + b"}" * 71,
+            "application/json",
+            "json_too_deep",
+            id="json-71-deep",
+        ),
+        pytest.param(
+            b'{"type": "message"}',
+            "application/json; charset=latin-1",
+            "charset_not_utf8",
+            id="charset-latin-1",
+        ),
+        pytest.param(
+            b'{"type": "message"}',
+            "application/json; charset=bogus",
+            "charset_not_utf8",
+            id="charset-unknown",
+        ),
+    ],
+)
+async def test_bodies_botbuilder_would_fail_on_are_400_with_one_line(
+    teams: TeamsHarness, body, content_type, reason, caplog, capsys
+):
+    """Each gave a 500 and a traceback; now a 400 and one line that names what was wrong."""
+    caplog.set_level(logging.DEBUG)
+    with structlog.testing.capture_logs() as logs:
+        reply = await teams.post(body, content_type)
+    assert (reply.status, reply.json) == (400, BAD_BODY)
+    assert [e for e in logs if e["event"] == "teams_request_refused"] == [
+        {"event": "teams_request_refused", "status": 400, "reason": reason, "log_level": "warning"}
+    ]
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out + printed.err
+    assert [r for r in caplog.records if r.exc_info] == []
+    await nothing_happened(teams)
+    assert (await teams.post_activity(teams.message("sam", "help"))).status == 201  # healthy
+
+
 @pytest.mark.parametrize(
     "spoil",
     [

@@ -836,3 +836,52 @@ async def test_an_urgent_row_is_claimed_before_a_backlog_of_routine_ones(
 
     assert await dispatcher.run_once() == 2
     assert [c.args["channel"] for c in slack.calls_to("chat.postMessage")] == ["UMAYA", "USAM"]
+
+
+# ---------------------------------------------------------------- answers to a response_url
+
+
+async def test_a_row_with_reply_to_is_posted_to_its_response_url_not_as_a_dm(
+    world, sessions, clock, slack, dispatcher
+):
+    reply_to = {"platform": "slack", "response_url": slack.response_url("r1")}
+    await put(sessions, "answer:1", world.manager_id, view(1), clock.now(), reply_to=reply_to)
+    assert await dispatcher.run_once() == 1
+    assert slack.responses_to("r1") == [
+        {"response_type": "ephemeral", "replace_original": False, **render.message(view(1))}
+    ]
+    assert slack.calls_to("chat.postMessage") == []
+    sent = await row(sessions, "answer:1")
+    assert (sent.status, sent.platform, sent.sent_ref) == (OutboxStatus.SENT, "slack", {})
+
+
+async def test_a_rate_limited_response_url_waits_for_retry_after(
+    world, sessions, clock, slack, dispatcher
+):
+    reply_to = {"platform": "slack", "response_url": slack.response_url("r1")}
+    await put(sessions, "answer:1", world.manager_id, view(1), clock.now(), reply_to=reply_to)
+    slack.fail_next_response(status=429, retry_after=7)
+    assert await dispatcher.run_once() == 1
+    waiting = await row(sessions, "answer:1")
+    assert (waiting.status, waiting.last_error) == (
+        OutboxStatus.PENDING,
+        "rate limited; retry after 7s",
+    )
+    assert aware(waiting.next_attempt_at) == clock.now() + timedelta(seconds=7)
+    clock.advance(7)
+    assert await dispatcher.run_once() == 1
+    assert len(slack.responses_to("r1")) == 1
+
+
+async def test_a_reply_for_a_platform_not_connected_fails_with_the_reason(
+    world, sessions, clock, slack, dispatcher
+):
+    reply_to = {"platform": "teams", "response_url": "https://example.invalid/"}
+    await put(sessions, "answer:1", world.manager_id, view(1), clock.now(), reply_to=reply_to)
+    assert await dispatcher.run_once() == 1
+    failed = await row(sessions, "answer:1")
+    assert (failed.status, failed.last_error) == (
+        OutboxStatus.FAILED,
+        "cannot reply on teams: not a connected platform",
+    )
+    assert slack.calls == [] and slack.responses == []

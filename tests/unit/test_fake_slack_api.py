@@ -202,3 +202,31 @@ async def test_response_url(slack: FakeSlackApi) -> None:
     assert slack.responses == [payload]
     assert slack.responses_to("abc") == slack.responses
     assert slack.responses_to("other") == []
+
+
+async def test_a_hanging_call_released_gets_its_usual_answer(
+    slack: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    slack.add_user("U1", "Ada")
+    slack.hang_next("users.info")
+    task = asyncio.create_task(client.users_info(user="U1"))
+    while not slack.received:
+        await asyncio.sleep(0.005)
+    assert not task.done() and slack.calls == []
+    slack.release_hanging()
+    assert (await asyncio.wait_for(task, timeout=1))["user"]["name"] == "Ada"
+    assert [c.method for c in slack.calls] == ["users.info"]
+
+
+async def test_response_url_failures_are_scripted(slack: FakeSlackApi) -> None:
+    url = slack.response_url("abc")
+    slack.fail_next_response(status=404, body="expired_url")
+    slack.fail_next_response(status=429, retry_after=3)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"text": "one"}) as res:
+            assert (res.status, await res.text()) == (404, "expired_url")
+        async with session.post(url, json={"text": "two"}) as res:
+            assert (res.status, res.headers["Retry-After"]) == (429, "3")
+        async with session.post(url, json={"text": "three"}) as res:
+            assert res.status == 200
+    assert slack.responses == [{"text": "three"}]

@@ -3,6 +3,8 @@ through its text form, and the tricky inputs people really type parse as they me
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,6 +39,7 @@ from handlers.grammar import (
     Name,
     person_from_word,
 )
+from handlers.text import UNSAFE, clean
 
 FAST = settings(max_examples=200, deadline=None)
 SENTINELS = MENTION_OPEN + MENTION_CLOSE
@@ -55,7 +58,7 @@ def mention(external_id: str, name: str | None = None) -> str:
 # Text a person may put in quotes: no quotation marks, no mention sentinels, trimmed.
 free_text = (
     st.text(st.characters(blacklist_characters=QUOTES + SENTINELS, blacklist_categories=["Cs"]))
-    .map(str.strip)
+    .map(lambda typed: clean(typed).strip())  # what parsing keeps of what was typed
     .filter(bool)
 )
 program_names = free_text.filter(lambda name: len(name) <= 80)
@@ -457,3 +460,20 @@ def test_confirm_goes_ahead_despite_a_warning(text: str, command: Command) -> No
 )
 def test_confirm_only_at_the_end_of_pair_or_enrol(text: str, problem: str, form: str) -> None:
     assert parse(text) == Usage(problem, USAGE[form])
+
+
+@given(awkward_text)
+def test_no_parsed_command_holds_a_control_or_direction_character(source: str) -> None:
+    """What a person typed is kept and shown the same on every database and surface:
+    a NUL (which PostgreSQL refuses) or a direction override never gets past parsing."""
+    assert [text for text in _strings(parse(source)) if UNSAFE.search(text)] == []
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return [
+            s for field in dataclasses.fields(value) for s in _strings(getattr(value, field.name))
+        ]
+    return []

@@ -17,7 +17,7 @@ from bot.settings import Settings, canonical_guid
 
 NAMES = {field.alias for field in Settings.model_fields.values() if field.alias}
 MENTORBOT = Path(sys.executable).parent / "mentorbot"
-DATABASES = "sqlite+aiosqlite:///<file> or postgresql+asyncpg://user:pass@host/db"
+DATABASES = "sqlite:///<file> or postgresql://user:pass@host/db"
 # Turns a platform on without any network: the checks of a real start are reached.
 TEAMS_DEV = {"TEAMS_ALLOW_UNAUTHENTICATED": "true"}
 
@@ -61,12 +61,21 @@ def _main(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str, str]:
             f"DATABASE_URL must be {DATABASES}, not a mysql:// URL",
         ),
         (
-            {"DATABASE_URL": "postgresql://bot:pa55word@db/mentorbot", **TEAMS_DEV},
-            f"DATABASE_URL must be {DATABASES}, not a postgresql:// URL",  # no password shown
+            {"DATABASE_URL": "postgresql+psycopg2://bot:pa55word@db/mentorbot", **TEAMS_DEV},
+            f"DATABASE_URL must be {DATABASES}, not a postgresql+psycopg2:// URL",  # no password
         ),
         (
             {"DATABASE_URL": "not a url", **TEAMS_DEV},
             f"DATABASE_URL is not a database URL: use {DATABASES}",
+        ),
+        (
+            {"MENTORBOT_MAX_CONNECTIONS": "0"},
+            "MENTORBOT_MAX_CONNECTIONS must be a whole number from 1 to 100000, not '0'",
+        ),
+        (
+            {"MENTORBOT_READ_TIMEOUT": "soon"},
+            "MENTORBOT_READ_TIMEOUT must be a number of seconds above 0 and at most 300, "
+            "not 'soon'",
         ),
         (
             {"SLACK_API_URL": "ftp://example.com/api"},

@@ -1,15 +1,20 @@
-"""Button clicks. The message itself is updated in place through the outbox; the clicker
-gets a private word (or the reason the click did nothing)."""
+"""Button clicks. The message itself is updated in place through the outbox; the clicker's
+private word (or the reason the click did nothing) goes through the outbox too, to the
+click's response_url, so that Slack being down delays it instead of losing it."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.slack import parse, render
+from bot.slack import parse
+from bot.slack.answering import Answering
+from bot.slack.workspace import HOME
 from handlers.context import Deps
+from handlers.deadline import Deadline
 from handlers.router import handle_action
 
 # Every block action, known or not: a button on an old message (from an earlier version of
@@ -18,18 +23,38 @@ from handlers.router import handle_action
 ANY_BLOCK_ACTION = {"type": "block_actions", "action_id": re.compile(r"")}
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
     @app.action(ANY_BLOCK_ACTION)
     async def button(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
+        respond: AsyncRespond | None,
     ) -> None:
-        await ack()
+        await ack()  # a click's acknowledgement carries no message: the answer follows
         user = body.get("user")
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):
             return  # not a click as Slack sends one: nobody to answer, nothing to do
         team = body.get("team") if isinstance(body.get("team"), dict) else {}
-        caller = parse.caller(user["id"], user.get("team_id") or team.get("id"))
-        answer = await handle_action(
-            deps, caller, str(action.get("action_id", "")), str(action.get("value", ""))
+        caller = parse.caller(
+            user["id"], user.get("team_id") or team.get("id"), home=context.get(HOME, False)
         )
-        await respond(response_type="ephemeral", replace_original=False, **render.message(answer))
+        deadline = Deadline(parse.reply_to(body), late=True)
+        work = handle_action(
+            deps,
+            caller,
+            str(action.get("action_id", "")),
+            str(action.get("value", "")),
+            event_key=parse.request_key(body, request.raw_body),
+            deadline=deadline,
+        )
+        await answering.within_budget(
+            work,
+            deadline,
+            listener=f"{__name__}.button",
+            request="block_actions",
+            context=context,
+            respond=respond,
+        )

@@ -1,4 +1,6 @@
-"""`/mentoring …`: answered privately (ephemeral) within Slack's 3 seconds, in the ack."""
+"""`/mentoring …`: answered privately (ephemeral) in the acknowledgement when the answer is
+ready within the budget, else acknowledged empty and answered a moment later through the
+command's response_url (bot.slack.answering); done once however often it is delivered."""
 
 from __future__ import annotations
 
@@ -7,10 +9,14 @@ from typing import Any
 
 import structlog
 from slack_bolt import BoltResponse
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack import parse, render
+from bot.slack.answering import Answering
+from bot.slack.workspace import HOME
 from handlers.context import Deps
+from handlers.deadline import Deadline
 from handlers.router import handle_text
 
 log = structlog.get_logger("mentorbot.slack")
@@ -31,11 +37,34 @@ async def refuse_malformed(
     return None
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
     @app.command("/mentoring", middleware=[refuse_malformed])
-    async def mentoring(ack: AsyncAck, command: dict[str, Any]) -> None:
-        caller = parse.command_caller(command)
+    async def mentoring(
+        ack: AsyncAck,
+        command: dict[str, Any],
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
+        respond: AsyncRespond | None,
+    ) -> None:
+        caller = parse.command_caller(command, home=context.get(HOME, False))
         assert caller is not None  # refuse_malformed answered anything else
-        answer = await handle_text(deps, caller, parse.command_text(command.get("text") or ""))
-        assert answer is not None  # slash commands are never retried, so never deduplicated
-        await ack(response_type="ephemeral", **render.message(answer))
+        deadline = Deadline(parse.reply_to(command))
+        work = handle_text(
+            deps,
+            caller,
+            parse.command_text(command.get("text") or ""),
+            event_key=parse.request_key(command, request.raw_body),
+            deadline=deadline,
+        )
+        answer = await answering.within_budget(
+            work,
+            deadline,
+            listener=f"{__name__}.mentoring",
+            request="command",
+            context=context,
+            respond=respond,
+        )
+        if answer is None:  # late: it follows through the response_url; or a replay
+            await ack()
+        else:
+            await ack(response_type="ephemeral", **render.message(answer))
