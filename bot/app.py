@@ -67,6 +67,7 @@ def build_runtime(
         clock=clock,
         admins=settings.admins,
         wake_dispatcher=dispatcher.wake,
+        delivery_alarms=dispatcher.platforms.alarms,
         **deps_options,
     )  # type: ignore[arg-type]
     return Runtime(settings, engine, deps, dispatcher, messengers)
@@ -80,11 +81,19 @@ def build_web_app(runtime: Runtime) -> web.Application:
 
     async def readyz(_: web.Request) -> web.Response:
         ready = await db.ping(runtime.engine)
-        return web.json_response({"ok": ready}, status=200 if ready else 503)
+        alarms = delivery_alarms(runtime)
+        ok = ready and not alarms
+        return web.json_response({"ok": ok, **alarms}, status=200 if ok else 503)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     return app
+
+
+def delivery_alarms(runtime: Runtime) -> dict[str, str]:
+    """For /readyz: each platform this process cannot send to at all (a revoked token,
+    refused credentials), with why in words. Cleared by the next message delivered there."""
+    return runtime.dispatcher.platforms.alarms()
 
 
 def listen(port: int) -> socket.socket:
