@@ -39,8 +39,16 @@ from bot.app import Runtime, build_runtime, build_web_app
 from bot.settings import Settings
 from bot.slack.app import SlackEdge, build_client, build_edge, http_handler
 from bot.slack.startup import attach_slack
-from fakes.slack_api import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlackApi, RecordedCall
+from fakes.slack_api import (
+    APP_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    FakeSlackApi,
+    RecordedCall,
+    outbox_metadata,
+)
 from handlers.router import COULD_NOT
+from storage.models import OutboxMessage
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test"
@@ -361,6 +369,19 @@ class SlackHarness:
 
     async def counts(self) -> dict[str, int]:
         return await row_counts(self.runtime.engine)
+
+    async def metadata_of(self, call: RecordedCall) -> dict[str, Any]:
+        """The metadata a DM must carry: the id of the outbox row recorded as sent with the
+        (channel, ts) Slack answered `call` with (the newest such row: a scenario's DMs
+        were answered by another fake, whose timestamps this one counts again)."""
+        answer = self.fake.answer_to(call)
+        ref = {"channel": answer["channel"], "ts": answer["ts"]}
+        query = select(OutboxMessage.id, OutboxMessage.sent_ref).where(
+            OutboxMessage.replaces_id.is_(None)  # type: ignore[union-attr]  (updates keep the ref)
+        )
+        async with self.runtime.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return outbox_metadata(max(row_id for row_id, sent_ref in rows if sent_ref == ref))
 
 
 async def row_counts(engine: AsyncEngine) -> dict[str, int]:

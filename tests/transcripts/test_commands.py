@@ -582,7 +582,7 @@ async def test_status_shows_people_pairs_concerns_and_undelivered_messages(conso
            *Open concerns: 1*
            • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 09:00 Europe/London · not acknowledged
            *Messages that could not be delivered: 1*
-           • greeting to @priya for the pair @lena & @priya: their Slack account was not found (user_not_found)
+           • greeting to @priya for the pair @lena & @priya: their account was not found (user_not_found)
     """)
 
 

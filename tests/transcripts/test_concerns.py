@@ -591,7 +591,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         "   • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 10:00 Europe/Berlin"
         " · not acknowledged\n"
         "   *Messages that could not be delivered: 1*\n"
-        "   • concern #1 DM to manager @maya: their Slack account was not found (user_not_found)"
+        "   • concern #1 DM to manager @maya: their account was not found (user_not_found)"
     )
     # Acknowledging updates the copy that arrived; the undelivered one is left alone.
     acknowledged = await console.say("lena", "press 1")
