@@ -4,7 +4,7 @@ runs in one transaction; a refusal rolls it back, so bad input changes nothing."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import overload
+from typing import TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +31,7 @@ from storage.db import attempts, transaction
 from storage.models import ProcessedEvent, Subject
 
 Step = Callable[[Context], Awaitable[MessageView]]
+Answer = TypeVar("Answer")  # what a step answers: a MessageView, or a form (handlers.form_router)
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
     concerns.ACKNOWLEDGE: concerns.acknowledge,
     concerns.RESOLVE: concerns.resolve_concern,
@@ -133,11 +134,11 @@ def _step_for(command: Command) -> Step:
 async def run(
     deps: Deps,
     caller: Caller,
-    step: Step,
+    step: Callable[[Context], Awaitable[Answer]],
     *,
     event_key: str | None = None,
     answer_refusals: bool = False,
-) -> MessageView | None:
+) -> Answer | MessageView | None:
     """With `answer_refusals`, a refusal's answer is queued to the caller with the event."""
     if not storable(caller):
         return usage_view(UNKNOWN_CALLER)  # nothing to keep, nobody to queue an answer to

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bodies import BadBody
 from bot.settings import Settings
-from bot.slack import inbound, listeners
+from bot.slack import inbound, listeners, modals
 from bot.slack.authorize import BotAuthorize
 from bot.slack.messenger import SlackDirectory, SlackMessenger
 from handlers.context import Deps
@@ -174,7 +174,7 @@ def http_handler(
             problem = inbound.signature_problem(signing_secret, request.headers, raw)
             if problem:
                 return _refused(401, problem)
-        field = inbound.malformed_field(payload)
+        field = inbound.malformed_field(payload) or modals.malformed_submission(payload)
         if field:
             return _refused(400, "malformed", field=field)
         bolt_response = await app.async_dispatch(await to_bolt_request(request))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, commands, events, views
 from handlers.context import Deps
 
 
@@ -12,3 +12,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)
+    views.register(app, deps)

@@ -7,9 +7,12 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import parse, render
+from bot.slack.listeners import views
 from handlers.context import Deps
+from handlers.form_router import opens_form
 from handlers.router import handle_action
 
 # Every block action, known or not: a button on an old message (from an earlier version of
@@ -21,7 +24,11 @@ ANY_BLOCK_ACTION = {"type": "block_actions", "action_id": re.compile(r"")}
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(ANY_BLOCK_ACTION)
     async def button(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
         await ack()
         user = body.get("user")
@@ -29,7 +36,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return  # not a click as Slack sends one: nobody to answer, nothing to do
         team = body.get("team") if isinstance(body.get("team"), dict) else {}
         caller = parse.caller(user["id"], user.get("team_id") or team.get("id"))
-        answer = await handle_action(
-            deps, caller, str(action.get("action_id", "")), str(action.get("value", ""))
-        )
+        action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
+        if opens_form(action_id):  # the modal must open within 3 s of the click
+            click = (action_id, value, body.get("trigger_id"))
+            await views.open_form(deps, client, caller, click, respond)
+            return
+        answer = await handle_action(deps, caller, action_id, value)
         await respond(response_type="ephemeral", replace_original=False, **render.message(answer))
