@@ -225,7 +225,7 @@ def check(f: FormField, raw: object) -> Answer | Problem:
         return NOT_TEXT
     text = clean(raw).strip() if raw is not None else ""
     if not text:
-        return _missing(f) if f.required else None
+        return missing(f) if f.required else None
     if isinstance(f, ChoiceField):
         return text if any(c.value == text for c in f.choices) else NOT_A_CHOICE
     if isinstance(f, DateField):
@@ -233,7 +233,8 @@ def check(f: FormField, raw: object) -> Answer | Problem:
     return text if len(text) <= f.max_length else too_long(f.max_length, len(text))
 
 
-def _missing(f: ChoiceField | TextField | DateField) -> Problem:
+def missing(f: ChoiceField | TextField | DateField) -> Problem:
+    """What to say when a required question is left unanswered."""
     if isinstance(f, ChoiceField):
         return CHOICE_REQUIRED
     return DATE_REQUIRED if isinstance(f, DateField) else REQUIRED

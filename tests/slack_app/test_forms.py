@@ -14,7 +14,7 @@ from fakes.slack_api import TEAM_ID
 from fakes.slack_harness import SlackHarness, section
 from sqlmodel import select
 
-from bot.slack.listeners.views import CHANGED, NOT_OPENED
+from bot.slack.listeners.views import CHANGED, NOT_OPENED, refuse_malformed
 from handlers.form_router import NO_LONGER
 from handlers.router import COULD_NOT
 from storage.db import session_factory
@@ -288,3 +288,22 @@ async def test_a_malformed_submission_is_400_before_bolt(demo, survey: Survey, c
     assert (reply.status, reply.json) == (400, {"error": "not a Slack request body"})
     assert survey.received == []
     assert await demo.counts() == before
+
+
+async def test_the_listener_itself_refuses_a_malformed_submission(demo) -> None:
+    """Socket Mode requests skip the HTTP check: the listener's middleware is theirs."""
+    passed_on: list[bool] = []
+
+    async def next_() -> None:
+        passed_on.append(True)
+
+    for change in MALFORMED.values():
+        response = await refuse_malformed(_payload(demo, change), next_)
+        assert response is not None
+        assert (response.status, json.loads(response.body)) == (
+            400,
+            {"error": "malformed view_submission"},
+        )
+    assert passed_on == []
+    assert await refuse_malformed(_payload(demo, lambda p: None), next_) is None
+    assert passed_on == [True]

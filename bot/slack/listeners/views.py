@@ -7,9 +7,11 @@ acknowledgement (`response_action: errors`); a good one is answered in the modal
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -56,10 +58,22 @@ async def _say(respond: AsyncRespond, answer: MessageView) -> None:
     await respond(response_type="ephemeral", replace_original=False, **render.message(answer))
 
 
+async def refuse_malformed(
+    body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+) -> BoltResponse | None:
+    """Over HTTP, bot.slack.app refuses a malformed submission before Bolt sees it; over
+    Socket Mode this is the check: a 400, never a KeyError in the listener."""
+    problem = modals.malformed_submission(body)
+    if problem:
+        log.warning("slack_view_submission_malformed", field=problem)  # a path, never a value
+        return BoltResponse(status=400, body={"error": "malformed view_submission"})
+    await next_()
+    return None
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.view(ANY_SUBMISSION)
+    @app.view(ANY_SUBMISSION, middleware=[refuse_malformed])
     async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        # Shapes were checked before Bolt saw the request (modals.malformed_submission).
         user = body["user"]
         team = body.get("team") if isinstance(body.get("team"), dict) else {}
         caller = parse.caller(user["id"], user.get("team_id") or team.get("id"))
