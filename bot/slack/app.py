@@ -103,6 +103,10 @@ async def listener_failed(
         request=_request_kind(body),
     )
     sorry = {"response_type": "ephemeral", "text": SORRY}
+    if body.get("type") == "view_submission" and response is not None:
+        # Not acknowledged yet: the apology is the acknowledgement, in the modal, which
+        # keeps the person's answers for another try.
+        return BoltResponse(status=200, body=modals.apology(body, SORRY))
     if is_slash_command(body) and response is not None:
         # Not acknowledged yet (the command's listener acks with its answer): the
         # apology is the acknowledgement, in Slack's 3 seconds.

@@ -31,7 +31,7 @@ from handlers.forms import (
     TextField,
     ToggleField,
 )
-from handlers.views import MessageView
+from handlers.views import MessageView, simple
 
 # https://docs.slack.dev/reference/views and …/block-kit/block-elements
 TITLE_LIMIT = 24  # a modal's title, and its submit and close labels
@@ -69,6 +69,24 @@ def answered(answer: MessageView, title: str) -> dict[str, Any]:
         close=DONE,
         blocks=render.blocks(answer.model_copy(update={"title": None}), most=MODAL_BLOCKS),
     ).to_dict()
+
+
+def apology(body: Mapping[str, Any], words: str) -> dict[str, Any]:
+    """The acknowledgement of a submission that failed: `words` by its first question, so
+    the modal stays open with every answer in it (or in place of a form with none)."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    values = state.get("values") if isinstance(state.get("values"), dict) else {}
+    if values:
+        return {"response_action": "errors", "errors": {next(iter(values)): words}}
+    return {"response_action": "update", "view": answered(simple(words), title_of(view))}
+
+
+def title_of(view: Mapping[str, Any]) -> str:
+    """A submitted modal's title (to keep it when the modal is answered), or ""."""
+    title = view.get("title")
+    text = title.get("text") if isinstance(title, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def cut(text: str, limit: int) -> str:

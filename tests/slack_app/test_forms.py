@@ -6,14 +6,19 @@ its question; a good one is taken once and answered in the modal."""
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from typing import Any
 
 import pytest
 from fakes.forms import CLOSED, IS_CLOSED, OBSTACLES, SURVEY, THANKS, Survey
 from fakes.slack_api import TEAM_ID
 from fakes.slack_harness import SlackHarness, section
+from sqlalchemy import event
 from sqlmodel import select
+from structlog.testing import capture_logs
 
+from bot.slack.app import SORRY
 from bot.slack.listeners.views import CHANGED, NOT_OPENED, refuse_malformed
 from handlers.form_router import NO_LONGER
 from handlers.router import COULD_NOT
@@ -307,3 +312,37 @@ async def test_the_listener_itself_refuses_a_malformed_submission(demo) -> None:
     assert passed_on == []
     assert await refuse_malformed(_payload(demo, lambda p: None), next_) is None
     assert passed_on == [True]
+
+
+MARKER = "wombat-lantern-4410"
+
+
+async def test_a_failing_submission_keeps_the_modal_open_and_its_words_out_of_the_log(
+    demo, survey: Survey, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
+    def full_disk(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        if sql.startswith("INSERT INTO audit_log"):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    event.listen(demo.runtime.engine.sync_engine, "before_cursor_execute", full_disk)
+    with capture_logs() as logs:
+        reply = await demo.submit_view("USAM", SURVEY_MODAL, {**GOOD, "words": MARKER})
+    # By the first question: the modal stays, with every answer, for another try.
+    assert (reply.status, reply.json) == (
+        200,
+        {"response_action": "errors", "errors": {"mood": SORRY}},
+    )
+    assert [e for e in logs if e["event"].startswith("slack_")] == [
+        {
+            "event": "slack_listener_failed",
+            "log_level": "error",
+            "error": "sqlalchemy.exc.OperationalError",
+            "cause": "sqlite3.OperationalError",
+            "listener": "bot.slack.listeners.views.submitted",
+            "request": "view_submission",
+        }
+    ]
+    assert MARKER not in repr(logs) + caplog.text
+    assert (await _audits(demo))[-1][0] != "test.survey.answered"  # rolled back

@@ -91,5 +91,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
             # A question this modal does not show (it was opened before the form changed):
             # Slack would refuse errors for it, so the person is told in words.
             result = simple(CHANGED)
-        title = view.get("title", {}).get("text", "") if isinstance(view.get("title"), dict) else ""
-        await ack(response_action="update", view=modals.answered(result, str(title)))
+        await ack(response_action="update", view=modals.answered(result, modals.title_of(view)))
