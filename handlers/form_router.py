@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import overload
 
-from handlers.context import Caller, Context, Deps
+from handlers.context import Caller, Context, Deps, Refusal
 from handlers.forms import Answers, Form, FormErrors, Submission, validate
-from handlers.router import run, usage_view
+from handlers.router import run
 from handlers.views import MessageView
 
 # A use case's refusal to open (or to accept) a form is a MessageView, like any private answer.
@@ -68,7 +68,7 @@ async def handle_open_form(
     saying why not. With an event key, None means this click was handled already."""
     use = FORMS.get(action)
     if use is None:
-        return usage_view(NO_LONGER)
+        return await run(deps, caller, _no_longer, event_key=event_key)
     return await run(deps, caller, lambda ctx: use.open(ctx, value), event_key=event_key)
 
 
@@ -92,7 +92,7 @@ async def handle_submission(
     private answer. With an event key, None means this submission was handled already."""
     use = FORMS.get(submission.action)
     if use is None:
-        return usage_view(NO_LONGER)
+        return await run(deps, caller, _no_longer, event_key=event_key)
 
     async def check_and_accept(ctx: Context) -> MessageView | FormErrors:
         form = await use.open(ctx, submission.value)
@@ -104,3 +104,8 @@ async def handle_submission(
         return await use.accept(ctx, form, answers)
 
     return await run(deps, caller, check_and_accept, event_key=event_key)
+
+
+async def _no_longer(ctx: Context) -> MessageView:
+    # A refusal like any other: a redelivered request is answered once, nothing changes.
+    raise Refusal(NO_LONGER)

@@ -23,6 +23,7 @@ from handlers.views import Actions, Block, Text
 
 MOST_CHOICES = 100
 MOST_TEXT = 3000
+MOST_FIELDS = 50  # a Slack modal holds 100 blocks: the rest is room for the introduction
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 ChoiceValue = Annotated[str, StringConstraints(min_length=1, max_length=150)]
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -106,7 +107,7 @@ class Form(BaseModel):
     value: str = Field(default="", max_length=2000)
     title: Text = Field(min_length=1)
     intro: list[Block] = Field(default_factory=list)
-    fields: list[FormField] = Field(min_length=1, max_length=MOST_CHOICES - 1)
+    fields: list[FormField] = Field(min_length=1, max_length=MOST_FIELDS)
     submit: Text = "Submit"
 
     @field_validator("intro")
@@ -125,9 +126,6 @@ class Form(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("two fields share a name")
         return fields
-
-    def field(self, name: str) -> FormField | None:
-        return next((f for f in self.fields if f.name == name), None)
 
     def with_answers(self, answers: Mapping[str, object]) -> Form:
         """This form showing `answers` (as submitted) where each would be accepted as an

@@ -159,3 +159,4 @@ async def test_the_value_is_checked_again_on_submit(demo: TeamsHarness, survey: 
 async def test_answers_of_a_form_no_longer_in_use(demo: TeamsHarness) -> None:
     activity = demo.card_submit("sam", SURVEY_CARD, {"answer:mood": "good"})
     assert [content(r) for r in await demo.send(activity)] == [refused(NO_LONGER)]
+    assert await demo.send(activity) == []  # redelivered: answered once

@@ -164,6 +164,7 @@ def test_every_text_shown_is_cleaned() -> None:
         ),
         (lambda: Form(action="", title="T", fields=[TextField(name="w", label="W")]), "action"),
         (lambda: Form(action="a", title="T", fields=[]), "at least 1"),
+        (lambda: _form(*(TextField(name=f"q{n}", label="Q") for n in range(51))), "at most 50"),
     ],
 )
 def test_a_form_that_no_platform_could_show_is_refused_when_built(build, problem) -> None:
