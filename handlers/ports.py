@@ -76,6 +76,11 @@ class AppCannotSend(DeliveryError):
 
 
 class Messenger(Protocol):
+    """Sends what the outbox holds. It has no "open a form": a form is always opened in
+    answer to a click, by the edge that received it (Slack needs that click's trigger id,
+    which lives 3 seconds and never reaches the core; Teams sends the card in the turn;
+    the console asks the questions). See handlers/form_router.py."""
+
     platform: str
 
     async def post(

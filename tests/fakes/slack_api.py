@@ -9,7 +9,8 @@ Point a real ``slack_sdk`` client at it::
 
 What ``slack_sdk`` (3.47, ``AsyncWebClient``) actually sends, all handled here:
 
-* ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``views.publish``: POST with a
+* ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``views.publish``,
+  ``views.open``: POST with a
   JSON body (``application/json;charset=utf-8``), token in ``Authorization: Bearer …``;
   ``blocks``/``view`` are already JSON objects in the body.
 * ``users.info``, ``users.lookupByEmail``, ``conversations.history``: GET with query
@@ -354,6 +355,22 @@ class FakeSlackApi:
         n = next(self._ts_counter) * 100
         return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
 
+    def _view(self, sent: object, kind: str) -> dict[str, Any]:
+        """A view as Slack answers with it: what was sent, plus the ids Slack adds."""
+        view: dict[str, Any] = dict(sent) if isinstance(sent, dict) else {}
+        view.update(
+            {
+                "id": f"V{next(self._view_counter):010d}",
+                "team_id": TEAM_ID,
+                "app_id": APP_ID,
+                "bot_id": BOT_ID,
+                "hash": f"{1700000000}.fake{len(self.calls)}",
+            }
+        )
+        view.setdefault("type", kind)
+        view.setdefault("blocks", [])
+        return view
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":
             channel = str(args.get("channel", ""))
@@ -381,19 +398,15 @@ class FakeSlackApi:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "views.publish":
-            sent = args.get("view")
-            view: dict[str, Any] = dict(sent) if isinstance(sent, dict) else {}
-            view.update(
-                {
-                    "id": f"V{next(self._view_counter):010d}",
-                    "team_id": TEAM_ID,
-                    "app_id": APP_ID,
-                    "bot_id": BOT_ID,
-                    "hash": f"{1700000000}.fake{len(self.calls)}",
-                }
-            )
-            view.setdefault("type", "home")
-            view.setdefault("blocks", [])
+            return {"ok": True, "view": self._view(args.get("view"), "home")}
+        if method == "views.open":
+            # A modal needs the trigger id of a click (Slack honours it for 3 seconds).
+            if not isinstance(args.get("trigger_id"), str) or not isinstance(
+                args.get("view"), dict
+            ):
+                return {"ok": False, "error": "invalid_arguments"}
+            view = self._view(args["view"], "modal")
+            view.update({"state": {"values": {}}, "root_view_id": view["id"]})
             return {"ok": True, "view": view}
         if method == "users.info":
             user = self.users.get(str(args.get("user", "")))
