@@ -32,7 +32,8 @@ HEADER = (
 class Burst:
     name: str
     outcomes: list[Outcome]
-    late: dict[str, float]  # response_id → arrival of its answer at the response_url
+    # response_id → when its answer reached the response_url (not answered in the ack)
+    late: dict[str, float] = field(default_factory=dict)
     cpu_seconds: float = 0.0
     raised: Counter[str] = field(default_factory=Counter)  # concern rows per words
     dms: int = 0
@@ -52,6 +53,12 @@ class Burst:
 
     def in_ack(self) -> int:
         return sum(1 for o in self.outcomes if o.answered)
+
+    def too_late(self) -> list[float]:
+        """Seconds from sending to an answer at the response_url, past ANSWER_WINDOW."""
+        sent = {o.command.response_id: o.started for o in self.outcomes}
+        waits = [at - sent[rid] for rid, at in self.late.items()]
+        return [wait for wait in waits if wait > ANSWER_WINDOW]
 
     def answer_times(self) -> list[float]:
         """When each answered command was answered: in the ack, or at the response_url."""
@@ -139,6 +146,11 @@ def print_row(result: Burst) -> None:
         )
     if slow := sum(1 for o in outcomes if o.status == 200 and not o.in_time):
         problems.append(f"{slow} × HTTP 200 after {ACK_DEADLINE:.0f} s (Slack shows a failure)")
+    if too_late := result.too_late():
+        problems.append(
+            f"{len(too_late)} answered at the response_url after {ANSWER_WINDOW:.0f} s "
+            f"(the last after {max(too_late):.1f} s)"
+        )
     if sorry := sum(1 for o in outcomes if o.sorry):
         problems.append(f"{sorry} answered 'Something went wrong'")
     if problems:

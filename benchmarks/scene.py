@@ -52,7 +52,8 @@ class Scene:
         cpu_before = target.cpu_seconds()
         url = f"{target.url}/slack/events"
         outcomes = await burst(url, commands, self.fake.url, ANSWER_WINDOW)
-        result = Burst(target.name, outcomes, await self._late_answers(outcomes))
+        await self._until_answered(outcomes)
+        result = Burst(target.name, outcomes)
         concerns = [c for c in commands if c.text.startswith("concern")]
         if target is self.bot and concerns:
             tag = concerns[0].text.split()[2]
@@ -67,25 +68,30 @@ class Scene:
             result.dms_seconds = max(last.get(m, 0.0) for m in MANAGERS) - result.start
         await self.until_quiet(target)
         result.cpu_seconds = target.cpu_seconds() - cpu_before
+        result.late = await self._arrivals(outcomes)  # some, maybe, after ANSWER_WINDOW
         return result
 
     async def _count(self, tag: str) -> int:
         return (await self.concerns(tag)).total()
 
-    async def _late_answers(self, outcomes: list[Outcome]) -> dict[str, float]:
+    async def _arrivals(self, outcomes: list[Outcome]) -> dict[str, float]:
         """response_id → when content first reached its response_url, for each command
-        not answered in its ack. Waited for, until ANSWER_WINDOW after the burst began,
-        only where an empty ack promised it."""
+        not answered in its ack."""
         unanswered = {o.command.response_id for o in outcomes if not o.answered}
+        arrived: dict[str, float] = {}
+        for rid, at, content in (await self.log())["responses"]:
+            if rid in unanswered and content:
+                arrived.setdefault(rid, at)
+        return arrived
+
+    async def _until_answered(self, outcomes: list[Outcome]) -> None:
+        """Until every empty ack's answer has reached the response_url, or ANSWER_WINDOW
+        after the burst began."""
         promised = {o.command.response_id for o in outcomes if o.status == 200 and not o.content}
         until = min(o.started for o in outcomes) + ANSWER_WINDOW
-        arrived: dict[str, float] = {}
-        while True:
-            for rid, at, content in (await self.log())["responses"]:
-                if rid in unanswered and content:
-                    arrived.setdefault(rid, at)
-            if promised <= arrived.keys() or time.monotonic() >= until:
-                return arrived
+        while promised and time.monotonic() < until:
+            if promised <= (await self._arrivals(outcomes)).keys():
+                return
             await asyncio.sleep(0.1)  # another process: polled, bounded by ANSWER_WINDOW
 
     async def until(self, count: Callable[[], Awaitable[int]], expected: int) -> None:
