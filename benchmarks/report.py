@@ -83,13 +83,19 @@ def print_scenario(scenario: str, commands: list[Command], ours: Burst, bare: Bu
     print(HEADER)
     for result in (ours, bare):
         print_row(result)
-    ratio = ours.p99() / bare.p99()
-    goal = ""
-    if scenario == "help":
-        goal = f" (goal ≤ {GOAL}×: {'goal met' if ratio <= GOAL else 'not met'})"
-    print(f"    p99 mentorbot ÷ bare Bolt: {ratio:.1f}×{goal}")
+    print(f"    p99 mentorbot ÷ bare Bolt: {ours.p99() / bare.p99():.1f}×")
     if kinds.get("concern"):
         print_concerns(ours, [c for c in commands if c.text.startswith("concern")])
+
+
+def print_goal(ratios: list[float]) -> None:
+    """help's p99 ratio, over rounds: one burst's p99 hangs on a few scheduling delays."""
+    median = statistics.median(ratios)
+    print(
+        f"    help, {len(ratios)} rounds (bare Bolt, then mentorbot): p99 ratio "
+        + ", ".join(f"{r:.1f}×" for r in ratios)
+        + f"; median {median:.1f}× (goal ≤ {GOAL}×: {'goal met' if median <= GOAL else 'not met'})"
+    )
 
 
 def print_concerns(ours: Burst, sent: list[Command]) -> None:
