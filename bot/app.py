@@ -73,6 +73,7 @@ def build_runtime(
         clock=clock,
         admins=settings.admins,
         wake_dispatcher=dispatcher.wake,
+        delivery_alarms=dispatcher.platforms.alarms,
         **deps_options,
     )  # type: ignore[arg-type]
     return Runtime(settings, engine, deps, dispatcher, messengers)
@@ -97,13 +98,21 @@ def build_web_app(runtime: Runtime) -> web.Application:
             schema_current = await schema_is_current(runtime.engine)
             if not schema_current:
                 problem = "the database schema is not the one this version needs"
-        if problem:
-            return web.json_response({"ok": False, "problem": problem}, status=503)
+        alarms = delivery_alarms(runtime)  # the app itself cannot send on a platform
+        if problem or alarms:
+            body = {"ok": False, **({"problem": problem} if problem else {}), **alarms}
+            return web.json_response(body, status=503)
         return web.json_response({"ok": True})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     return app
+
+
+def delivery_alarms(runtime: Runtime) -> dict[str, str]:
+    """For /readyz: each platform this process cannot send to at all (a revoked token,
+    refused credentials), with why in words. Cleared by the next message delivered there."""
+    return runtime.dispatcher.platforms.alarms()
 
 
 def listen(port: int) -> socket.socket:

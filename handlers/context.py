@@ -43,6 +43,8 @@ class Deps:
     admins: frozenset[str] = frozenset()
     directories: dict[str, Directory] = field(default_factory=dict)
     wake_dispatcher: Callable[[], None] = lambda: None
+    # Platforms the app cannot send to at all (a revoked token), each with why, in words.
+    delivery_alarms: Callable[[], dict[str, str]] = dict
     open_platforms: frozenset[str] = frozenset({"console"})  # where anyone may create programs
     directory_timeout: float = 1.0  # seconds per look-up (slack_sdk's own default is 30)
     # Keys of the requests this process is running: a replay arriving meanwhile is not run

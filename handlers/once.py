@@ -53,17 +53,20 @@ async def looking_up(
     return await attempt(answers)
 
 
-async def settle(ctx: Context, request: Request, answer: MessageView) -> MessageView | None:
+async def settle(ctx: Context, request: Request, answer: T) -> T | None:
     """Just before commit: the answer inline, or (late) queued to the deadline's reply_to;
-    and the request recorded with its answer, for a replay to get again."""
+    and the request recorded with its answer, for a replay to get again (a form's answer,
+    which only a platform that redelivers sends, is recorded as handled, without it)."""
     deadline, key = request.deadline, request.key
     inline = deadline is None or deadline.take_inline()
     if not inline:
         assert key is not None
+        assert isinstance(answer, MessageView)  # only Slack commands and clicks have deadlines
         await queue_answer(ctx, key, answer, deadline)
     if request.record:
         assert key is not None
-        ctx.session.add(ProcessedEvent(event_key=key, received_at=ctx.now, answer=answer.to_json()))
+        kept = answer.to_json() if isinstance(answer, MessageView) else None
+        ctx.session.add(ProcessedEvent(event_key=key, received_at=ctx.now, answer=kept))
         await ctx.session.flush()  # a duplicate committed meanwhile: IntegrityError, here
     return answer if inline else None
 

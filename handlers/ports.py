@@ -33,7 +33,9 @@ SentRef = dict[str, Any]  # what the platform returned: enough to update the mes
 
 
 class DeliveryError(Exception):
-    """Base of what a Messenger raises; `reason` is safe to store and show (no message text)."""
+    """Base of what a Messenger raises. `reason` is safe to store and show: what happened in
+    words a manager reads, with the platform's own code kept in parentheses, e.g. "their
+    Slack account is deactivated (user_disabled)"; never a message's text."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -47,23 +49,54 @@ class RateLimited(DeliveryError):
 
 
 class TemporaryFailure(DeliveryError):
-    """A 5xx or a dropped connection: try again later."""
+    """A 5xx or a connection problem: try again later. `maybe_sent`: the request may have
+    reached the platform without its answer reaching us (a dropped connection, no answer
+    in time), so a new message may have arrived after all."""
+
+    def __init__(self, reason: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(reason)
+        self.maybe_sent = maybe_sent
 
 
 class PermanentFailure(DeliveryError):
-    """The person cannot be reached this way (gone, blocked, app not installed)."""
+    """This message can never be delivered as it is, so its row fails and `status` shows
+    why: the platform refuses the message itself (too long, a layout it rejects: a bug), or
+    the message to update is gone."""
+
+
+class RecipientUnreachable(PermanentFailure):
+    """The person cannot be reached this way: gone, deactivated, blocked the bot, app not
+    installed for them."""
+
+
+class AppCannotSend(DeliveryError):
+    """The app itself cannot send on this platform (its token revoked, its credentials
+    refused, a permission missing): an operator's alarm, not any message's fault. Nothing
+    fails; messages wait until sending works again."""
 
 
 class Messenger(Protocol):
+    """Sends what the outbox holds. It has no "open a form": a form is always opened in
+    answer to a click, by the edge that received it (Slack needs that click's trigger id,
+    which lives 3 seconds and never reaches the core; Teams sends the card in the turn;
+    the console asks the questions). See handlers/form_router.py."""
+
     platform: str
 
-    async def post(self, to: Address, view: MessageView) -> SentRef: ...
+    async def post(
+        self, to: Address, view: MessageView, *, outbox_id: int | None = None
+    ) -> SentRef: ...
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef: ...
 
     async def reply(self, reply_to: dict[str, Any], view: MessageView) -> SentRef:
         """Answer privately the way a request came (an outbox row's `reply_to`, written
         by this platform's edge: a Slack response_url)."""
+
+    async def find_sent(self, to: Address, outbox_id: int, since: datetime) -> SentRef | None:
+        """The message `post` sent for outbox row `outbox_id` at or after `since`, if the
+        platform has it; None when it has not, or when the platform cannot say (then a
+        message whose send had no known outcome is sent again)."""
         ...
 
 

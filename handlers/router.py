@@ -14,7 +14,7 @@ Three things hold around that transaction:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import overload
+from typing import TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError
 
@@ -47,6 +47,7 @@ from storage.db import attempts
 from storage.models import ProcessedEvent
 
 Step = Callable[[Context], Awaitable[MessageView]]
+Answer = TypeVar("Answer")  # what a step answers: a MessageView, or a form (handlers.form_router)
 ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
     concerns.ACKNOWLEDGE: concerns.acknowledge,
     concerns.RESOLVE: concerns.resolve_concern,
@@ -193,23 +194,24 @@ def _step_for(command: Command) -> Step:
 async def run(
     deps: Deps,
     caller: Caller,
-    step: Step,
+    step: Callable[[Context], Awaitable[Answer]],
     *,
     event_key: str | None = None,
     deadline: Deadline | None = None,
     answer_refusals: bool = False,
     people: Sequence[PersonRef] = (),
     changes_state: bool = True,
-) -> MessageView | None:
+) -> Answer | MessageView | None:
     """With `answer_refusals`, a refusal's answer is queued to the caller with the event.
     A request with a deadline is recorded only if it `changes_state`: a replayed `help`
-    is simply answered again, and costs no write."""
+    is simply answered again, and costs no write. A step answers a MessageView, or a
+    form (handlers.form_router)."""
     if not storable(caller):
         return usage_view(UNKNOWN_CALLER)  # nothing to keep, nobody to queue an answer to
     record = event_key is not None and (deadline is None or changes_state)
     request = once.Request(caller, event_key, deadline, answer_refusals, list(people), record)
 
-    async def attempt(profiles: Profiles) -> MessageView | None:
+    async def attempt(profiles: Profiles) -> Answer | MessageView | None:
         return await _once(deps, request, step, profiles)
 
     if event_key is not None:
@@ -224,8 +226,11 @@ async def run(
 
 
 async def _once(
-    deps: Deps, request: once.Request, step: Step, profiles: Profiles
-) -> MessageView | None:
+    deps: Deps,
+    request: once.Request,
+    step: Callable[[Context], Awaitable[Answer]],
+    profiles: Profiles,
+) -> Answer | MessageView | None:
     caller, key, deadline = request.caller, request.key, request.deadline
     try:
         async for attempt in attempts(deps.sessions):  # again if the connection was cut

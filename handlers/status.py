@@ -76,6 +76,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
         _concerns_section(ctx, concerns, counts.concerns, people),
         *([ACT_ON_ONE] if concerns else []),
         _undelivered_section(failed, failed_pairs, people),
+        *_held(ctx),
     ]
     if program.purpose:
         blocks.insert(0, section("Purpose: ", program.purpose))
@@ -251,6 +252,17 @@ def _undelivered_section(
         which = undelivered.what(failed, _who(failed.recipient_id, people), members)
         lines += text("\n• ", *which, f": {undelivered.why(failed.reason)}")
     return section(*lines, *_more(len(rows)))
+
+
+def _held(ctx: Context) -> list[Section]:
+    """The app unable to send at all (a revoked token): managers learn why nothing arrives."""
+    return [
+        section(
+            bold("Messages cannot be sent at the moment: "),
+            f"{reason}. Nothing is lost: they go out once an admin has fixed it.",
+        )
+        for reason in ctx.deps.delivery_alarms().values()
+    ]
 
 
 def _who(person_id: int, people: Mentions) -> Mention:

@@ -1,9 +1,14 @@
 """The outbox dispatcher: sends what handlers queued, and owns every retry.
 
 A handler wakes it after commit, so a concern reaches a manager in milliseconds; the
-periodic sweep wakes it too, as a safety net. A 429 pauses that platform for Retry-After,
-a temporary failure backs off, a permanent one is recorded for managers to see; meanwhile
-the other rows (and platforms) go on.
+periodic sweep wakes it too, as a safety net. A 429 pauses that platform for Retry-After
+and the app being unable to send pauses it with an alarm (see platforms.py); a temporary
+failure backs off, a permanent one is recorded for managers to see; meanwhile the other
+rows (and platforms) go on.
+
+A row whose last send has no known outcome (its dispatcher died, or the send got no
+answer) is in doubt: it is first looked for on the platform, where the platform allows it
+(Slack: message metadata), and recorded as sent if it is there.
 
 Several dispatchers (replicas) may share one outbox. A row is claimed with a lease, and
 this dispatcher holds no more rows than it is sending, so a slow platform cannot leave
@@ -20,13 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import structlog
 
 from handlers.ports import (
     Address,
+    AppCannotSend,
     Clock,
     DeliveryError,
     Messenger,
@@ -37,6 +43,7 @@ from handlers.ports import (
 from handlers.views import MessageView
 from scheduler import recipients
 from scheduler.outcomes import Outcome, record
+from scheduler.platforms import Platforms
 from scheduler.recipients import Original, Reply, Target
 from storage import outbox
 from storage.db import SessionFactory, transaction
@@ -66,6 +73,7 @@ class Job:
     row: OutboxMessage
     lease: datetime
     target: Target
+    in_doubt: bool = False  # its last send's outcome is unknown: it may have arrived
 
     @property
     def platform(self) -> str | None:
@@ -74,6 +82,15 @@ class Job:
 
 
 Finished = tuple[Job, Outcome]
+
+
+@dataclass
+class Attempt:
+    """How far one try of a row got."""
+
+    in_doubt: bool  # may the row have reached the person already?
+    called: bool = False  # the platform was called
+    posting: bool = False  # a new message was on its way
 
 
 class Dispatcher:
@@ -92,7 +109,7 @@ class Dispatcher:
         self.sessions, self.clock, self.messengers = sessions, clock, messengers
         self.batch, self.concurrency = batch, concurrency  # rows per round, rows in flight
         self.lease, self.backoff, self.idle_wait = lease, backoff, idle_wait
-        self._paused: dict[str, datetime] = {}  # platform → end of its Retry-After
+        self.platforms = Platforms(clock, backoff.delay)  # pauses and alarms, per platform
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -107,7 +124,8 @@ class Dispatcher:
         finished: list[Finished] = []
         try:
             while True:
-                room = 0 if exhausted or self._all_paused() else self.concurrency - len(running)
+                paused = self.platforms.all_paused(self.messengers)
+                room = 0 if exhausted or paused else self.concurrency - len(running)
                 room = min(room, self.batch - claimed)
                 jobs = await self._step(finished, room)
                 claimed, exhausted = claimed + len(jobs), exhausted or len(jobs) < room
@@ -147,17 +165,10 @@ class Dispatcher:
             await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _next_due(self) -> datetime | None:
-        if self._all_paused():  # rows may be due, but nothing can be sent before this
-            return min(self._paused[p] for p in self.messengers)
+        if self.platforms.all_paused(self.messengers):  # nothing can be sent before this
+            return self.platforms.first_resumed(self.messengers)
         async with self.sessions() as session:
             return await outbox.next_due_at(session)
-
-    def _paused_until(self, platform: str | None) -> datetime | None:
-        until = self._paused.get(platform or "")
-        return until if until is not None and until > self.clock.now() else None
-
-    def _all_paused(self) -> bool:
-        return bool(self.messengers) and all(self._paused_until(p) for p in self.messengers)
 
     async def _step(self, finished: list[Finished], room: int) -> list[Job]:
         """One transaction: record what finished, then claim up to `room` rows (after the
@@ -172,14 +183,18 @@ class Dispatcher:
                 await record(session, job.row.id, job.lease, outcome)  # type: ignore[arg-type]
                 for job, outcome in finished
             ]
-            now, rows, found = self.clock.now(), [], {}
+            now, claimed, found = self.clock.now(), [], {}
             if room > 0:
-                rows = await outbox.claim_due(session, now=now, lease=self.lease, limit=room)
-            if rows:
+                claimed = await outbox.claim_due(session, now=now, lease=self.lease, limit=room)
+            if claimed:
+                rows = [row for row, _ in claimed]
                 found = await recipients.targets(session, rows, self.messengers)
         for (job, outcome), was_held in zip(finished, held, strict=True):
             _log(job, outcome, was_held)
-        return [Job(row, now + self.lease, found[row.id]) for row in rows]  # type: ignore[index]
+        return [
+            Job(row, now + self.lease, found[row.id], in_doubt)  # type: ignore[index]
+            for row, in_doubt in claimed
+        ]
 
     async def _attempt(self, job: Job) -> Finished:
         """Never raises: whatever happens becomes an outcome to record."""
@@ -189,26 +204,54 @@ class Dispatcher:
         # Stop sending well before the lease ends, so the outcome is ours to write.
         budget = (job.lease - self.clock.now() - self.lease / 10).total_seconds()
         if budget <= 0:  # held up before its turn: whoever claims it next sends it
-            return self._untried(self.clock.now())
+            return self._untried(job, self.clock.now())
         if isinstance(job.target, Original) and job.target.status == OutboxStatus.PENDING:
-            return self._untried(self.clock.now() + UPDATE_WAIT)  # update once it is sent
-        paused_until = self._paused_until(job.platform)
-        if paused_until is not None:
-            return self._untried(paused_until)
+            return self._untried(job, self.clock.now() + UPDATE_WAIT)  # update once it is sent
+        attempt = Attempt(job.in_doubt)
         try:
-            async with asyncio.timeout(budget):
-                return await self._send(job)
+            async with asyncio.timeout(budget), self.platforms.turn(job.platform) as turn:
+                if turn.paused_until is not None:
+                    return self._untried(job, turn.paused_until)
+                outcome = await self._deliver(job, attempt)
+                if outcome.status == OutboxStatus.SENT and job.platform is not None:
+                    self.platforms.delivered(job.platform, turn)
         except RateLimited as error:
-            return self._rate_limited(job, error)
+            outcome = self._retry_later(job, error.reason, timedelta(seconds=error.retry_after))
+        except AppCannotSend as error:  # the platform is paused: the row waits it out
+            until = self.platforms.paused_until(job.platform) or self.clock.now()
+            outcome = self._retry_later(job, error.reason, until - self.clock.now())
         except PermanentFailure as error:
             return Outcome(OutboxStatus.FAILED, self.clock.now(), error=error.reason)
         except (TemporaryFailure, DeliveryError) as error:
-            return self._retry_later(job, error.reason)
+            maybe_sent = isinstance(error, TemporaryFailure) and error.maybe_sent
+            attempt.in_doubt |= attempt.posting and maybe_sent
+            outcome = self._retry_later(job, error.reason)
         except TimeoutError:
-            return self._retry_later(job, "no answer before the claim ran out")
+            if not attempt.called:  # it waited its turn for too long: never tried
+                return self._untried(job, self.clock.now())
+            attempt.in_doubt |= attempt.posting
+            outcome = self._retry_later(job, "no answer before the claim ran out")
         except Exception as error:  # a bug or an unforeseen client error: retry, never drop
             log.error("outbox_unexpected_error", row=job.row.id, error=type(error).__name__)
-            return self._retry_later(job, f"unexpected {type(error).__name__}")
+            attempt.in_doubt |= attempt.posting
+            outcome = self._retry_later(job, f"unexpected {type(error).__name__}")
+        in_doubt = attempt.in_doubt and outcome.status == OutboxStatus.PENDING
+        return replace(outcome, in_doubt=in_doubt)
+
+    async def _deliver(self, job: Job, attempt: Attempt) -> Outcome:
+        """A row in doubt is looked for first; a row not found (or not in doubt) is sent."""
+        attempt.called = True
+        target = job.target
+        if attempt.in_doubt and isinstance(target, Address):
+            messenger = self.messengers[target.platform]
+            ref = await messenger.find_sent(target, job.row.id, job.row.created_at)  # type: ignore[arg-type]
+            log.info("outbox_doubt_settled", row=job.row.id, found=ref is not None)
+            if ref is not None:  # it did arrive: recorded as sent, never sent twice
+                now = self.clock.now()
+                return Outcome(OutboxStatus.SENT, now, ref, target.platform, recipient=target)
+            attempt.in_doubt = False  # it never arrived
+        attempt.posting = isinstance(target, Address)
+        return await self._send(job)
 
     async def _send(self, job: Job) -> Outcome:
         view = MessageView.from_json(job.row.view)
@@ -216,7 +259,7 @@ class Dispatcher:
         if isinstance(target, PermanentFailure):
             raise target
         if isinstance(target, Address):
-            ref = await self.messengers[target.platform].post(target, view)
+            ref = await self.messengers[target.platform].post(target, view, outbox_id=job.row.id)
             return Outcome(
                 OutboxStatus.SENT, self.clock.now(), ref, target.platform, recipient=target
             )
@@ -230,21 +273,20 @@ class Dispatcher:
         ref = await self.messengers[target.platform].update(target.sent_ref or {}, view)
         return Outcome(OutboxStatus.SENT, self.clock.now(), ref, target.platform)
 
-    def _rate_limited(self, job: Job, error: RateLimited) -> Outcome:
-        """The platform said slow down: to every row bound for it, not just this one."""
+    def _retry_later(self, job: Job, reason: str, wait: timedelta | None = None) -> Outcome:
+        """Pending again, after `wait` (by default, the row's backoff)."""
         now = self.clock.now()
-        retry_at = now + timedelta(seconds=error.retry_after)
-        if job.platform is not None:
-            self._paused[job.platform] = max(retry_at, self._paused.get(job.platform, now))
-        return Outcome(OutboxStatus.PENDING, now, retry_at=retry_at, error=error.reason)
-
-    def _retry_later(self, job: Job, reason: str) -> Outcome:
-        now = self.clock.now()
-        retry_at = now + self.backoff.delay(job.row.attempts)
+        retry_at = now + (wait if wait is not None else self.backoff.delay(job.row.attempts))
         return Outcome(OutboxStatus.PENDING, now, retry_at=retry_at, error=reason)
 
-    def _untried(self, due_at: datetime) -> Outcome:
-        return Outcome(OutboxStatus.PENDING, self.clock.now(), retry_at=due_at, attempted=False)
+    def _untried(self, job: Job, due_at: datetime) -> Outcome:
+        return Outcome(
+            OutboxStatus.PENDING,
+            self.clock.now(),
+            retry_at=due_at,
+            attempted=False,
+            in_doubt=job.in_doubt,  # nothing was learnt about it
+        )
 
 
 def _log(job: Job, outcome: Outcome, held: bool) -> None:

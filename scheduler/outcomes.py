@@ -25,6 +25,7 @@ class Outcome:
     retry_at: datetime | None = None
     error: str | None = None
     attempted: bool = True  # False: the row was put back untried (a pause, a wait)
+    in_doubt: bool = False  # pending, and may have reached the person: look before resending
 
     def values(self) -> dict[str, Any]:
         """The row's columns after this outcome."""
@@ -42,7 +43,12 @@ async def record(session: AsyncSession, row_id: int, lease: datetime, outcome: O
     """Write `outcome` if `lease` is still the row's claim; False if another dispatcher took
     the row after the lease ran out (its result stands)."""
     held = await outbox.finish(
-        session, row_id, lease=lease, refund_attempt=not outcome.attempted, **outcome.values()
+        session,
+        row_id,
+        lease=lease,
+        refund_attempt=not outcome.attempted,
+        in_doubt=outcome.in_doubt,
+        **outcome.values(),
     )
     if held and outcome.status == OutboxStatus.SENT:
         await _keep_new_address(session, outcome)

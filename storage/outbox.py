@@ -1,12 +1,14 @@
 """The outbox: messages decided in a transaction, sent later by the dispatcher.
 
 Enqueueing is idempotent on the dedupe key. Claiming uses FOR UPDATE SKIP LOCKED on
-PostgreSQL so several dispatchers never take the same row; SQLite has one process."""
+PostgreSQL so several dispatchers never take the same row; SQLite has one process. A row
+claimed whose outcome was never recorded stays marked as such (`in_doubt`) until a
+dispatcher has looked for it on the platform."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,6 +19,10 @@ from storage.models import OutboxMessage, OutboxStatus, Subject
 
 URGENT, ROUTINE = 0, 1  # priorities: lower is claimed first
 SUPERSEDED = "superseded"  # an update overtaken by a newer one for the same message
+# `claimed_until` of a free row whose last send has no known outcome: a claim long over,
+# which no dispatcher's lease can equal (see `finish`), and not NULL, so the next claimant
+# knows to look on the platform before sending the row again.
+UNKNOWN_OUTCOME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def enqueue(
@@ -59,37 +65,53 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+class Claimed(NamedTuple):
+    row: OutboxMessage
+    # Its last claim ended with no outcome recorded (the process died, or the send got no
+    # answer): it may have reached the person, so look before sending it again.
+    in_doubt: bool
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
-) -> list[OutboxMessage]:
+) -> list[Claimed]:
     """Take up to `limit` due rows for this dispatcher until `now + lease`: urgent ones
     first, then in due order.
 
-    One statement picks and claims, so no other dispatcher can claim the same row between
-    the two (SQLite too, where a SELECT does not start the write transaction). Each row's
-    new `claimed_until` is its claimant's fencing token (see `finish`): a row is claimable
-    only once the previous lease has ended, so no two claims share one."""
+    Each row's new `claimed_until` is its claimant's fencing token (see `finish`): a row is
+    claimable only once the previous lease has ended, so no two claims share one. The rows
+    are picked first, to learn which were left claimed (in doubt), then claimed by a
+    statement that checks again that each is free: on PostgreSQL the pick locks them (FOR
+    UPDATE SKIP LOCKED) and the check always holds; on SQLite, where a SELECT starts no
+    write transaction, a row another dispatcher claimed in between is not taken twice."""
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
     due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-        )
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        free,
+    )
+    pick = (
+        select(OutboxMessage.id, OutboxMessage.claimed_until)
+        .where(*due)
         .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        pick = pick.with_for_update(skip_locked=True)
+    found = await session.exec(pick)  # type: ignore[call-overload]
+    picked: dict[int, datetime | None] = dict(found.all())  # id → the claim it was left with
+    if not picked:
+        return []
     claim = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+        .where(OutboxMessage.id.in_(list(picked)), *due)  # type: ignore[union-attr]
         .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     rows = list((await session.exec(claim)).scalars())  # type: ignore[call-overload]
-    return sorted(rows, key=lambda row: (row.priority, row.next_attempt_at, row.id))
+    rows.sort(key=lambda row: (row.priority, row.next_attempt_at, row.id))
+    return [Claimed(row, picked[row.id] is not None) for row in rows]
 
 
 async def finish(
@@ -98,11 +120,13 @@ async def finish(
     *,
     lease: datetime,
     refund_attempt: bool = False,
+    in_doubt: bool = False,
     **values: Any,
 ) -> bool:
     """Record how a claimed row ended, if the claim `lease` is still the row's: False when
     the lease ran out and another dispatcher took the row, whose result must stand.
-    `refund_attempt` undoes the claim's count when the row was not actually tried."""
+    `refund_attempt` undoes the claim's count when the row was not actually tried;
+    `in_doubt` keeps, for the next claimant, that the row may have been sent already."""
     if refund_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
     result = await session.exec(  # type: ignore[call-overload]
@@ -112,7 +136,7 @@ async def finish(
             OutboxMessage.claimed_until == lease,
             OutboxMessage.status == OutboxStatus.PENDING,
         )
-        .values(claimed_until=None, **values)
+        .values(claimed_until=UNKNOWN_OUTCOME if in_doubt else None, **values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)
@@ -129,11 +153,16 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 
 
 async def release_all_claims(session: AsyncSession) -> None:
-    """On a single-process database every claim at start-up belongs to a dead process."""
+    """On a single-process database every claim at start-up belongs to a dead process: free
+    them now rather than after their lease, but remember that their sends' outcomes are
+    unknown (the dead process may have sent them)."""
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
-        .values(claimed_until=None)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_until.is_not(None),  # type: ignore[union-attr]
+        )
+        .values(claimed_until=UNKNOWN_OUTCOME)
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakes.forms import SURVEY, Survey
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
@@ -16,6 +17,7 @@ from bot.console.messenger import ConsoleMessenger
 from bot.console.people import PLATFORM, ConsoleDirectory
 from bot.console.session import ConsoleSession
 from bot.settings import Settings
+from handlers.form_router import FORMS
 from storage import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -120,3 +122,11 @@ async def console(engine: AsyncEngine, clock: FakeClock) -> Transcript:
     )
     session = ConsoleSession(runtime.deps, messenger, runtime.dispatcher, write=lines.append)
     return Transcript(session, lines)
+
+
+@pytest.fixture
+def survey(monkeypatch) -> Survey:
+    """The test-only form (tests/fakes/forms.py) registered for this test, under SURVEY."""
+    registered = Survey()
+    monkeypatch.setitem(FORMS, SURVEY, registered.use())
+    return registered

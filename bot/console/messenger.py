@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.console.render import render
-from handlers.ports import Address, PermanentFailure, SentRef
+from handlers.ports import Address, PermanentFailure, RecipientUnreachable, SentRef
 from handlers.views import Actions, MessageView
+
+# A person typed into `unreachable` is as good as gone (the console speaks Slack's codes).
+GONE = "their account was not found (user_not_found)"
+MESSAGE_GONE = "the message to update no longer exists (message_not_found)"
 
 
 @dataclass
@@ -31,11 +36,13 @@ class ConsoleMessenger:
         self._buttons_made = 0
         self._answers = 0  # private answers, numbered -1, -2, … apart from DMs
 
-    async def post(self, to: Address, view: MessageView) -> SentRef:
+    async def post(
+        self, to: Address, view: MessageView, *, outbox_id: int | None = None
+    ) -> SentRef:
         # Nothing here awaits: the dispatcher starts sends in the order they were queued,
         # so printing at once keeps the transcript, and so `press N`, in that order.
         if to.external_id in self.unreachable:
-            raise PermanentFailure("user_not_found")
+            raise RecipientUnreachable(GONE)
         self._messages += 1
         self._show(f"📨 DM to @{to.external_id}", to.external_id, self._messages, view)
         return {"message": self._messages, "to": to.external_id}
@@ -46,7 +53,7 @@ class ConsoleMessenger:
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
         if ref["to"] in self.unreachable:  # gone since the message arrived
-            raise PermanentFailure("message_not_found")
+            raise PermanentFailure(MESSAGE_GONE)
         self._show(
             f"✏️  DM to @{ref['to']} updated (message {ref['message']})",
             ref["to"],
@@ -54,6 +61,9 @@ class ConsoleMessenger:
             view,
         )
         return ref
+
+    async def find_sent(self, to: Address, outbox_id: int, since: datetime) -> SentRef | None:
+        return None  # what the console printed is gone with the process that printed it
 
     def private_answer(self, owner: str, view: MessageView) -> list[str]:
         """The lines of an answer only `owner` sees; its buttons (a confirmation's) are

@@ -1,5 +1,7 @@
 """The console: type commands as any person. `as @name` switches who you are,
-`press N` presses button N of a message you received, `quit` leaves."""
+`press N` presses button N of a message you received, `quit` leaves. A button that opens
+a form asks its questions (bot/console/forms.py): that person's lines answer them until
+the form is sent or cancelled."""
 
 from __future__ import annotations
 
@@ -7,9 +9,12 @@ import asyncio
 import re
 from collections.abc import Callable, Iterable
 
+from bot.console.forms import CANCEL, FormFill
 from bot.console.messenger import ConsoleMessenger
 from bot.console.people import PLATFORM, as_mentions
 from handlers.context import Caller, Deps
+from handlers.form_router import handle_open_form, handle_submission, opens_form
+from handlers.forms import FormErrors, Submission
 from handlers.router import handle_action, handle_text
 from handlers.views import MessageView
 from scheduler.dispatcher import Dispatcher
@@ -44,6 +49,7 @@ class ConsoleSession:
     ) -> None:
         self.deps, self.messenger, self.dispatcher, self.write = deps, messenger, dispatcher, write
         self.me = "maya"
+        self.filling: dict[str, FormFill] = {}  # person -> the form they are answering
 
     async def send(self, line: str) -> bool:
         """Handle one line typed by the current person. False when they want to leave."""
@@ -51,7 +57,9 @@ class ConsoleSession:
         if line in ("quit", "exit"):
             return False
         word, _, rest = line.partition(" ")
-        if word == "as":
+        if self.me in self.filling:
+            await self._answer(line)
+        elif word == "as":
             self._become(rest.strip())
         elif word == "press":
             await self._press(rest.strip())
@@ -92,8 +100,43 @@ class ConsoleSession:
             self.write(f"   ({self._buttons_hint(number)})")
             return
         self.write(f"   @{self.me} pressed [{button.label}]")
+        if opens_form(button.action):
+            opened = await handle_open_form(self.deps, self._caller(), button.action, button.value)
+            if isinstance(opened, MessageView):
+                self._show_private(opened)
+                return
+            fill = self.filling[self.me] = FormFill(opened)
+            self._write_lines(fill.opening() + fill.question())
+            return
         answer = await handle_action(self.deps, self._caller(), button.action, button.value)
         self._show_private(answer)
+
+    async def _answer(self, line: str) -> None:
+        fill = self.filling[self.me]
+        if line.lower() == CANCEL:
+            del self.filling[self.me]
+            self.write("   (Form cancelled: nothing was sent.)")
+            return
+        problem = fill.take(line)
+        if problem:
+            self._write_lines([f"   ({problem})", *fill.question()])
+            return
+        if not fill.done:
+            self._write_lines(fill.question())
+            return
+        form = fill.form
+        submission = Submission(action=form.action, value=form.value, answers=fill.answers)
+        result = await handle_submission(self.deps, self._caller(), submission)
+        if isinstance(result, FormErrors):
+            fill.ask_again(result)
+            self._write_lines(fill.question())
+            return
+        del self.filling[self.me]
+        self._show_private(result)
+
+    def _write_lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
 
     def _buttons_hint(self, number: str) -> str:
         """A button is replaced when its message is updated: say which ones are there."""

@@ -18,10 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bodies import BadBody
 from bot.settings import Settings
-from bot.slack import inbound, listeners
+from bot.slack import inbound, listeners, modals
 from bot.slack.answering import ARRIVED, Answering
 from bot.slack.authorize import BotAuthorize
 from bot.slack.failures import (
+    SORRY,
     SORRY_PAYLOAD,
     apologise,
     listener_of,
@@ -104,6 +105,10 @@ async def listener_failed(
     App Home event gets nothing more (the event is answered 500, and Slack's retry may
     well succeed)."""
     log_failure(error, listener=listener_of(error), request=request_kind(body))
+    if body.get("type") == "view_submission" and response is not None:
+        # Not acknowledged yet: the apology is the acknowledgement, in the modal, which
+        # keeps the person's answers for another try.
+        return BoltResponse(status=200, body=modals.apology(body, SORRY))
     if is_slash_command(body) and response is not None:
         # Not acknowledged yet (the command's listener acks with its answer): the
         # apology is the acknowledgement, in Slack's 3 seconds.
@@ -145,7 +150,7 @@ def http_handler(
             problem = inbound.signature_problem(signing_secret, request.headers, raw)
             if problem:
                 return _refused(401, problem)
-        bad_field = inbound.malformed_field(payload)
+        bad_field = inbound.malformed_field(payload) or modals.malformed_submission(payload)
         if bad_field:
             return _refused(400, "malformed", field=bad_field)
         bolt_request = await to_bolt_request(request)

@@ -1,11 +1,17 @@
-"""Sends DMs through the Slack Web API (`channel=<user id>`, no conversations.open), and
-late answers through a request's response_url, and turns Slack's answers into the
-outbox's terms: rate limited, temporary, permanent."""
+"""Sends DMs through the Slack Web API (`channel=<user id>`, no conversations.open per
+message) and late answers through a request's response_url, and turns Slack's answers into
+the outbox's terms: rate limited, temporary, the recipient unreachable, the message
+refused, or the app itself unable to send.
+
+Each DM carries its outbox row's id in Slack message metadata, so that a send whose outcome
+the bot never learnt (it died, the connection dropped) is found in the DM's history
+instead of being sent twice."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -16,37 +22,33 @@ from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import render
-from bot.slack.errors import error_code, status_of
+from bot.slack.errors import (
+    APP_CANNOT_SEND,
+    MESSAGE_REFUSED,
+    RECIPIENT_UNREACHABLE,
+    error_code,
+    in_words,
+    status_of,
+)
 from handlers.ports import (
     Address,
+    AppCannotSend,
     DeliveryError,
     DirectoryUnavailable,
     PermanentFailure,
     Profile,
     RateLimited,
+    RecipientUnreachable,
     SentRef,
     TemporaryFailure,
 )
 from handlers.views import MessageView
 
-# The person or the message itself is the problem: retrying cannot help.
-PERMANENT_ERRORS = frozenset(
-    {
-        "user_not_found",
-        "channel_not_found",
-        "user_disabled",
-        "account_inactive",
-        "cannot_dm_bot",
-        "is_archived",
-        "not_in_channel",
-        "msg_too_long",
-        "invalid_blocks",
-        "no_text",
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
-    }
-)
+METADATA_EVENT = "mentorbot_outbox"  # the metadata event_type that marks the bot's DMs
+# Slack's clock and ours may disagree a little: history is read from this much earlier.
+CLOCK_MARGIN = timedelta(minutes=10)
+HISTORY_PAGE = 200  # messages per conversations.history call (Slack advises at most 200)
+HISTORY_PAGES = 10  # a DM busier than this since the message was queued is not searched on
 
 
 class SlackMessenger:
@@ -54,10 +56,27 @@ class SlackMessenger:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        # A post is not repeated by slack_sdk after a dropped connection (its default):
+        # Slack may have taken the first, so the outbox looks for it before sending again.
+        self._poster = AsyncWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            session=client.session,
+            retry_handlers=[],
+        )
 
-    async def post(self, to: Address, view: MessageView) -> SentRef:
+    async def post(
+        self, to: Address, view: MessageView, *, outbox_id: int | None = None
+    ) -> SentRef:
+        metadata = None
+        if outbox_id is not None:
+            metadata = {"event_type": METADATA_EVENT, "event_payload": {"row": outbox_id}}
         response = await _call(
-            self.client.chat_postMessage(channel=to.external_id, **render.message(view))
+            self._poster.chat_postMessage(
+                channel=to.external_id, metadata=metadata, **render.message(view)
+            ),
+            posting=True,
         )
         return {"channel": response["channel"], "ts": response["ts"]}
 
@@ -83,14 +102,53 @@ class SlackMessenger:
             raise _reply_failure(answered)
         return {}
 
+    async def find_sent(self, to: Address, outbox_id: int, since: datetime) -> SentRef | None:
+        """The DM posted for `outbox_id`, looked up in the DM's history since `since`."""
+        opened = await _call(self.client.conversations_open(users=to.external_id))
+        channel = str(opened["channel"]["id"])
+        oldest = f"{(since - CLOCK_MARGIN).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            page = await _call(
+                self.client.conversations_history(
+                    channel=channel,
+                    oldest=oldest,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+            )
+            for message in page.get("messages") or []:
+                if _is_row(message, outbox_id):
+                    return {"channel": channel, "ts": str(message["ts"])}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not page.get("has_more") or cursor is None:
+                return None
+        return None
 
-async def _call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+
+def _is_row(message: Any, outbox_id: int) -> bool:
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("row") == outbox_id
+
+
+async def _call(
+    request: Awaitable[AsyncSlackResponse], *, posting: bool = False
+) -> AsyncSlackResponse:
     try:
         return await request
     except SlackApiError as error:
         raise classify(error) from None
     except (aiohttp.ClientError, TimeoutError) as error:
-        raise TemporaryFailure(f"connection failed: {type(error).__name__}") from None
+        # Refused or unresolvable: nothing reached Slack. Anything else (the connection
+        # dropped, no answer in time) may have posted the message all the same.
+        never_sent = isinstance(error, aiohttp.ClientConnectorError)
+        raise TemporaryFailure(
+            f"connection failed: {type(error).__name__}", maybe_sent=posting and not never_sent
+        ) from None
 
 
 def classify(error: SlackApiError) -> DeliveryError:
@@ -102,8 +160,12 @@ def classify(error: SlackApiError) -> DeliveryError:
         return RateLimited(_seconds(headers.get("Retry-After")))
     if status >= 500:
         return TemporaryFailure(f"slack answered {status}")
-    if code in PERMANENT_ERRORS:
-        return PermanentFailure(code)
+    if code in RECIPIENT_UNREACHABLE:
+        return RecipientUnreachable(in_words(error))
+    if code in MESSAGE_REFUSED:
+        return PermanentFailure(in_words(error))
+    if code in APP_CANNOT_SEND:
+        return AppCannotSend(in_words(error))
     return TemporaryFailure(code)
 
 

@@ -13,7 +13,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
-from bot.teams import parse, render
+from bot.teams import forms, parse, render
 from handlers.context import Deps
 from handlers.ports import DirectoryUnavailable, Profile
 from handlers.router import handle_action, handle_direct_message, remember
@@ -109,6 +109,8 @@ class MentorbotTeamsBot(ActivityHandler):
             # A card of another version may carry other data: it is still a click, never
             # a typed command (its text is empty), so it gets "no longer does anything".
             submitted = activity.value
+            if await forms.handled(turn_context, deps, caller, submitted, event_key):
+                return  # a form's answers, or a button that opens a form
             action, value = str(submitted.get("action", "")), str(submitted.get("value", ""))
             answer = await handle_action(deps, caller, action, value, event_key=event_key)
             if answer is not None:  # None: Teams redelivered an activity already handled

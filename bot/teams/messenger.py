@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -18,32 +19,15 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError
 
 from bot.teams import render
+from bot.teams.errors import NOT_INSTALLED, classify
 from handlers.ports import (
     Address,
-    DeliveryError,
     PermanentFailure,
-    RateLimited,
+    RecipientUnreachable,
     SentRef,
     TemporaryFailure,
 )
 from handlers.views import MessageView
-
-# Teams' answers that no retry can change: the user blocked the bot, or it is not installed.
-PERMANENT_CODES = frozenset(
-    {
-        "MessageWritesBlocked",
-        "BotDisabledByAdmin",
-        "ConversationBlockedByUser",
-        "BotNotInConversationRoster",
-        "NotFound",
-        "ConversationNotFound",
-        "Forbidden",
-    }
-)
-
-# 4xx answers a retry can change: our own credentials refused (401: the admin fixes
-# TEAMS_APP_PASSWORD, and the waiting messages then go) and a request timeout (408).
-RETRIABLE_STATUSES = frozenset({401, 408})
 
 
 class TeamsMessenger:
@@ -52,7 +36,9 @@ class TeamsMessenger:
     def __init__(self, adapter: BotAdapter, app_id: str | None) -> None:
         self.adapter, self.app_id = adapter, app_id or ""
 
-    async def post(self, to: Address, view: MessageView) -> SentRef:
+    async def post(
+        self, to: Address, view: MessageView, *, outbox_id: int | None = None
+    ) -> SentRef:
         outgoing = render.activity(view)
         reference = to.extra.get("reference")
         if reference:
@@ -74,6 +60,11 @@ class TeamsMessenger:
         await _call(self.adapter.continue_conversation(conversation, replace, self.app_id))
         return ref
 
+    async def find_sent(self, to: Address, outbox_id: int, since: datetime) -> SentRef | None:
+        """Teams has no history a bot can read: a message whose send had no known outcome
+        is sent again (README: the Teams window)."""
+        return None
+
     async def _continue(self, reference: dict[str, Any], outgoing: Activity) -> SentRef:
         sent: dict[str, str] = {}
 
@@ -87,7 +78,7 @@ class TeamsMessenger:
     async def _create(self, to: Address, outgoing: Activity) -> SentRef:
         service_url, tenant = to.extra.get("service_url"), to.workspace_id
         if not service_url or not tenant:
-            raise PermanentFailure("has not installed the Teams app (no conversation yet)")
+            raise RecipientUnreachable(NOT_INSTALLED)
         bot_id = to.extra.get("bot_id") or f"28:{self.app_id}"
         parameters = ConversationParameters(
             is_group=False,
@@ -131,31 +122,3 @@ async def _call(request: Awaitable[Any]) -> Any:
     except (aiohttp.ClientError, ClientRequestError, TimeoutError) as error:
         # msrest (over requests) raises ClientRequestError when no answer came back.
         raise TemporaryFailure(f"connection failed: {type(error).__name__}") from None
-
-
-def classify(error: ErrorResponseException) -> DeliveryError:
-    response = error.response
-    status = int(getattr(response, "status", None) or getattr(response, "status_code", 0) or 0)
-    code = _code(error) or f"http {status}"
-    if status == 429:
-        return RateLimited(_retry_after(response))
-    if status >= 500:
-        return TemporaryFailure(f"teams answered {status}")
-    if code in PERMANENT_CODES or (400 <= status < 500 and status not in RETRIABLE_STATUSES):
-        # The same message to the same person would be refused again (a 400 BadArgument, a
-        # 413 MessageSizeTooBig): fail the row and show it, rather than retry it forever.
-        return PermanentFailure(f"{code} (teams answered {status})")
-    return TemporaryFailure(f"{code} (teams answered {status})")
-
-
-def _retry_after(response: Any) -> float:
-    """Seconds to wait; a missing or unreadable Retry-After (an HTTP date) waits a second."""
-    try:
-        return max(float(response.headers.get("Retry-After", 1)), 0.0)
-    except (TypeError, ValueError, AttributeError):
-        return 1.0
-
-
-def _code(error: ErrorResponseException) -> str | None:
-    detail = getattr(getattr(error, "error", None), "error", None)
-    return getattr(detail, "code", None)

@@ -182,8 +182,8 @@ class WaitableSlackApi(FakeSlackApi):
     (with no arguments) and its connection is dropped without an answer, which a client sees
     as a connection error (aiohttp's ServerDisconnectedError)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, clock: Any = None) -> None:
+        super().__init__(clock)
         self._arrived = asyncio.Event()
         self.calls = _Notifying(self._arrived.set)
         self.received = _Notifying(self._arrived.set)

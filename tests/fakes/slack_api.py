@@ -9,10 +9,12 @@ Point a real ``slack_sdk`` client at it::
 
 What ``slack_sdk`` (3.47, ``AsyncWebClient``) actually sends, all handled here:
 
-* ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``views.publish``: POST with a
+* ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``views.publish``,
+  ``views.open``: POST with a
   JSON body (``application/json;charset=utf-8``), token in ``Authorization: Bearer …``;
   ``blocks``/``view`` are already JSON objects in the body.
-* ``users.info``, ``users.lookupByEmail``: GET with query parameters.
+* ``users.info``, ``users.lookupByEmail``, ``conversations.history``: GET with query
+  parameters (booleans as ``"1"``/``"0"``).
 * ``auth.test`` and many others: POST with query parameters and a form content type, empty body.
 * ``users.setPhoto``/``files.upload``: multipart form.
 
@@ -23,6 +25,12 @@ HTTP 200 with ``"ok": true`` makes the client raise ``slack_sdk.errors.SlackApiE
 case-insensitive ``CIMultiDictProxy``, so ``headers["Retry-After"]`` and
 ``headers["retry-after"]`` both give the string ``"7"``. The default retry handlers of
 ``AsyncWebClient`` retry only connection errors, never a 429 or a 5xx.
+
+Every message ``chat.postMessage`` accepted is kept in its channel's history (a DM to
+``U123`` in ``DU123``), with its ``metadata``, and edited by ``chat.update``;
+``conversations.history`` answers from it, newest first, metadata only with
+``include_all_metadata``. Given a clock, message timestamps are that clock's time (else
+they count up from 1700000000).
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-__all__ = ["FakeSlackApi", "RecordedCall"]
+__all__ = ["FakeSlackApi", "RecordedCall", "outbox_metadata"]
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "B0001"
@@ -50,6 +58,12 @@ APP_ID = "A0001"
 _JSON_FIELDS: frozenset[str] = frozenset(
     {"blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls", "options"}
 )
+
+
+def outbox_metadata(row: int) -> dict[str, Any]:
+    """The metadata mentorbot's DM for outbox row `row` carries (chat.postMessage's
+    `metadata`), by which the row is found again in the DM's history."""
+    return {"event_type": "mentorbot_outbox", "event_payload": {"row": row}}
 
 
 @dataclass
@@ -74,7 +88,7 @@ class _Failure:
 
 @dataclass
 class _Hang:
-    pass
+    accept: bool = False  # do what the call asks (post the message) before hanging
 
 
 _Script = _Failure | _Hang
@@ -89,7 +103,9 @@ class _HangingRequest:
 class FakeSlackApi:
     """In-process fake of ``https://slack.com/api/`` plus ``response_url`` endpoints."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Any = None) -> None:
+        self.clock = clock  # anything with now() -> an aware datetime
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel → messages, oldest first
         self.calls: list[RecordedCall] = []
         self.received: list[RecordedCall] = []
         self.peers: list[object] = []  # the client's (host, port) of each API call: connections
@@ -101,6 +117,7 @@ class FakeSlackApi:
         self._released = asyncio.Event()
         self._hung = asyncio.Event()  # set each time a call starts hanging
         self._ts_counter = itertools.count(1)
+        self._last_ts = 0  # in microseconds, when timestamps follow the clock
         self._view_counter = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -241,6 +258,12 @@ class FakeSlackApi:
         for _ in range(times):
             queue.append(_Failure(status=status, error=body, retry_after=retry_after))
 
+    def accept_and_hang_next(self, method: str) -> None:
+        """The next call to ``method`` is done (a message posted, kept in ``calls`` and in
+        the history) but never answered: what a client sees when it dies after Slack
+        accepted its message. ``stop()`` closes its connection."""
+        self._scripts.setdefault(method, deque()).append(_Hang(accept=True))
+
     # ------------------------------------------------------------------ users
 
     def add_user(
@@ -300,6 +323,9 @@ class FakeSlackApi:
         queue = self._scripts.get(method)
         script = queue.popleft() if queue else None
         if isinstance(script, _Hang):
+            if script.accept:
+                self._answer(method, args)
+                self.calls.append(call)
             hanging = _HangingRequest(call=call, task=asyncio.current_task())
             self._hanging.append(hanging)
             self._hung.set()
@@ -322,8 +348,28 @@ class FakeSlackApi:
     # ------------------------------------------------------------------ default answers
 
     def _next_ts(self) -> str:
+        if self.clock is not None:
+            now = int(self.clock.now().timestamp() * 1_000_000)
+            self._last_ts = max(now, self._last_ts + 1)
+            return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
         n = next(self._ts_counter) * 100
         return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _view(self, sent: object, kind: str) -> dict[str, Any]:
+        """A view as Slack answers with it: what was sent, plus the ids Slack adds."""
+        view: dict[str, Any] = dict(sent) if isinstance(sent, dict) else {}
+        view.update(
+            {
+                "id": f"V{next(self._view_counter):010d}",
+                "team_id": TEAM_ID,
+                "app_id": APP_ID,
+                "bot_id": BOT_ID,
+                "hash": f"{1700000000}.fake{len(self.calls)}",
+            }
+        )
+        view.setdefault("type", kind)
+        view.setdefault("blocks", [])
+        return view
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":
@@ -331,9 +377,17 @@ class FakeSlackApi:
             if channel[:1] in ("U", "W"):
                 channel = self.dm_channel_for(channel)
             ts = self._next_ts()
-            return {"ok": True, "channel": channel, "ts": ts, "message": _message(args, ts)}
+            message = _message(args, ts)
+            kept = dict(message)
+            if isinstance(args.get("metadata"), dict):
+                kept["metadata"] = args["metadata"]
+            self.history.setdefault(channel, []).append(kept)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
             ts = str(args.get("ts", ""))
+            for kept in self.history.get(str(args.get("channel", "")), []):
+                if kept["ts"] == ts:
+                    kept.update({k: v for k, v in _message(args, ts).items() if k != "user"})
             return {
                 "ok": True,
                 "channel": args.get("channel"),
@@ -344,19 +398,15 @@ class FakeSlackApi:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "views.publish":
-            sent = args.get("view")
-            view: dict[str, Any] = dict(sent) if isinstance(sent, dict) else {}
-            view.update(
-                {
-                    "id": f"V{next(self._view_counter):010d}",
-                    "team_id": TEAM_ID,
-                    "app_id": APP_ID,
-                    "bot_id": BOT_ID,
-                    "hash": f"{1700000000}.fake{len(self.calls)}",
-                }
-            )
-            view.setdefault("type", "home")
-            view.setdefault("blocks", [])
+            return {"ok": True, "view": self._view(args.get("view"), "home")}
+        if method == "views.open":
+            # A modal needs the trigger id of a click (Slack honours it for 3 seconds).
+            if not isinstance(args.get("trigger_id"), str) or not isinstance(
+                args.get("view"), dict
+            ):
+                return {"ok": False, "error": "invalid_arguments"}
+            view = self._view(args["view"], "modal")
+            view.update({"state": {"values": {}}, "root_view_id": view["id"]})
             return {"ok": True, "view": view}
         if method == "users.info":
             user = self.users.get(str(args.get("user", "")))
@@ -373,6 +423,8 @@ class FakeSlackApi:
             users = str(args.get("users", ""))
             channel_id = self.dm_channel_for(users) if "," not in users else "G0001"
             return {"ok": True, "channel": {"id": channel_id}}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -386,6 +438,27 @@ class FakeSlackApi:
         if method == "apps.connections.open":
             return {"ok": False, "error": "not_allowed_token_type"}
         return {"ok": True}
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel not in self.history and not channel.startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        newest_first = [
+            m for m in reversed(self.history.get(channel, [])) if float(m["ts"]) > oldest
+        ]
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = newest_first[start : start + limit]
+        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
 
 def _message(args: dict[str, Any], ts: str) -> dict[str, Any]:

@@ -39,8 +39,16 @@ from bot.app import Runtime, build_runtime, build_web_app
 from bot.settings import Settings
 from bot.slack.app import SlackEdge, build_client, build_edge, http_handler
 from bot.slack.startup import attach_slack
-from fakes.slack_api import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlackApi, RecordedCall
+from fakes.slack_api import (
+    APP_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    FakeSlackApi,
+    RecordedCall,
+    outbox_metadata,
+)
 from handlers.router import COULD_NOT
+from storage.models import OutboxMessage
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test"
@@ -267,6 +275,58 @@ class SlackHarness:
         )
         return await self.post_form({"payload": json.dumps(payload)}, **options)
 
+    def submission_payload(
+        self, user: str, view: dict[str, Any], answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What Slack sends when `user` submits the modal `view` (as views.open received it)
+        with `answers` by block_id: every input block's state, shaped for its element (an
+        option as the view has it, a ticked checkbox as its option, null where empty)."""
+        values = {
+            block["block_id"]: {
+                block["element"]["action_id"]: element_state(
+                    block["element"], answers.get(block["block_id"])
+                )
+            }
+            for block in view["blocks"]
+            if block["type"] == "input"
+        }
+        return {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "user": {
+                "id": user,
+                "username": user.lower(),
+                "name": user.lower(),
+                "team_id": TEAM_ID,
+            },
+            "api_app_id": APP_ID,
+            "token": "verification-token-unused",
+            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+            "view": {
+                **view,
+                "id": "V0000000001",
+                "team_id": TEAM_ID,
+                "state": {"values": values},
+                "hash": "1700000000.fake",
+                "previous_view_id": None,
+                "root_view_id": "V0000000001",
+                "app_id": APP_ID,
+                "external_id": "",
+                "app_installed_team_id": TEAM_ID,
+                "bot_id": "B0001",
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    async def submit_view(
+        self, user: str, view: dict[str, Any], answers: dict[str, Any], **options: Any
+    ) -> Reply:
+        """`user` presses the modal's submit; the reply is Bolt's acknowledgement."""
+        payload = self.submission_payload(user, view, answers)
+        return await self.post_form({"payload": json.dumps(payload)}, **options)
+
     def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
         return {
             "token": "verification-token-unused",
@@ -362,6 +422,19 @@ class SlackHarness:
     async def counts(self) -> dict[str, int]:
         return await row_counts(self.runtime.engine)
 
+    async def metadata_of(self, call: RecordedCall) -> dict[str, Any]:
+        """The metadata a DM must carry: the id of the outbox row recorded as sent with the
+        (channel, ts) Slack answered `call` with (the newest such row: a scenario's DMs
+        were answered by another fake, whose timestamps this one counts again)."""
+        answer = self.fake.answer_to(call)
+        ref = {"channel": answer["channel"], "ts": answer["ts"]}
+        query = select(OutboxMessage.id, OutboxMessage.sent_ref).where(
+            OutboxMessage.replaces_id.is_(None)  # type: ignore[union-attr]  (updates keep the ref)
+        )
+        async with self.runtime.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return outbox_metadata(max(row_id for row_id, sent_ref in rows if sent_ref == ref))
+
 
 async def row_counts(engine: AsyncEngine) -> dict[str, int]:
     """Rows in every table (one round trip): a request that changes nothing leaves this as is."""
@@ -370,6 +443,19 @@ async def row_counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         row = (await conn.execute(query)).one()
     return {table.name: count for table, count in zip(tables, row, strict=True)}
+
+
+def element_state(element: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """An input element's state in a view_submission, as Slack reports it."""
+    kind = element["type"]
+    if kind in ("radio_buttons", "static_select"):
+        chosen = [o for o in element["options"] if o["value"] == answer]
+        return {"type": kind, "selected_option": chosen[0] if chosen else None}
+    if kind == "checkboxes":
+        return {"type": kind, "selected_options": element["options"] if answer else []}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": answer}
+    return {"type": kind, "value": answer}
 
 
 def settings_for(fake: FakeSlackApi, admins: str = ADMIN) -> Settings:

@@ -208,6 +208,21 @@ class TeamsHarness:
             activity["replyToId"] = card_id
         return activity
 
+    def card_submit(
+        self, who: str, card: dict[str, Any], inputs: dict[str, Any], **options: Any
+    ) -> dict[str, Any]:
+        """`who` fills in the Adaptive Card `card` (as the bot sent it) with `inputs` by input
+        id and presses its Action.Submit: Teams sends the action's data with every input of
+        the card merged in by id, as text (a toggle "true"/"false", an input left empty "")."""
+        activity = self.activity(who, "message", **options)
+        value = dict(card["actions"][0]["data"])
+        for element in card["body"]:
+            if element["type"].startswith("Input."):
+                given = inputs.get(element["id"], element.get("value", ""))
+                value[element["id"]] = str(given).lower() if isinstance(given, bool) else given
+        activity["value"] = value
+        return activity
+
     def installation(self, who: str, action: str = "add", **options: Any) -> dict[str, Any]:
         activity = self.activity(who, "installationUpdate", **options)
         activity["action"] = action

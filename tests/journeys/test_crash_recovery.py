@@ -1,6 +1,7 @@
-"""Nothing is lost when the bot dies: a real `python -m bot` process in Slack HTTP mode takes
-a concern while Slack cannot be reached, is killed with SIGKILL, and the next process
-delivers the manager's DM exactly once. SIGTERM then shuts it down cleanly.
+"""Nothing is lost when the bot dies, and nothing is sent twice: a real `python -m bot`
+process in Slack HTTP mode takes a concern while Slack cannot be reached (or while its
+answer to the DM never comes), is killed with SIGKILL, and the next process delivers the
+manager's DM exactly once. SIGTERM then shuts it down cleanly.
 
 Every wait is bounded, so a failure cannot hang the run."""
 
@@ -26,10 +27,11 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from fakes.delivery import MANAGER, MENTOR, PROGRAM, WaitableSlackApi, closed_port, seed
-from fakes.slack_api import TEAM_ID
+from fakes.slack_api import TEAM_ID, outbox_metadata
 
 import bot as bot_package
 from bot.slack import render
+from handlers.ports import SystemClock
 from handlers.views import CommandHint, MessageView, note, section
 from storage import db
 
@@ -220,8 +222,9 @@ async def _kill(bot: Bot) -> None:
     assert await asyncio.wait_for(bot.process.wait(), 10) == -signal.SIGKILL
 
 
-async def _second_life_delivers_once(database: Path, slack: WaitableSlackApi, bots: Any) -> None:
-    """Start again with Slack reachable: the DM goes out once; SIGTERM stops the bot cleanly."""
+async def _second_life(database: Path, slack: WaitableSlackApi, bots: Any) -> dict[str, Any]:
+    """Start again with Slack reachable, until the DM is recorded as sent; SIGTERM then
+    stops the bot cleanly. The DM's outbox row."""
     bot = await bots(database, slack.url, "second")
     await slack.wait_for(lambda: len(slack.posts_to(MANAGER[1])) >= 1, timeout=15)
     sent = await _poll(
@@ -234,12 +237,19 @@ async def _second_life_delivers_once(database: Path, slack: WaitableSlackApi, bo
     bot.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(bot.process.wait(), 20) == 0, bot.output()
     assert '"event": "mentorbot_stopped"' in bot.output(), bot.output()
+    return sent
+
+
+async def _second_life_delivers_once(database: Path, slack: WaitableSlackApi, bots: Any) -> None:
+    """The DM goes out once, in the second life."""
+    sent = await _second_life(database, slack, bots)
 
     # The process has finished its dispatcher: no later sweep can send the DM again.
     [post] = slack.posts_to(MANAGER[1])
     assert post.token == TOKEN
     view = MessageView.from_json(json.loads(sent["view"]))
-    assert post.args == {"channel": MANAGER[1], **render.message(view)}
+    metadata = outbox_metadata(sent["id"])
+    assert post.args == {"channel": MANAGER[1], "metadata": metadata, **render.message(view)}
     assert WORDS in json.dumps(post.args["blocks"])
     assert slack.calls_to("chat.postMessage") == [post]  # nobody else was told anything
     assert (sent["last_error"], sent["claimed_until"]) == (None, None)
@@ -285,3 +295,27 @@ async def test_a_send_cut_short_by_sigkill_is_sent_by_the_next_process_at_once(d
 
         await _second_life_delivers_once(database, slack, bots)
         assert [c.method for c in slack.received].count("chat.postMessage") == 2
+
+
+async def test_a_dm_slack_accepted_just_before_sigkill_is_not_sent_again(database, bots):
+    """Slack took the DM, and the bot died before it heard back (so before recording it as
+    sent). The next process finds the DM in Maya's conversation by its metadata, records
+    it as sent with Slack's timestamp, and does not post it again."""
+    async with WaitableSlackApi(SystemClock()) as slack:  # messages stamped with real time
+        slack.accept_and_hang_next("chat.postMessage")
+        first = await bots(database, slack.url, "first")
+        await _raise_concern(first)
+        await slack.wait_for(lambda: len(slack.posts_to(MANAGER[1])) == 1, timeout=15)
+        [accepted] = slack.history["D" + MANAGER[1]]
+        await _kill(first)
+
+        sent = await _second_life(database, slack, bots)
+
+        assert len(slack.calls_to("chat.postMessage")) == 1  # Maya has it once
+        assert accepted["metadata"] == outbox_metadata(sent["id"])
+        assert json.loads(sent["sent_ref"]) == {"channel": "D" + MANAGER[1], "ts": accepted["ts"]}
+        assert [c.method for c in slack.calls if c.method.startswith("conversations.")] == [
+            "conversations.open",
+            "conversations.history",
+        ]
+        assert (sent["last_error"], sent["claimed_until"], sent["attempts"]) == (None, None, 2)

@@ -34,7 +34,7 @@ class RecordingMessenger:
         self.replica, self.sent, self.barrier = replica, sent, barrier
         self.first = True
 
-    async def post(self, to: Address, view: MessageView) -> SentRef:
+    async def post(self, to: Address, view: MessageView, *, outbox_id=None) -> SentRef:
         if self.first:  # every replica holds a claimed batch before anyone sends
             self.first = False
             await self.barrier.wait()
@@ -44,6 +44,9 @@ class RecordingMessenger:
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
         raise AssertionError("no updates here")
+
+    async def find_sent(self, to: Address, outbox_id: int, since) -> SentRef | None:
+        raise AssertionError("no row is ever in doubt here")
 
 
 async def fill_outbox(engine, clock, rows: int) -> list[str]:
@@ -110,8 +113,8 @@ async def test_a_claim_in_progress_is_skipped_not_waited_for_or_taken_twice(pg_e
                 theirs = await asyncio.wait_for(
                     outbox.claim_due(second, now=clock.now(), lease=lease, limit=50), 5
                 )
-            mine_keys = [m.dedupe_key for m in mine]
-            theirs_keys = [m.dedupe_key for m in theirs]
+            mine_keys = [m.row.dedupe_key for m in mine]
+            theirs_keys = [m.row.dedupe_key for m in theirs]
     finally:
         await other.dispose()
 
@@ -146,7 +149,7 @@ class SlowMessenger:
         self.replica, self.sent, self.clock, self.during = replica, sent, clock, during
         self.posts = 0
 
-    async def post(self, to: Address, view: MessageView) -> SentRef:
+    async def post(self, to: Address, view: MessageView, *, outbox_id=None) -> SentRef:
         self.posts += 1
         self.clock.advance(61)
         if self.during is not None:
@@ -156,6 +159,9 @@ class SlowMessenger:
 
     async def update(self, ref: SentRef, view: MessageView) -> SentRef:
         raise AssertionError("no updates here")
+
+    async def find_sent(self, to: Address, outbox_id: int, since) -> SentRef | None:
+        raise AssertionError("no row is ever in doubt here")
 
 
 async def test_a_slow_platform_never_lets_one_replica_send_what_another_claimed(pg_engine, clock):

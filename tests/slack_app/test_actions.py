@@ -164,6 +164,7 @@ async def test_acknowledge_records_who_and_when_and_updates_every_copy(demo, clo
             ),
             context("I will tell you when it is resolved. Your partner has not been told."),
         ],
+        "metadata": await slack.metadata_of(to_omar),
     }
     assert slack.dms_to("UBEA") == slack.dms_to("USAM") == []
 

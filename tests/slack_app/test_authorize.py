@@ -108,6 +108,7 @@ async def test_a_dm_command_is_answered_when_slack_was_unreachable(demo: SlackHa
             "channel": "UOMAR",
             "text": "What mentorbot can do",
             "blocks": [header("mentorbot"), EVERYONE],
+            "metadata": await demo.metadata_of(answer),
         },
     )
 

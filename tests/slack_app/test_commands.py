@@ -386,6 +386,7 @@ async def test_pair_greets_both_privately(demo) -> None:
             ),
             concern_hint,
         ],
+        "metadata": await demo.metadata_of(to_mentor),
     }
     assert to_mentee.args == {
         "channel": "ULENA",
@@ -400,6 +401,7 @@ async def test_pair_greets_both_privately(demo) -> None:
             ),
             concern_hint,
         ],
+        "metadata": await demo.metadata_of(to_mentee),
     }
 
 

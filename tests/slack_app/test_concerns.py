@@ -112,8 +112,10 @@ async def test_a_concern_reaches_every_manager_at_once_and_no_one_else(demo) -> 
         concern.id,
     )
     notification = "Concern: missed meeting in Demo. Open mentorbot to respond."
-    assert to_ada.args == {"channel": "UADA", "text": notification, "blocks": expected}
-    assert to_max.args == {"channel": "UMAX", "text": notification, "blocks": expected}
+    for to, call in [("UADA", to_ada), ("UMAX", to_max)]:
+        metadata = await demo.metadata_of(call)
+        dm = {"channel": to, "text": notification, "blocks": expected, "metadata": metadata}
+        assert call.args == dm
     for word in ("Sam", "missed our", "meetings", "reply", "&"):
         assert word not in notification
     assert demo.fake.responses == []  # the receipt travelled in the ack

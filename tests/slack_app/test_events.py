@@ -30,9 +30,18 @@ RECEIPT_BLOCKS = [
 
 async def _replies(slack: SlackHarness, user: str) -> list[dict]:
     """What the bot posted to `user` (answers to what they typed in their DM): answers go
-    through the outbox, so deliver what is due first."""
+    through the outbox, so deliver what is due first. Each answer delivered carries its
+    own outbox row's metadata, checked here and left out of what is returned."""
     await slack.deliver()
-    return [c.args for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == user]
+    replies = []
+    for call in slack.fake.calls_to("chat.postMessage"):
+        if call.args["channel"] == user:
+            args = dict(call.args)
+            metadata = args.pop("metadata")
+            if slack.fake.answer_to(call)["ok"]:
+                assert metadata == await slack.metadata_of(call)
+            replies.append(args)
+    return replies
 
 
 async def _concerns(slack: SlackHarness) -> list[Concern]:

@@ -174,6 +174,7 @@ async def test_a_dm_event_past_the_budget_is_acked_and_still_answered(demo: Slac
         "channel": "UOMAR",
         "text": "What mentorbot can do",
         "blocks": [header("mentorbot"), EVERYONE],
+        "metadata": await demo.metadata_of(answer),
     }
 
 

@@ -91,6 +91,7 @@ async def test_a_redelivered_event_is_acked_and_handled_once(engine, clock) -> N
                 "channel": "UOMAR",
                 "text": "What mentorbot can do",
                 "blocks": [header("mentorbot"), EVERYONE],
+                "metadata": await slack.metadata_of(answer),
             },
         )
 

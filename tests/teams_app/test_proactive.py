@@ -316,6 +316,9 @@ async def test_a_stale_button_does_nothing(demo: TeamsHarness) -> None:
 
 # ---------------------------------------------------------------------- who cannot be reached
 
+# The reason as the messenger records it: in words, with Teams' code and status kept.
+BLOCKED = "they have blocked the bot / app not installed (MessageWritesBlocked; teams answered 403)"
+
 
 async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
     demo: TeamsHarness,
@@ -334,7 +337,7 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
         if r.dedupe_key.startswith("concern:")
     }
     assert sorted((r.status, r.last_error) for r in rows.values()) == [
-        ("failed", "MessageWritesBlocked (teams answered 403)"),
+        ("failed", BLOCKED),
         ("sent", None),
     ]
     assert row.attempts == 1
@@ -361,7 +364,7 @@ async def test_a_blocked_stored_conversation_fails_too(teams: TeamsHarness) -> N
     assert await teams.deliver() == 0
     [failed] = [r for r in await teams.rows(OutboxMessage) if r.status == "failed"]
     assert failed.dedupe_key.endswith(":greeting:3")  # Sam's
-    assert failed.last_error == "MessageWritesBlocked (teams answered 403)"
+    assert failed.last_error == BLOCKED
     [status] = await teams.say("ada", "status")
     assert status["text"].endswith(
         "Messages that could not be delivered: 1\n"

@@ -585,7 +585,7 @@ async def test_status_shows_people_pairs_concerns_and_undelivered_messages(conso
            • #1 missed-meeting · @omar & @sam · raised Mon 23 Nov 2026, 09:00 Europe/London · not acknowledged
            (To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`)
            *Messages that could not be delivered: 1*
-           • greeting to @priya for the pair @lena & @priya: their Slack account was not found (user_not_found)
+           • greeting to @priya for the pair @lena & @priya: their account was not found (user_not_found)
     """)
 
 

@@ -616,7 +616,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         " · not acknowledged\n"
         "   (To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`)\n"
         "   *Messages that could not be delivered: 1*\n"
-        "   • concern #1 DM to manager @maya: their Slack account was not found (user_not_found)"
+        "   • concern #1 DM to manager @maya: their account was not found (user_not_found)"
     )
     # Acknowledging updates the copy that arrived; the undelivered one is left alone.
     acknowledged = await console.say("lena", "press 1")

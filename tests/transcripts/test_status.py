@@ -28,7 +28,7 @@ async def test_each_undelivered_message_says_what_it_was_and_why(console) -> Non
     await console.say("maya", "pair @lena @priya confirm")  # Lena's greeting fails
     assert undelivered(await console.say("maya", "status")) == said("""
            *Messages that could not be delivered: 2*
-           • greeting to @lena for the pair @lena & @priya: their Slack account was not found (user_not_found)
+           • greeting to @lena for the pair @lena & @priya: their account was not found (user_not_found)
            • concern #1 update to manager @lena: the message to update no longer exists (message_not_found)
     """)
 
@@ -45,7 +45,7 @@ async def test_a_manager_in_the_pair_does_not_learn_of_an_undelivered_concern(co
     assert maya_sees.endswith("(Every message has been delivered or is on its way.)")
     lena_sees = await console.say("lena", "status")
     assert lena_sees.endswith(
-        "   • concern #1 DM to manager @lena: their Slack account was not found (user_not_found)"
+        "   • concern #1 DM to manager @lena: their account was not found (user_not_found)"
     )
 
 
@@ -80,7 +80,7 @@ async def test_long_lists_of_pairs_and_undelivered_messages_are_cut_short(consol
     assert lines[pairs + 16] == "   …and 2 more"
     failed = lines.index("   *Messages that could not be delivered: 16*")
     assert lines[failed + 1] == (
-        "   • greeting to @mentee15 for the pair @lena & @mentee15: their Slack account was not found (user_not_found)"
+        "   • greeting to @mentee15 for the pair @lena & @mentee15: their account was not found (user_not_found)"
     )
     assert lines[failed + 16] == "   …and 1 more"
     assert len(lines) == failed + 17

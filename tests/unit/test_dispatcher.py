@@ -30,11 +30,11 @@ from bot.app import build_runtime
 from bot.settings import Settings
 from bot.slack import render
 from bot.slack.app import build_client
+from bot.slack.errors import RECIPIENT_UNREACHABLE
 from bot.slack.messenger import SlackMessenger
 from handlers.context import Caller, Deps
 from handlers.ports import Address
 from handlers.router import handle_action, handle_text
-from handlers.undelivered import REASONS
 from handlers.views import MessageView, bold, section
 from scheduler.dispatcher import Backoff, Dispatcher
 from storage import outbox
@@ -52,9 +52,11 @@ def view(n: object) -> MessageView:
     )
 
 
-def posted(to: str, message: MessageView) -> dict:
-    """What SlackMessenger.post must send for `message` to the user `to`: exactly this."""
-    return {"channel": to, **render.message(message)}
+def posted(to: str, message: MessageView, row: int) -> dict:
+    """What SlackMessenger.post must send for outbox row `row`'s `message` to the user
+    `to`: exactly this, the row's id in the message's metadata."""
+    metadata = {"event_type": "mentorbot_outbox", "event_payload": {"row": row}}
+    return {"channel": to, "metadata": metadata, **render.message(message)}
 
 
 def slack_client(url: str):
@@ -95,14 +97,14 @@ def dispatcher(sessions, clock, messenger):
 async def test_a_due_row_is_posted_once_as_a_dm_and_recorded_sent(
     world, sessions, clock, slack, dispatcher
 ):
-    await put(
+    hello = await put(
         sessions, "hello", world.manager_id, view(1), clock.now(), program_id=world.program_id
     )
 
     assert await dispatcher.run_once() == 1
 
     [call] = slack.calls_to("chat.postMessage")
-    assert call.args == posted("UMAYA", view(1))
+    assert call.args == posted("UMAYA", view(1), hello)
     assert call.token == "xoxb-test"
     sent = await row(sessions, "hello")
     assert sent.status == OutboxStatus.SENT
@@ -158,7 +160,7 @@ async def test_rate_limited_row_waits_for_retry_after_and_the_others_still_go(
     assert aware(retried.sent_at) == start + timedelta(seconds=7)
     # One 429'd call and one delivered call to that person; one each to the others.
     assert [c.args for c in slack.posts_to(limited_to)] == [
-        posted(limited_to, MessageView.from_json(waiting.view))
+        posted(limited_to, MessageView.from_json(waiting.view), waiting.id)
     ] * 2
     clock.advance(3600)
     assert await dispatcher.run_once() == 0
@@ -170,7 +172,7 @@ async def test_rate_limited_row_waits_for_retry_after_and_the_others_still_go(
 
 async def test_a_5xx_backs_off_then_the_row_is_delivered(world, sessions, clock, slack, dispatcher):
     start = clock.now()
-    await put(sessions, "hello", world.manager_id, view(1), start)
+    hello = await put(sessions, "hello", world.manager_id, view(1), start)
     slack.fail_next("chat.postMessage", status=500)
 
     assert await dispatcher.run_once() == 1
@@ -187,7 +189,7 @@ async def test_a_5xx_backs_off_then_the_row_is_delivered(world, sessions, clock,
     assert await dispatcher.run_once() == 1
     sent = await row(sessions, "hello")
     assert (sent.status, sent.attempts, sent.last_error) == (OutboxStatus.SENT, 2, None)
-    assert [c.args for c in slack.posts_to("UMAYA")] == [posted("UMAYA", view(1))] * 2
+    assert [c.args for c in slack.posts_to("UMAYA")] == [posted("UMAYA", view(1), hello)] * 2
     assert await dispatcher.run_once() == 0
 
 
@@ -228,7 +230,7 @@ async def test_a_5xx_that_is_not_slack_json_is_temporary_too(
     status, body, content_type, error, world, sessions, clock, slack, dispatcher
 ):
     """What a proxy or load balancer in front of Slack answers."""
-    await put(sessions, "hello", world.manager_id, view(1), clock.now())
+    hello = await put(sessions, "hello", world.manager_id, view(1), clock.now())
     slack.answer_next("chat.postMessage", status=status, body=body, content_type=content_type)
 
     assert await dispatcher.run_once() == 1
@@ -239,7 +241,7 @@ async def test_a_5xx_that_is_not_slack_json_is_temporary_too(
     clock.advance(2)
     assert await dispatcher.run_once() == 1
     assert (await row(sessions, "hello")).status == OutboxStatus.SENT
-    assert [c.args for c in slack.calls] == [posted("UMAYA", view(1))] * 2
+    assert [c.args for c in slack.calls] == [posted("UMAYA", view(1), hello)] * 2
 
 
 async def test_a_plain_text_429_still_waits_for_retry_after(
@@ -273,7 +275,8 @@ async def test_a_permanent_error_fails_the_row_for_good_and_managers_see_it_in_s
     assert await dispatcher.run_once() == 1
 
     failed = await row(sessions, "welcome")
-    assert (failed.status, failed.last_error, failed.attempts) == (OutboxStatus.FAILED, code, 1)
+    reason = f"{RECIPIENT_UNREACHABLE[code]} ({code})"
+    assert (failed.status, failed.last_error, failed.attempts) == (OutboxStatus.FAILED, reason, 1)
     assert failed.claimed_until is None and failed.sent_at is None
     for _ in range(3):
         clock.advance(24 * 3600)
@@ -288,7 +291,7 @@ async def test_a_permanent_error_fails_the_row_for_good_and_managers_see_it_in_s
         "text": {
             "type": "mrkdwn",
             "text": "*Messages that could not be delivered: 1*\n"
-            f"• message to <@USAM>: {REASONS[code]} ({code})",
+            f"• message to <@USAM>: {RECIPIENT_UNREACHABLE[code]} ({code})",
         },
     } in render.blocks(answer)
 
@@ -302,7 +305,7 @@ async def test_connection_refused_is_temporary_and_the_row_is_retried(
     start = clock.now()
     messengers = {"slack": SlackMessenger(slack_client(f"http://127.0.0.1:{closed_port()}/api/"))}
     dispatcher = Dispatcher(sessions, clock, messengers)
-    await put(sessions, "hello", world.manager_id, view(1), start)
+    hello = await put(sessions, "hello", world.manager_id, view(1), start)
 
     assert await dispatcher.run_once() == 1
 
@@ -318,7 +321,8 @@ async def test_connection_refused_is_temporary_and_the_row_is_retried(
     assert await dispatcher.run_once() == 1
     sent = await row(sessions, "hello")
     assert (sent.status, sent.attempts, sent.last_error) == (OutboxStatus.SENT, 2, None)
-    assert [c.args for c in slack.calls] == [posted("UMAYA", view(1))]
+    # Nothing reached Slack the first time: no look at the DM's history before the retry.
+    assert [c.args for c in slack.calls] == [posted("UMAYA", view(1), hello)]
 
 
 # ---------------------------------------------------------------- dedupe
@@ -342,7 +346,9 @@ async def test_the_same_dedupe_key_twice_is_one_row_and_one_send(
 
     assert await dispatcher.run_once() == 1
     assert await dispatcher.run_once() == 0
-    assert [c.args for c in slack.calls] == [posted("UMAYA", view(1))]
+    assert [c.args for c in slack.calls] == [
+        posted("UMAYA", view(1), (await row(sessions, "k")).id)
+    ]
 
 
 # ---------------------------------------------------------------- updates
@@ -397,7 +403,9 @@ async def test_an_update_waits_until_its_original_is_sent(world, sessions, clock
     )
     updated = await row(sessions, "u")
     assert (updated.status, updated.attempts) == (OutboxStatus.SENT, 1)
-    assert [c.args for c in slack.posts_to("UMAYA")] == [posted("UMAYA", view("first"))] * 2
+    assert [c.args for c in slack.posts_to("UMAYA")] == [
+        posted("UMAYA", view("first"), original)
+    ] * 2
     assert await dispatcher.run_once() == 0
 
 
@@ -530,7 +538,7 @@ async def test_a_committed_concern_wakes_the_dispatcher_without_any_sweep(
 
         [dm] = await all_rows(runtime.deps.sessions)
         [call] = slack.calls
-        assert call.args == posted("UMAYA", MessageView.from_json(dm.view))
+        assert call.args == posted("UMAYA", MessageView.from_json(dm.view), dm.id)
         assert "Sam missed our last two meetings" in str(call.args["blocks"])
     finally:
         await dispatcher.stop()
@@ -548,8 +556,9 @@ class Recording:
     def __init__(self, name: str, sent: list, platform: str = "slack", during=None) -> None:
         self.name, self.sent, self.platform, self.during = name, sent, platform, during
         self.posts = 0
+        self.looked_for: list[int] = []
 
-    async def post(self, to, message: MessageView) -> dict:
+    async def post(self, to, message: MessageView, *, outbox_id=None) -> dict:
         self.posts += 1
         if self.during is not None:
             await self.during(self.posts)
@@ -558,6 +567,9 @@ class Recording:
 
     async def update(self, ref, message: MessageView) -> dict:
         raise AssertionError("no updates here")
+
+    async def find_sent(self, to, outbox_id, since) -> None:
+        self.looked_for.append(outbox_id)  # a platform that cannot tell (as Teams)
 
 
 async def put_many(sessions, world, clock, count: int) -> list[str]:

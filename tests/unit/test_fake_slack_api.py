@@ -167,6 +167,25 @@ async def test_other_methods(slack: FakeSlackApi, client: AsyncWebClient) -> Non
     ]
 
 
+async def test_views_open_needs_a_trigger_and_answers_with_the_modal(
+    slack: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Hi"}, "blocks": BLOCKS}
+    opened = await client.views_open(trigger_id="1.2.abc", view=view)
+    assert opened["view"]["id"].startswith("V")
+    assert opened["view"]["root_view_id"] == opened["view"]["id"]
+    assert {k: opened["view"][k] for k in view} == view
+    assert opened["view"]["state"] == {"values": {}}
+    assert slack.calls_to("views.open")[0].args == {"trigger_id": "1.2.abc", "view": view}
+    with pytest.raises(SlackApiError) as refused:
+        await client.api_call("views.open", json={"view": view})
+    assert refused.value.response["error"] == "invalid_arguments"
+    slack.fail_next("views.open", error="expired_trigger_id")
+    with pytest.raises(SlackApiError) as expired:
+        await client.views_open(trigger_id="1.2.abc", view=view)
+    assert expired.value.response["error"] == "expired_trigger_id"
+
+
 async def test_hang_next(slack: FakeSlackApi, client: AsyncWebClient) -> None:
     slack.hang_next("chat.postMessage")
 

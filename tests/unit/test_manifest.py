@@ -22,10 +22,20 @@ SCHEMA_PATH = (
 # Least privilege. Each scope is here for one reason:
 #   commands          receive the /mentoring slash command
 #   chat:write        chat.postMessage(channel=<user id>) to DM people, chat.update to edit it
-#   im:history        receive `message.im` (people writing to the bot in its DM)
+#   im:history        receive `message.im` (people writing to the bot in its DM); and
+#                     conversations.history of that DM, to find a DM whose send had no
+#                     known outcome (the bot died) before sending it again
+#   im:write          conversations.open, to learn the id of that DM
 #   users:read        users.info, to read a person's profile (name, time zone)
 #   users:read.email  users.lookupByEmail, to match program rosters to Slack users
-EXPECTED_BOT_SCOPES = ["commands", "chat:write", "im:history", "users:read", "users:read.email"]
+EXPECTED_BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:history",
+    "im:write",
+    "users:read",
+    "users:read.email",
+]
 EXPECTED_BOT_EVENTS = ["app_home_opened", "message.im"]
 
 Manifest = dict[str, Any]

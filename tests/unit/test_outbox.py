@@ -38,9 +38,14 @@ async def change(sessions, key: str, **fields: object) -> None:
 
 
 async def claim(sessions, now, limit: int = 50) -> list[str]:
+    return [key for key, _ in await claim_telling_doubt(sessions, now, limit)]
+
+
+async def claim_telling_doubt(sessions, now, limit: int = 50) -> list[tuple[str, bool]]:
+    """(key, in doubt) of each row claimed: in doubt when its last claim left no outcome."""
     async with transaction(sessions) as session:
         claimed = await outbox.claim_due(session, now=now, lease=LEASE, limit=limit)
-        return [message.dedupe_key for message in claimed]
+        return [(message.row.dedupe_key, message.in_doubt) for message in claimed]
 
 
 async def test_enqueue_is_idempotent_on_the_dedupe_key(any_engine, clock):
@@ -104,8 +109,11 @@ async def test_claim_due_takes_only_due_unclaimed_pending_rows_in_order(any_engi
         assert (untouched.attempts, untouched.claimed_until) == (0, None)
     assert aware((await row(sessions, "claimed")).claimed_until) == now + timedelta(seconds=1)
 
-    clock.advance(1)  # "future" falls due; the other claim runs out
-    assert await claim(sessions, clock.now()) == ["claimed", "future"]
+    clock.advance(1)  # "future" falls due; the other claim runs out, with no outcome
+    assert await claim_telling_doubt(sessions, clock.now()) == [
+        ("claimed", True),
+        ("future", False),
+    ]
 
 
 async def test_an_expired_claim_is_claimable_again(any_engine, clock):
@@ -118,14 +126,16 @@ async def test_an_expired_claim_is_claimable_again(any_engine, clock):
     clock.advance(LEASE.total_seconds() - 1)
     assert await claim(sessions, clock.now()) == []
     clock.advance(1)
-    assert await claim(sessions, clock.now()) == ["m"]
+    assert await claim_telling_doubt(sessions, clock.now()) == [("m", True)]  # sent or not?
 
     taken = await row(sessions, "m")
     assert taken.attempts == 2
     assert aware(taken.claimed_until) == start + 2 * LEASE
 
 
-async def test_release_all_claims_frees_pending_rows_only(any_engine, clock):
+async def test_release_all_claims_frees_pending_rows_only_and_keeps_them_in_doubt(
+    any_engine, clock
+):
     sessions = session_factory(any_engine)
     maya = await person(sessions, clock)
     now = clock.now()
@@ -133,13 +143,48 @@ async def test_release_all_claims_frees_pending_rows_only(any_engine, clock):
         await enqueue(sessions, key, maya, now)
     assert await claim(sessions, now) == ["a", "b", "c"]
     await change(sessions, "c", status=OutboxStatus.SENT)
+    await enqueue(sessions, "d", maya, now)  # never claimed
 
     async with transaction(sessions) as session:
         await outbox.release_all_claims(session)
 
-    assert [(await row(sessions, k)).claimed_until for k in "ab"] == [None, None]
+    # The dead process may have sent a and b: released, but not forgotten.
+    assert [aware((await row(sessions, k)).claimed_until) for k in "abd"] == [
+        outbox.UNKNOWN_OUTCOME,
+        outbox.UNKNOWN_OUTCOME,
+        None,
+    ]
     assert aware((await row(sessions, "c")).claimed_until) == now + LEASE  # not pending: left be
-    assert await claim(sessions, now) == ["a", "b"]  # at once, not after the lease
+    assert await claim_telling_doubt(sessions, now) == [  # at once, not after the lease
+        ("a", True),
+        ("b", True),
+        ("d", False),
+    ]
+
+
+async def test_finishing_a_row_in_doubt_keeps_the_doubt_for_the_next_claim(any_engine, clock):
+    """A row whose send's outcome is still unknown (the look on the platform failed, or
+    the new send got no answer) is marked so; any other outcome clears it."""
+    sessions = session_factory(any_engine)
+    maya = await person(sessions, clock)
+    now = clock.now()
+    for key in ["kept", "cleared"]:
+        await enqueue(sessions, key, maya, now)
+    assert await claim(sessions, now) == ["kept", "cleared"]
+    async with transaction(sessions) as session:
+        for key, in_doubt in [("kept", True), ("cleared", False)]:
+            held = await outbox.finish(
+                session, (await row(sessions, key)).id, lease=now + LEASE, in_doubt=in_doubt
+            )
+            assert held
+
+    assert aware((await row(sessions, "kept")).claimed_until) == outbox.UNKNOWN_OUTCOME
+    assert (await row(sessions, "cleared")).claimed_until is None
+    assert await claim_telling_doubt(sessions, now) == [("kept", True), ("cleared", False)]
+    async with transaction(sessions) as session:  # no stale lease equals the mark
+        assert not await outbox.finish(
+            session, (await row(sessions, "kept")).id, lease=outbox.UNKNOWN_OUTCOME
+        )
 
 
 async def test_next_due_at_is_the_earliest_pending_due_time(any_engine, clock):

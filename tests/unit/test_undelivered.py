@@ -1,4 +1,4 @@
-"""Why a message was not delivered, in words a manager reads, with the raw code kept."""
+"""Which message was not delivered, and why, as a manager reads it."""
 
 from __future__ import annotations
 
@@ -12,33 +12,21 @@ from storage.models import Subject
 @pytest.mark.parametrize(
     ("reason", "shown"),
     [
-        ("user_not_found", "their Slack account was not found (user_not_found)"),
-        ("user_disabled", "their Slack account is deactivated (user_disabled)"),
+        # The messengers store their reasons in words already (tests/unit/test_slack_errors.py,
+        # tests/teams_app/test_delivery_errors.py): shown as they are.
         (
-            "MessageWritesBlocked (teams answered 403)",
-            "they have blocked the bot / app not installed "
-            "(MessageWritesBlocked; teams answered 403)",
+            "their Slack account is deactivated (user_disabled)",
+            "their Slack account is deactivated (user_disabled)",
         ),
-        (
-            "ConversationBlockedByUser (teams answered 403)",
-            "they have blocked the bot (ConversationBlockedByUser; teams answered 403)",
-        ),
-        # Reasons already in words, and codes no one has described, are shown as they are.
         (
             "not reachable on a connected platform (known on: slack)",
             "not reachable on a connected platform (known on: slack)",
         ),
-        (
-            "has not installed the Teams app (no conversation yet)",
-            "has not installed the Teams app (no conversation yet)",
-        ),
-        ("http 403 (teams answered 403)", "http 403 (teams answered 403)"),
-        ("some_new_code", "some_new_code"),
         (None, "unknown error"),
         ("", "unknown error"),
     ],
 )
-def test_why_in_words_with_the_raw_code(reason: str | None, shown: str) -> None:
+def test_why_is_the_reason_the_messenger_recorded(reason: str | None, shown: str) -> None:
     assert why(reason) == shown
 
 

@@ -9,12 +9,15 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import parse
 from bot.slack.answering import Answering
+from bot.slack.listeners import views
 from bot.slack.workspace import HOME
 from handlers.context import Deps
 from handlers.deadline import Deadline
+from handlers.form_router import opens_form
 from handlers.router import handle_action
 
 # Every block action, known or not: a button on an old message (from an earlier version of
@@ -32,6 +35,7 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
         request: AsyncBoltRequest,
         context: AsyncBoltContext,
         respond: AsyncRespond | None,
+        client: AsyncWebClient,
     ) -> None:
         await ack()  # a click's acknowledgement carries no message: the answer follows
         user = body.get("user")
@@ -41,12 +45,17 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
         caller = parse.caller(
             user["id"], user.get("team_id") or team.get("id"), home=context.get(HOME, False)
         )
+        action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
+        if opens_form(action_id):  # the modal must open within 3 s of the click
+            click = (action_id, value, body.get("trigger_id"))
+            await views.open_form(deps, client, caller, click, respond)
+            return
         deadline = Deadline(parse.reply_to(body), late=True)
         work = handle_action(
             deps,
             caller,
-            str(action.get("action_id", "")),
-            str(action.get("value", "")),
+            action_id,
+            value,
             event_key=parse.request_key(body, request.raw_body),
             deadline=deadline,
         )
