@@ -229,7 +229,7 @@ async def _run_until_stopped(
         await _close(server, socket_handler, runtime)
         return
     runtime.database_ready = True
-    schedule = Schedule(runtime.dispatcher)
+    schedule = Schedule(runtime.dispatcher, runtime.deps)
     schedule.start()
     dispatching = asyncio.create_task(runtime.dispatcher.run_forever())
     log.info(

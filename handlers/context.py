@@ -12,9 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.lookups import Profiles
 from handlers.ports import Clock, Directory
 from handlers.views import MessageView
+from handlers.working_time import next_working_slot, zone_for
 from storage import outbox
 from storage.db import SessionFactory
-from storage.models import AuditEntry, Person, Subject
+from storage.models import AuditEntry, Person, Program, Subject
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Deps:
     # Keys of the requests this process is running: a replay arriving meanwhile is not run
     # again (the first one's answer arrives anyway).
     in_flight: set[str] = field(default_factory=set)
+    # Routine messages wait for their recipient's working hours; the console demo, where
+    # one person plays everyone at any hour, delivers them at once.
+    routine_waits: bool = True
 
 
 class Refusal(Exception):
@@ -61,14 +65,13 @@ class Refusal(Exception):
         self.form = form
 
 
-@dataclass
-class Context:
+@dataclass(kw_only=True)
+class Work:
+    """One transaction's work, with or without a person asking: a request's use case, or a
+    sweep doing what fell due. What it queues is sent after commit."""
+
     session: AsyncSession
     deps: Deps
-    caller: Caller
-    me: Person
-    # The directory's answers about people this request names, asked before it began.
-    profiles: Profiles = field(default_factory=lambda: Profiles({}))
     queued: int = 0
 
     @property
@@ -91,8 +94,11 @@ class Context:
     ) -> bool:
         """Queue a message to one person, in this transaction. False: that key was queued
         before, so nothing new was added. `subject` and the ids say what it is about, for
-        the queries that later cancel, update or explain it."""
+        the queries that later cancel, update or explain it. A routine message (not
+        `urgent`) waits for the recipient's working hours; an urgent one never waits."""
         assert to.id is not None
+        waits = self.deps.routine_waits and not urgent
+        not_before = await self._working_slot(to, program_id) if waits else None
         added = await outbox.enqueue(
             self.session,
             key=key,
@@ -100,6 +106,7 @@ class Context:
             recipient_id=to.id,
             view=view.to_json(),
             now=self.now,
+            not_before=not_before,
             program_id=program_id,
             pair_id=pair_id,
             concern_id=concern_id,
@@ -109,6 +116,23 @@ class Context:
         )
         self.queued += int(added)
         return added
+
+    async def _working_slot(self, to: Person, program_id: int | None) -> datetime:
+        """Now, or the start of the recipient's next working hours: in their time zone,
+        else the program's, else UTC."""
+        program = await self.session.get(Program, program_id) if program_id else None
+        zone = zone_for(to.timezone, program.timezone if program else None)
+        return next_working_slot(self.now, zone)
+
+
+@dataclass(kw_only=True)
+class Context(Work):
+    """A request's work: who asked, as a person, and what the directory said beforehand."""
+
+    caller: Caller
+    me: Person
+    # The directory's answers about people this request names, asked before it began.
+    profiles: Profiles = field(default_factory=lambda: Profiles({}))
 
     def audit(self, action: str, subject: str, program_id: int | None = None) -> None:
         self.session.add(

@@ -1,33 +1,54 @@
 """The schedule: a few APScheduler jobs with fixed ids that sweep what is due. No job
-per pair: the jobs query the tables, so a restart loses nothing."""
+per pair: the jobs query the tables, so a restart loses nothing. Every replica runs them:
+due items are claimed with FOR UPDATE SKIP LOCKED (storage/due.py), so each is done by
+exactly one."""
 
 from __future__ import annotations
 
+import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from handlers.context import Deps
+from handlers.due_work import run_due
 from scheduler.dispatcher import Dispatcher
 
+log = structlog.get_logger("mentorbot.schedule")
 OUTBOX_SWEEP_SECONDS = 30
+# A due item is done within this long of falling due (and the outbox then sends it).
+DUE_SWEEP_SECONDS = 30
 
 
 class Schedule:
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self.dispatcher = dispatcher
+    def __init__(self, dispatcher: Dispatcher, deps: Deps) -> None:
+        self.dispatcher, self.deps = dispatcher, deps
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._every(self.sweep_outbox, "outbox-sweep", OUTBOX_SWEEP_SECONDS)
+        self._every(self.sweep_due, "due-sweep", DUE_SWEEP_SECONDS)
+
+    def _every(self, job: object, job_id: str, seconds: int) -> None:
         self.scheduler.add_job(
-            self.sweep_outbox,
-            IntervalTrigger(seconds=OUTBOX_SWEEP_SECONDS),
-            id="outbox-sweep",
-            coalesce=True,
+            job,
+            IntervalTrigger(seconds=seconds),
+            id=job_id,
+            coalesce=True,  # a sweep missed while the process was busy runs once, not many
             max_instances=1,
-            misfire_grace_time=OUTBOX_SWEEP_SECONDS,
+            misfire_grace_time=seconds,
             replace_existing=True,
         )
 
     async def sweep_outbox(self) -> None:
         """The safety net: a wake-up lost to a crash or another replica's commit."""
         self.dispatcher.wake()
+
+    async def sweep_due(self) -> None:
+        try:
+            done = await run_due(self.deps)
+        except Exception as error:  # the database may be down: the next sweep tries again
+            log.error("due_sweep_failed", error=type(error).__name__)
+            return
+        if done:
+            log.info("due_sweep", done=done)
 
     def start(self) -> None:
         self.scheduler.start()

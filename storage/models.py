@@ -83,6 +83,8 @@ class Program(SQLModel, table=True):
     name: str = Field(max_length=120)
     name_key: str = Field(max_length=120, unique=True)  # case-folded name: one program per name
     purpose: str | None = Field(default=None, sa_column=Column(Text))
+    # The zone of its working hours for people whose own zone is not known (IANA name).
+    timezone: str | None = Field(default=None, max_length=64)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _required_ts()
 
@@ -181,6 +183,31 @@ class OutboxMessage(SQLModel, table=True):
     platform: str | None = Field(default=None, max_length=16)
     sent_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class DueStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DueItem(SQLModel, table=True):
+    """Work that falls due at a time (a check-in round, a reminder): found by the sweeps
+    through one indexed query, whatever the number of pairs. No job per item: a restart
+    loses nothing, and a second replica skips what another has locked."""
+
+    __tablename__ = "due_item"
+    __table_args__ = (Index("ix_due_item_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # what it is, so it is scheduled once
+    kind: str = Field(max_length=32)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
+    pair_id: int | None = Field(default=None, foreign_key="pair.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    due_at: datetime = _required_ts()
+    status: str = Field(default=DueStatus.PENDING, max_length=16)
+    created_at: datetime = _required_ts()
+    done_at: datetime | None = _ts()
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -32,6 +32,7 @@ async def enqueue(
     recipient_id: int,
     view: dict[str, Any],
     now: datetime,
+    not_before: datetime | None = None,
     subject: Subject = Subject.OTHER,
     program_id: int | None = None,
     pair_id: int | None = None,
@@ -40,7 +41,8 @@ async def enqueue(
     reply_to: dict[str, Any] | None = None,
     priority: int = ROUTINE,
 ) -> bool:
-    """Add one message for one person. Returns False if that key was already queued."""
+    """Add one message for one person, to be sent from `not_before` (default: now).
+    Returns False if that key was already queued."""
     values = {
         "priority": priority,
         "dedupe_key": key,
@@ -54,7 +56,7 @@ async def enqueue(
         "reply_to": reply_to,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": max(now, not_before) if not_before else now,
         "created_at": now,
     }
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert

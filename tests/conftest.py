@@ -118,6 +118,7 @@ async def console(engine: AsyncEngine, clock: FakeClock) -> Transcript:
         clock=clock,
         directories={PLATFORM: ConsoleDirectory()},
         open_platforms=frozenset({PLATFORM}),
+        routine_waits=False,  # the console delivers at once, at any hour
         sends_at_once=1,  # as bot/console/run.py builds it
     )
     session = ConsoleSession(runtime.deps, messenger, runtime.dispatcher, write=lines.append)

@@ -42,6 +42,7 @@ def _session(settings: Settings, engine: AsyncEngine) -> ConsoleSession:
         {PLATFORM: messenger},
         directories={PLATFORM: ConsoleDirectory()},
         open_platforms=frozenset({PLATFORM}),
+        routine_waits=False,  # the console delivers at once, at any hour
         sends_at_once=1,  # DMs print, and their buttons are numbered, in the order queued
     )
     return ConsoleSession(runtime.deps, messenger, runtime.dispatcher)

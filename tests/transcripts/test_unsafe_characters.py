@@ -34,6 +34,7 @@ async def console_on(any_engine, clock) -> Transcript:
         clock=clock,
         directories={PLATFORM: ConsoleDirectory()},
         open_platforms=frozenset({PLATFORM}),
+        routine_waits=False,  # the console delivers at once, at any hour
         sends_at_once=1,
     )
     session = ConsoleSession(runtime.deps, messenger, runtime.dispatcher, write=lines.append)

@@ -1,0 +1,94 @@
+"""Due work: scheduled once by key, claimed when due by exactly one sweep.
+
+A sweep claims due rows with FOR UPDATE SKIP LOCKED on PostgreSQL and does their work in
+the same transaction, so a second replica's sweep skips what the first holds, and a sweep
+that dies rolls back: its rows are due again for the next sweep, never lost, never done
+twice. SQLite has one process, and its write lock serialises sweeps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import DueItem, DueStatus
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    program_id: int | None = None,
+    pair_id: int | None = None,
+    person_id: int | None = None,
+) -> bool:
+    """Schedule `kind` at `due_at`, once per key. False: that key was scheduled before."""
+    values = {
+        "key": key,
+        "kind": kind,
+        "due_at": due_at,
+        "program_id": program_id,
+        "pair_id": pair_id,
+        "person_id": person_id,
+        "status": DueStatus.PENDING,
+        "created_at": now,
+    }
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DueItem).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[DueItem]:
+    """Up to `limit` due items, oldest first, locked for this transaction."""
+    query = (
+        select(DueItem)
+        .where(DueItem.status == DueStatus.PENDING, col(DueItem.due_at) <= now)
+        .order_by(col(DueItem.due_at), col(DueItem.id))
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.exec(query)).all())
+
+
+async def finish(session: AsyncSession, items: list[DueItem], *, now: datetime) -> None:
+    ids = [item.id for item in items]
+    await session.exec(  # type: ignore[call-overload]
+        update(DueItem)
+        .where(col(DueItem.id).in_(ids), DueItem.status == DueStatus.PENDING)
+        .values(status=DueStatus.DONE, done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    pair_id: int | None = None,
+    person_id: int | None = None,
+    kinds: tuple[str, ...] = (),
+    now: datetime,
+) -> int:
+    """Cancel pending items of a pair or a person (of `kinds`, or all); how many."""
+    conditions = [DueItem.status == DueStatus.PENDING]
+    if pair_id is not None:
+        conditions.append(DueItem.pair_id == pair_id)
+    if person_id is not None:
+        conditions.append(DueItem.person_id == person_id)
+    if kinds:
+        conditions.append(col(DueItem.kind).in_(kinds))
+    result = await session.exec(  # type: ignore[call-overload]
+        update(DueItem)
+        .where(*conditions)
+        .values(status=DueStatus.CANCELLED, done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
