@@ -65,6 +65,8 @@ class Subject(StrEnum):
     query which messages to cancel, update or explain, without reading the dedupe key."""
 
     GREETING = "greeting"  # to a pair member: the pair has started
+    BRIEFING = "briefing"  # to someone enrolled: their role, to read and confirm
+    CHECKIN = "checkin"  # to a pair member: how is it going
     CONCERN = "concern"  # to a manager: a concern's DM, updated in place as it moves on
     CONCERN_UPDATE = "concern_update"  # an update in place of a concern DM
     REPORTER_UPDATE = "reporter_update"  # to the reporter: their concern moved on
@@ -85,6 +87,14 @@ class Program(SQLModel, table=True):
     purpose: str | None = Field(default=None, sa_column=Column(Text))
     # The zone of its working hours for people whose own zone is not known (IANA name).
     timezone: str | None = Field(default=None, max_length=64)
+    # When members are asked how it is going, from the pair's start (handlers/cadence.py).
+    checkin_cadence: str = Field(
+        default="2w,4w,every 4w",
+        max_length=120,
+        sa_column_kwargs={"server_default": "2w,4w,every 4w"},
+    )
+    # Routine messages a person gets a week at most; the rest wait for the next week.
+    weekly_cap: int = Field(default=4, sa_column_kwargs={"server_default": "4"})
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _required_ts()
 
@@ -96,6 +106,8 @@ class Person(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     # The identity they used last: how they are reached (no FK, to keep the tables acyclic).
     last_identity_id: int | None = None
+    # `pause 2w`: no routine prompts until then (concerns are never paused).
+    paused_until: datetime | None = _ts()
     created_at: datetime = _required_ts()
 
 
@@ -119,6 +131,8 @@ class Membership(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(max_length=16)
     created_at: datetime = _required_ts()
+    # The role briefing read and confirmed (mentors and mentees).
+    briefing_confirmed_at: datetime | None = _ts()
 
 
 class Pair(SQLModel, table=True):
@@ -183,6 +197,43 @@ class OutboxMessage(SQLModel, table=True):
     platform: str | None = Field(default=None, max_length=16)
     sent_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class Feeling(StrEnum):
+    GOOD = "good"
+    OKAY = "okay"
+    STRUGGLING = "struggling"
+
+
+class Obstacle(StrEnum):
+    NOTHING = "nothing"
+    NOT_MEETING = "not-meeting"
+    NO_PREPARATION = "no-preparation"
+    CONFIDENTIALITY = "confidentiality"
+    MISMATCH = "mismatch"
+    SOMETHING_ELSE = "something-else"
+
+
+class Checkin(SQLModel, table=True):
+    """One member of one pair asked, privately, how it is going. Their answers and words
+    are confidential: the partner never sees them; managers only through a concern."""
+
+    __table_args__ = (UniqueConstraint("pair_id", "person_id", "round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    round: int  # 1, 2, … on the program's cadence; ad-hoc check-ins count on from 1000
+    asked_at: datetime = _required_ts()
+    # The prompt's outbox row: updated in place to say what was answered and when.
+    prompt_id: int | None = Field(default=None, foreign_key="outbox.id")
+    answered_at: datetime | None = _ts()
+    feeling: str | None = Field(default=None, max_length=16)
+    obstacle: str | None = Field(default=None, max_length=32)
+    words: str | None = Field(default=None, sa_column=Column(Text))  # confidential
+    share_words: bool = False
+    wants_contact: bool = False
+    concern_id: int | None = Field(default=None, foreign_key="concern.id")
 
 
 class DueStatus(StrEnum):
