@@ -302,7 +302,7 @@ async def test_only_managers_can_press_the_buttons(demo: TeamsHarness) -> None:
     before = await demo.counts()
     replies = await demo.click("sam", ACKNOWLEDGE, "1")
     assert [content(r) for r in replies] == [
-        plain("Only the program's managers can act on this concern.", COULD_NOT)
+        plain("There is no concern with that number that you can act on.", COULD_NOT)
     ]
     assert await demo.counts() == {**before, "processed_event": before["processed_event"] + 1}
 

@@ -588,7 +588,7 @@ async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, r
     assert answer == said("""
            @omar pressed [Acknowledge]
         🔒 mentorbot (only you see this):
-           Only the program's managers can act on this concern.
+           There is no concern with that number that you can act on.
     """)
 
 
@@ -633,7 +633,7 @@ async def test_a_crafted_button_value_is_refused_like_any_other(console, rows, v
     async with rows.unchanged(contact_may_change=True):
         answer = await handle_action(deps, Caller("console", "maya"), ACKNOWLEDGE, value)
     assert [b.content[0].text for b in answer.blocks] == [
-        "Only the program's managers can act on this concern."
+        "There is no concern with that number that you can act on."
     ]
 
 

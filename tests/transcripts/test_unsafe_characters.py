@@ -93,7 +93,7 @@ async def test_a_button_value_beyond_32_bits_names_no_concern(console_on, value)
     maya = Caller(platform=PLATFORM, external_id="maya")
     answer = await handle_action(deps, maya, "concern.acknowledge", value)
     assert [b.content[0].text for b in answer.blocks] == [  # type: ignore[union-attr]
-        "Only the program's managers can act on this concern."
+        "There is no concern with that number that you can act on."
     ]
 
 
