@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from asyncpg.exceptions import UndefinedTableError
 from sqlalchemy import event, select, text
-from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
@@ -47,7 +47,7 @@ async def clean_postgres() -> AsyncEngine:
         else:
             await wipe_postgres(engine)
             await db.create_all(engine)
-    except ProgrammingError:  # a test dropped tables (the migration tests start from nothing)
+    except UndefinedTableError:  # a test dropped tables (the migration tests start from nothing)
         await wipe_postgres(engine)
         await db.create_all(engine)
     _schema_built = True
@@ -62,7 +62,10 @@ def _no_flush_on_commit(dbapi_connection: Any, _record: Any) -> None:
 
 
 async def wipe_postgres(engine: AsyncEngine) -> None:
-    """Nothing left: no table, no type, no alembic_version (tables of older runs too)."""
+    """Nothing left: no table, no type, no alembic_version (tables of older runs too).
+    The next clean_postgres builds the models' schema again."""
+    global _schema_built
+    _schema_built = False
     async with engine.begin() as conn:
         await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         await conn.exec_driver_sql("CREATE SCHEMA public")
