@@ -133,9 +133,7 @@ async def test_an_expired_claim_is_claimable_again(engine, clock):
     assert aware(taken.claimed_until) == start + 2 * LEASE
 
 
-async def test_release_all_claims_frees_pending_rows_only_and_keeps_them_in_doubt(
-    engine, clock
-):
+async def test_release_all_claims_frees_pending_rows_only_and_keeps_them_in_doubt(engine, clock):
     sessions = session_factory(engine)
     maya = await person(sessions, clock)
     now = clock.now()
