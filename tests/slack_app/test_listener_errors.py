@@ -179,7 +179,7 @@ async def test_a_command_failing_after_its_ack_is_logged_and_apologised_for(
     """Past the budget the command was acked empty: its failure, later, is logged the same
     way, and the apology goes to its response_url."""
     demo.edge.answering.budget = 0
-    _refuse(demo, "INSERT INTO concern")
+    cause = _refuse(demo, "INSERT INTO concern")
     reply = await demo.command("UOMAR", f"concern other {MARKER}", response_id="late")
     assert (reply.status, reply.text) == (200, "")
     await demo.finish()
@@ -189,7 +189,7 @@ async def test_a_command_failing_after_its_ack_is_logged_and_apologised_for(
             "event": "slack_listener_failed",
             "log_level": "error",
             "error": "sqlalchemy.exc.OperationalError",
-            "cause": "sqlite3.OperationalError",
+            "cause": cause,
             "listener": "bot.slack.listeners.commands.mentoring",
             "request": "command",
         }

@@ -19,6 +19,7 @@ from fakes.slack_harness import signature as sign
 from structlog.testing import capture_logs
 
 from bot.slack.listeners.commands import MALFORMED
+from bot.slack.workspace import ELSEWHERE
 
 # No text: the overview, for someone in no program yet.
 NOT_IN_A_PROGRAM = ephemeral(
@@ -84,9 +85,12 @@ async def test_a_json_command_with_odd_fields_is_a_400(
 
 async def test_a_command_without_team_or_text_is_answered(slack: SlackHarness) -> None:
     form = slack.command_form("UADA", "help")
-    del form["team_id"], form["text"]
+    del form["text"]
     reply = await slack.post_form(form)
     assert (reply.status, reply.json) == (200, NOT_IN_A_PROGRAM)
+    del form["team_id"]  # from no workspace: not this one
+    reply = await slack.post_form(form)
+    assert (reply.status, reply.json) == (200, {"response_type": "ephemeral", "text": ELSEWHERE})
 
 
 @pytest.mark.parametrize(
