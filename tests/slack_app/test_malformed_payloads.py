@@ -14,11 +14,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from fakes.slack_harness import SIGNING_SECRET, SlackHarness
+from fakes.slack_harness import SIGNING_SECRET, SlackHarness, ephemeral, header, section
 from fakes.slack_harness import signature as sign
 from structlog.testing import capture_logs
 
 from bot.slack.listeners.commands import MALFORMED
+from bot.slack.workspace import ELSEWHERE
+
+# No text: the overview, for someone in no program yet.
+NOT_IN_A_PROGRAM = ephemeral(
+    "Your mentoring",
+    [
+        header("Your mentoring"),
+        section(
+            "You are not in a mentoring program yet. When a program manager pairs you, "
+            "I will introduce you to your partner here."
+        ),
+    ],
+)
 
 
 def _tracebacks(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> list[str]:
@@ -64,7 +77,7 @@ async def test_a_json_command_with_odd_fields_is_a_400(
     change(body)
     reply = await slack.post_json(body)
     if body.get("text", "") is None:  # JSON null: as good as no text, the overview
-        assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
+        assert (reply.status, reply.json) == (200, NOT_IN_A_PROGRAM)
     else:
         assert (reply.status, reply.json) == (400, MALFORMED)
     assert _tracebacks(caplog, capsys) == []
@@ -72,10 +85,12 @@ async def test_a_json_command_with_odd_fields_is_a_400(
 
 async def test_a_command_without_team_or_text_is_answered(slack: SlackHarness) -> None:
     form = slack.command_form("UADA", "help")
-    del form["team_id"], form["text"]
+    del form["text"]
     reply = await slack.post_form(form)
-    assert reply.status == 200
-    assert reply.json["response_type"] == "ephemeral"
+    assert (reply.status, reply.json) == (200, NOT_IN_A_PROGRAM)
+    del form["team_id"]  # from no workspace: not this one
+    reply = await slack.post_form(form)
+    assert (reply.status, reply.json) == (200, {"response_type": "ephemeral", "text": ELSEWHERE})
 
 
 @pytest.mark.parametrize(
@@ -335,4 +350,6 @@ async def test_a_timestamp_or_signature_of_the_wrong_form_is_401(
 @SHARED
 async def test_after_all_that_the_bot_still_answers(unchanged: SlackHarness) -> None:
     reply = await unchanged.command("UADA", "help")
-    assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral"
+    assert reply.json["text"] == "What mentorbot can do"  # the help, not an apology

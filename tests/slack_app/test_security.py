@@ -8,7 +8,14 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from fakes.slack_harness import SIGNING_SECRET, SlackHarness, signature
+from fakes.slack_harness import (
+    EVERYONE,
+    SIGNING_SECRET,
+    SlackHarness,
+    ephemeral,
+    header,
+    signature,
+)
 
 SHARED = pytest.mark.asyncio(loop_scope="module")  # the tests of the one shared app
 
@@ -49,7 +56,7 @@ async def test_a_signed_command_is_answered(slack: SlackHarness) -> None:
     # The control for every refusal below: the same request, signed, is handled.
     reply = await slack.command("USAM", "help")
     assert reply.status == 200
-    assert reply.json["response_type"] == "ephemeral"
+    assert reply.json == ephemeral("What mentorbot can do", [header("mentorbot"), EVERYONE])
 
 
 @SHARED
@@ -165,5 +172,5 @@ async def test_url_verification_is_answered_with_the_challenge(slack: SlackHarne
 async def test_ssl_check_is_answered(slack: SlackHarness) -> None:
     before = await slack.counts()
     reply = await slack.post_form({"ssl_check": "1", "token": "unused"})
-    assert reply.status == 200
+    assert (reply.status, reply.text) == (200, "")
     await _assert_nothing_happened(slack, before)

@@ -13,6 +13,8 @@ from fakes.teams_harness import (
     PEOPLE,
     TENANT,
     TeamsHarness,
+    concern_card,
+    concern_message,
     content,
     plain,
     run_script,
@@ -51,6 +53,17 @@ ADMINS = (
     '• `program create "<name>" [purpose "<text>"]` create a program you manage'
 )
 NOT_A_MANAGER = "Only a program's managers can do that, and you don't manage a program."
+ONLY_ADMINS = (
+    "Only the people named in MENTORBOT_ADMINS can create programs. "
+    "Ask whoever runs mentorbot here to add you."
+)
+UNKNOWN_BOGUS = "I don't know the command “bogus”. Type `help` to see what I can do."
+RECEIPT = plain(
+    "Thank you. The program managers of Demo have been told. I will let you know when it "
+    "is acknowledged and when it is resolved, and by whom. Your partner has not been told."
+    "\n\nTo see where your concerns stand: `concern status`",
+    "Your concern was recorded.",
+)
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 CONCERN = 'concern missed-meeting "Sam missed two meetings"'
 
@@ -62,6 +75,11 @@ def help_reply(*sections: str) -> dict:
 def refusal(problem: str, form: str | None = None) -> dict:
     text = problem if form is None else f"{problem}\n\nThe form is: `{form}`"
     return plain(text, COULD_NOT)
+
+
+def arrived(teams: TeamsHarness, who: str, mark: int) -> list[dict]:
+    """What reached `who`'s 1:1 chat since `mark`."""
+    return [content(a) for a in teams.arrived(teams.person(who).conversation_id, mark)]
 
 
 async def memberships(teams: TeamsHarness) -> set[tuple[str, str]]:
@@ -184,8 +202,7 @@ async def test_nothing_typed_shows_my_mentoring(demo: TeamsHarness) -> None:
 
 
 async def test_an_unknown_command_gets_the_way_to_help(teams: TeamsHarness) -> None:
-    problem = "I don't know the command “bogus”. Type `help` to see what I can do."
-    assert [content(r) for r in await teams.say("sam", "bogus")] == [plain(problem, COULD_NOT)]
+    assert [content(r) for r in await teams.say("sam", "bogus")] == [refusal(UNKNOWN_BOGUS)]
 
 
 # ---------------------------------------------------------------------- installing the app
@@ -262,12 +279,7 @@ async def test_only_admins_create_programs_and_a_refusal_changes_nothing(
     await teams.install("sam")
     before = await teams.counts()
     replies = await teams.say("sam", 'program create "Mine"')
-    assert [content(r) for r in replies] == [
-        refusal(
-            "Only the people named in MENTORBOT_ADMINS can create programs. "
-            "Ask whoever runs mentorbot here to add you."
-        )
-    ]
+    assert [content(r) for r in replies] == [refusal(ONLY_ADMINS)]
     after = await teams.counts()  # the event recorded and its answer queued, nothing else
     assert after == {
         **before,
@@ -303,7 +315,7 @@ async def test_managers_add_and_remove_by_mention(teams: TeamsHarness) -> None:
     assert [content(r) for r in replies] == [
         plain("Bea Arthur no longer manages Demo.", "Removed a manager from Demo.")
     ]
-    assert ("Bea Arthur", "backup_manager") not in await memberships(teams)
+    assert await memberships(teams) == {("Ada Lovelace", "manager"), ("Max Planck", "manager")}
 
 
 async def test_a_mentioned_person_is_added_with_their_teams_profile(teams: TeamsHarness) -> None:
@@ -424,14 +436,7 @@ async def test_status_at_a_glance(demo: TeamsHarness) -> None:
 
 async def test_a_concern_gets_a_receipt(demo: TeamsHarness) -> None:
     replies = await demo.say("omar", 'concern missed-meeting "Sam missed two meetings"')
-    assert [content(r) for r in replies] == [
-        plain(
-            "Thank you. The program managers of Demo have been told. I will let you know when it "
-            "is acknowledged and when it is resolved, and by whom. Your partner has not been told."
-            "\n\nTo see where your concerns stand: `concern status`",
-            "Your concern was recorded.",
-        )
-    ]
+    assert [content(r) for r in replies] == [RECEIPT]
 
 
 async def test_a_concern_from_someone_in_no_pair(teams: TeamsHarness) -> None:
@@ -455,25 +460,35 @@ async def test_a_redelivered_activity_is_handled_once(demo: TeamsHarness) -> Non
     assert await demo.send(activity) == []  # the same id again: Teams retried
     assert await demo.counts() == before
     assert await demo.deliver() == 3  # the receipt and one DM per manager, once
-    assert [content(r)["summary"] for r in demo.arrived("a:1omar", mark)] == [
-        "Your concern was recorded."
-    ]
+    card = concern_card(1, words="Sam missed two meetings", raised="Mon 23 Nov 2026, 09:00 UTC")
+    assert {who: arrived(demo, who, mark) for who in ("omar", "sam", "ada", "max", "bea")} == {
+        "omar": [RECEIPT],
+        "sam": [],  # the partner is not told
+        "ada": [concern_message(card)],
+        "max": [concern_message(card)],
+        "bea": [],  # only a backup
+    }
     assert await demo.deliver() == 0
 
 
 async def test_a_redelivered_refusal_is_answered_once(teams: TeamsHarness) -> None:
-    for text in ('program create "Mine"', "bogus"):  # refused by the handler, the parser
+    for text, answer in (  # refused by the handler, by the parser
+        ('program create "Mine"', refusal(ONLY_ADMINS)),
+        ("bogus", refusal(UNKNOWN_BOGUS)),
+    ):
         activity = teams.message("sam", text)
         mark = len(teams.connector.calls)
         await teams.send(activity)
         await teams.send(activity)
         assert await teams.deliver() == 1
-        assert len(teams.arrived("a:1sam", mark)) == 1
+        assert arrived(teams, "sam", mark) == [answer]
 
 
 async def test_the_same_words_in_a_new_activity_are_handled_again(teams: TeamsHarness) -> None:
-    assert len(await teams.say("sam", "help")) == 1
-    assert len(await teams.say("sam", "help")) == 1
+    mark = len(teams.connector.calls)
+    assert [content(r) for r in await teams.say("sam", "help")] == [help_reply(EVERYONE)]
+    assert [content(r) for r in await teams.say("sam", "help")] == [help_reply(EVERYONE)]
+    assert arrived(teams, "sam", mark) == [help_reply(EVERYONE)] * 2
 
 
 def test_the_harness_people_are_distinct() -> None:

@@ -74,7 +74,7 @@ async def test_help_then_a_refusal(engine, clock) -> None:
     assert [r.text for r in await chat(adapter, runtime, "help")] == [HELP]
     assert [r.text for r in await chat(adapter, runtime, 'program create "Mine"')] == [NOT_ADMIN]
     async with runtime.deps.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage))).all()
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert [r.status for r in rows] == ["sent", "sent"]  # one answer per activity, sent
     assert all(r.dedupe_key.startswith("answer:teams:a:1sam:") for r in rows)
 
