@@ -32,7 +32,7 @@ CONCERN_KIND = {
 }
 MOST_WORDS = 2000
 SHARE = "Share my words with the program manager"
-CONTACT = "Would you like the program manager to contact you?"
+CONTACT = "I would like the program manager to contact me"
 
 
 def checkin_form(checkin: Checkin, partner: str) -> Form:
