@@ -54,7 +54,7 @@ async def at_risk(ctx: Context, program: Program) -> list[Flag]:
         .subquery()
     )
     query = (
-        select(ranked)
+        select(*ranked.c)
         .where(ranked.c.recent <= 2)
         .order_by(ranked.c.pair_id, ranked.c.person_id, ranked.c.recent)
     )
