@@ -12,6 +12,7 @@ from fakes.slack_harness import DEMO_SETUP, run_script, slack_app
 from sqlmodel import select
 
 from bot import logging as bot_logging
+from handlers import due_work
 from storage.db import session_factory
 from storage.models import Concern
 
@@ -168,8 +169,6 @@ async def test_a_check_in_at_debug_logs_no_participant_words(
     engine, clock, capfd, caplog, debug_logging
 ) -> None:
     """A check-in's free text, shared with the managers, travels to their DMs: never to a log."""
-    from handlers import due_work  # noqa: PLC0415  (only this test sweeps due work)
-
     debug_logging()
     async with slack_app(engine, clock) as slack:
         await run_script(slack, DEMO_SETUP)
