@@ -358,3 +358,13 @@ def test_the_schedule_knows_the_check_ins_due_work() -> None:
     code = "import scheduler.runner; from handlers.due_work import DUE; print(sorted(DUE))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['checkin', 'checkin-reminder']"
+
+
+async def test_a_member_of_two_pairs_names_the_partner(console, clock) -> None:
+    await console.setup([*DEMO_SETUP, ("maya", "pair @lena @sam confirm")])
+    assert await console.say("sam", "checkin") == said("""
+        🔒 mentorbot (only you see this):
+           You are in more than one pair; mention the partner it is about: Omar Haddad or Lena Fischer.
+           The form is: `checkin [@partner] · checkin @user|all [program "<name>"]`
+    """)
+    assert (await console.say("sam", "checkin @lena")).endswith(prompt("sam", "lena", 1))
