@@ -10,8 +10,11 @@ from typing import Any
 
 from fakes.slack_api import TEAM_ID
 from fakes.slack_harness import SlackHarness, section
+from sqlmodel import select
 
 from handlers import due_work
+from storage.db import session_factory
+from storage.models import OutboxMessage
 
 DAY = 24 * 3600
 WORDS = "Omar cancelled again and I feel stuck"
@@ -245,3 +248,16 @@ async def test_shared_words_are_in_the_managers_dm(demo, clock) -> None:
     quote = {"type": "section", "text": {"type": "mrkdwn", "text": f"&gt; {WORDS}"}}
     assert to_ada.args == concern_dm("UADA", 6, quote)
     assert WORDS not in json.dumps([c.args for c in demo.dms_to("UOMAR")])
+
+
+async def test_a_managers_checkin_waits_for_the_recipients_working_hours(demo, clock) -> None:
+    clock.advance(5 * DAY + 12 * 3600)  # Saturday 28 Nov 2026, 21:00 UTC
+    reply = await demo.command("UADA", "checkin <@USAM|sam>")
+    assert reply.status == 200
+    assert reply.json["text"] == "Check-in sent in Demo."
+    async with session_factory(demo.runtime.engine)() as session:
+        query = select(OutboxMessage).where(OutboxMessage.subject == "checkin")
+        [row] = (await session.exec(query)).all()
+    assert row.dedupe_key == "checkin:1:prompt"
+    assert f"{row.next_attempt_at:%a %d %b %H:%M}" == "Mon 30 Nov 09:00"  # London: UTC in winter
+    assert await demo.deliver() == 0
