@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from textwrap import dedent
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import select
 
 from bot.console.session import DEMO_SETUP
@@ -368,3 +368,26 @@ async def test_a_member_of_two_pairs_names_the_partner(console, clock) -> None:
            The form is: `checkin [@partner] · checkin @user|all [program "<name>"]`
     """)
     assert (await console.say("sam", "checkin @lena")).endswith(prompt("sam", "lena", 1))
+
+
+async def test_flags_cost_status_one_query_however_many_pairs(console, clock, engine) -> None:
+    counted = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *_: counted.append(1))
+
+    async def queries_for_status() -> int:
+        await console.say("maya", "status")  # the first may also note when Maya was last seen
+        before = len(counted)
+        await console.say("maya", "status")
+        return len(counted) - before
+
+    await console.setup(DEMO_SETUP)
+    await sweep(console, clock, 28 * DAY)
+    small = await queries_for_status()
+    for n in range(6):
+        await console.say("maya", f"enrol @mentee{n} mentee")
+        await console.say("maya", f"pair @lena @mentee{n} confirm")
+    await sweep(console, clock, 28 * DAY)  # round 1 of the new pairs, then round 2 is due
+    await sweep(console, clock, 30)  # the next sweep asks it
+    status = await console.say("maya", "status")
+    assert "*At risk: 14*" in status  # omar and sam, lena in six pairs, six mentees
+    assert await queries_for_status() == small
