@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers.checkin_command import USAGE_CHECKIN, CheckIn, parse_checkin
 from handlers.grammar import (
     MENTION_OPEN,
     Email,
@@ -42,6 +43,7 @@ USAGE = {
     "concern program": 'concern <kind> [@partner] program "<name>" [what happened]',
     "concern act": "concern ack|resolve <n> [note]",
     "concern status": "concern status",
+    "checkin": USAGE_CHECKIN,
 }
 # What a manager may do to a concern by command (as by its buttons), by the words typed.
 CONCERN_ACTIONS = {"ack": "ack", "acknowledge": "ack", "resolve": "resolve"}
@@ -176,6 +178,7 @@ Command = (
     | RaiseConcern
     | ActOnConcern
     | MyConcerns
+    | CheckIn
 )
 
 
@@ -231,6 +234,7 @@ _FORMS = {
     "pair": "pair",
     "status": "status",
     "concern": "concern",
+    "checkin": "checkin",
 }
 
 
@@ -409,6 +413,11 @@ def _words(rest: str, tokens: list[Token]) -> str | None:
     return cleaned or None
 
 
+def _checkin(_source: str, tokens: list[Token]) -> Command | Usage:
+    parsed = parse_checkin(tokens)
+    return Usage(parsed, USAGE["checkin"]) if isinstance(parsed, str) else parsed
+
+
 _PARSERS = {
     "help": _help,
     "?": _help,
@@ -420,4 +429,5 @@ _PARSERS = {
     "pair": _pair,
     "status": _status,
     "concern": _concern,
+    "checkin": _checkin,
 }

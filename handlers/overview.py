@@ -25,13 +25,21 @@ EVERYONE = [
         "concern status",
         "where the concerns you raised stand, and who acknowledged or resolved them",
     ),
+    (
+        "checkin [@partner]",
+        "check in now, privately, on how your pair is going; your partner is never told",
+    ),
 ]
 MANAGERS = [
     ("enrol @person mentor|mentee", "add someone to your program"),
     ("pair @mentor @mentee", "start a mentoring pair; both are greeted privately"),
     ("managers add @person [backup]", "add a manager or a backup manager"),
     ("managers remove @person", "remove a manager"),
-    ("status", "people, pairs, open concerns (with their numbers), undelivered messages"),
+    (
+        "status",
+        "people, pairs, open concerns (with their numbers), who is at risk, undelivered messages",
+    ),
+    ("checkin @person|all", "send a check-in now, in each recipient's working hours"),
     (
         "concern ack|resolve <n> [note]",
         "acknowledge or resolve concern n, as its buttons do; a note is for the managers only",

@@ -19,9 +19,11 @@ from typing import TypeVar, overload
 from sqlalchemy.exc import IntegrityError
 
 from handlers import concerns, confirmations, once, overview, pairing, programs, status
+from handlers.checkins import requests as checkins
 from handlers.commands import (
     READ_ONLY,
     ActOnConcern,
+    CheckIn,
     Command,
     Enrol,
     Help,
@@ -188,6 +190,8 @@ def _step_for(command: Command) -> Step:
             return lambda ctx: concerns.act_by_command(ctx, command)
         case MyConcerns():
             return concerns.my_concerns
+        case CheckIn():
+            return lambda ctx: checkins.check_in(ctx, command)
     raise AssertionError(f"unrouted command {type(command).__name__}")
 
 

@@ -571,7 +571,9 @@ EVERYONE = section(
     "privately that something is wrong; kinds: missed-preparation, missed-meeting, "
     "confidentiality, mismatch, conduct, other\n"
     "• `/mentoring concern status` where the concerns you raised stand, and who acknowledged "
-    "or resolved them"
+    "or resolved them\n"
+    "• `/mentoring checkin [@partner]` check in now, privately, on how your pair is going; "
+    "your partner is never told"
 )
 MANAGERS = section(
     "*For program managers*\n"
@@ -579,8 +581,9 @@ MANAGERS = section(
     "• `/mentoring pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `/mentoring managers add @person [backup]` add a manager or a backup manager\n"
     "• `/mentoring managers remove @person` remove a manager\n"
-    "• `/mentoring status` people, pairs, open concerns (with their numbers), undelivered "
-    "messages\n"
+    "• `/mentoring status` people, pairs, open concerns (with their numbers), who is at risk, "
+    "undelivered messages\n"
+    "• `/mentoring checkin @person|all` send a check-in now, in each recipient's working hours\n"
     "• `/mentoring concern ack|resolve &lt;n&gt; [note]` acknowledge or resolve concern n, as "
     "its buttons do; a note is for the managers only"
 )

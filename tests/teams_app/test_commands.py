@@ -36,7 +36,9 @@ EVERYONE = (
     "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
     "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
-    "them"
+    "them\n"
+    "• `checkin [@partner]` check in now, privately, on how your pair is going; "
+    "your partner is never told"
 )
 MANAGERS = (
     "For program managers\n"
@@ -44,7 +46,9 @@ MANAGERS = (
     "• `pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `managers add @person [backup]` add a manager or a backup manager\n"
     "• `managers remove @person` remove a manager\n"
-    "• `status` people, pairs, open concerns (with their numbers), undelivered messages\n"
+    "• `status` people, pairs, open concerns (with their numbers), who is at risk, "
+    "undelivered messages\n"
+    "• `checkin @person|all` send a check-in now, in each recipient's working hours\n"
     "• `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a "
     "note is for the managers only"
 )

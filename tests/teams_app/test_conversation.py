@@ -31,7 +31,9 @@ HELP = (
     "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
     "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
-    "them"
+    "them\n"
+    "• `checkin [@partner]` check in now, privately, on how your pair is going; "
+    "your partner is never told"
 )
 NOT_ADMIN = (
     "Only the people named in MENTORBOT_ADMINS can create programs. "
