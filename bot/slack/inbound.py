@@ -135,7 +135,7 @@ def malformed_field(payload: Mapping[str, Any]) -> str | None:
     """The first field not shaped as Slack sends it (its name, for the log), or None.
     A slash command's own fields (`user_id`, `text` …) are the command listener's to
     refuse; every form field is text anyway."""
-    found = _wrong(payload, TOP_LEVEL, "")
+    found = _wrong(payload, TOP_LEVEL, "") or _control_in_ids(payload)
     if found:
         return found
     kind = payload.get("type")
@@ -179,6 +179,23 @@ def _wrong(part: Mapping[str, Any], shapes: Mapping[str, tuple[type, ...]], at: 
     for name, allowed in shapes.items():
         if name in part and not isinstance(part[name], allowed):
             return at + name
+    return None
+
+
+# Ids a request is remembered or answered by: Slack's never hold a control character, and
+# PostgreSQL refuses a NUL in text (SQLite would keep it): refused alike, before anything.
+IDS_AS_TEXT = ("event_id", "trigger_id", "team_id", "user_id", "api_app_id")
+CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _control_in_ids(payload: Mapping[str, Any]) -> str | None:
+    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    fields = {name: payload.get(name) for name in IDS_AS_TEXT}
+    fields |= {"event.user": event.get("user"), "user.id": user.get("id")}
+    for name, value in fields.items():
+        if isinstance(value, str) and CONTROL.search(value):
+            return name
     return None
 
 

@@ -273,6 +273,11 @@ SHAPES = [
         _click, _set("view", {"callback_id": 3}), "view.callback_id", id="view-callback-id-a-number"
     ),
     pytest.param(_click, _set("response_url", 5), "response_url", id="response-url-a-number"),
+    # PostgreSQL refuses a NUL in text, SQLite keeps it: ids holding one are refused alike.
+    pytest.param(_event, _set("event_id", "Ev1\x00"), "event_id", id="event-id-with-a-nul"),
+    pytest.param(_event, _set("event.user", "U\x00B"), "event.user", id="event-user-with-a-nul"),
+    pytest.param(_click, _set("user.id", "UADA\x00"), "user.id", id="user-id-with-a-nul"),
+    pytest.param(_click, _set("trigger_id", "1.2\x1b"), "trigger_id", id="trigger-id-escape"),
 ]
 
 

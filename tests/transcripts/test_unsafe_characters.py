@@ -76,11 +76,13 @@ async def test_views_clean_text_however_it_was_made() -> None:
 
 async def test_an_id_longer_than_any_platform_gives_is_refused_cleanly(console_on) -> None:
     deps = console_on.session.deps
-    caller = Caller(platform=PLATFORM, external_id="u" * 129)
-    for answer in (
-        await handle_text(deps, caller, "status"),
-        await handle_action(deps, caller, "concern.acknowledge", "1"),
+    for caller in (
+        Caller(platform=PLATFORM, external_id="u" * 129),
+        Caller(platform=PLATFORM, external_id="sam\x00"),  # PostgreSQL refuses a NUL
     ):
+        answer = await handle_text(deps, caller, "status")
+        clicked = await handle_action(deps, caller, "concern.acknowledge", "1")
+        assert answer == clicked
         assert answer is not None
         assert [b.content[0].text for b in answer.blocks] == [UNKNOWN_CALLER]  # type: ignore[union-attr]
 
