@@ -50,6 +50,16 @@ def slack_body(content_type: str, charset: str | None, raw: bytes) -> dict[str, 
     return {name: values[-1] for name, values in fields.items()}
 
 
+def may_be_ssl_check(content_type: str, raw: bytes) -> bool:
+    """Before parsing: a small form that could be Slack's unsigned certificate check (a
+    real one is told apart after parsing, by is_ssl_check; anything else unsigned is 401)."""
+    return (
+        content_type == "application/x-www-form-urlencoded"
+        and len(raw) < 512
+        and (raw.startswith(b"ssl_check=1") or b"&ssl_check=1" in raw)
+    )
+
+
 def is_ssl_check(payload: Mapping[str, Any]) -> bool:
     """Slack's certificate check: Bolt answers it without a signature, and so do we."""
     return payload.get("ssl_check") == "1" and "command" not in payload

@@ -78,9 +78,11 @@ class Reply:
         return json.loads(self.text)
 
 
-def signature(secret: str, timestamp: str, body: str) -> str:
-    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
-    base = f"v0:{timestamp}:{body}".encode()
+def signature(secret: str, timestamp: str, body: str | bytes) -> str:
+    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, over the
+    body's bytes as sent (whatever they are)."""
+    raw = body.encode() if isinstance(body, str) else body
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -166,7 +168,7 @@ class SlackHarness:
         if sign:
             stamp = str(int(time.time()) if timestamp is None else timestamp)
             sent["X-Slack-Request-Timestamp"] = stamp
-            sent["X-Slack-Signature"] = signature(secret, stamp, raw.decode("utf-8", "replace"))
+            sent["X-Slack-Signature"] = signature(secret, stamp, raw)
         sent.update(headers or {})
         async with self.http.post(self.url, data=raw, headers=sent) as response:
             return Reply(response.status, await response.text())

@@ -182,15 +182,23 @@ def _refusals(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ),
     ],
 )
-async def test_bodies_no_library_should_parse_are_400_with_one_line(
+async def test_bodies_no_library_should_parse_are_400_if_signed_401_if_not(
     unchanged: SlackHarness, body, content_type, reason, sign, caplog, capsys
 ) -> None:
     caplog.set_level(logging.DEBUG)
     before = await unchanged.counts()
     with capture_logs() as logs:
         reply = await unchanged.post(body, content_type, sign=sign)
-    assert (reply.status, reply.json) == (400, BAD_BODY)
-    assert _refusals(logs) == [{"event": "slack_request_refused", "status": 400, "reason": reason}]
+    if not sign:  # the signature is checked first: a stranger's body is never parsed
+        assert (reply.status, reply.json) == (401, UNSIGNED)
+        assert _refusals(logs) == [
+            {"event": "slack_request_refused", "status": 401, "reason": "unsigned"}
+        ]
+    else:
+        assert (reply.status, reply.json) == (400, BAD_BODY)
+        assert _refusals(logs) == [
+            {"event": "slack_request_refused", "status": 400, "reason": reason}
+        ]
     assert _tracebacks(caplog, capsys) == []
     await _nothing_happened(unchanged, before)
 
