@@ -98,7 +98,8 @@ def _reach(
     never = datetime.min.replace(tzinfo=UTC)
     ranked = sorted(
         identities,
-        key=lambda pair: (pair[0].id == pair[1], pair[0].last_seen_at or never),
+        # On a tie the older identity, whatever order the database returned them in.
+        key=lambda pair: (pair[0].id == pair[1], pair[0].last_seen_at or never, -(pair[0].id or 0)),
         reverse=True,
     )
     for identity, _ in ranked:
