@@ -17,6 +17,7 @@ from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.mentions import UNKNOWN, mentions_of
 from handlers.roles import managed_program
+from handlers.status_people import people_sections
 from handlers.timefmt import when
 from handlers.undelivered import Failed
 from handlers.views import (
@@ -75,6 +76,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
         _pairs_section(pairs, counts.pairs, people),
         _concerns_section(ctx, concerns, counts.concerns, people),
         *([ACT_ON_ONE] if concerns else []),
+        *await people_sections(ctx, program, LIST_LIMIT),
         _undelivered_section(failed, failed_pairs, people),
         *_held(ctx),
     ]

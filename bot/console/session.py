@@ -25,6 +25,11 @@ DEMO_SETUP = [
     ("maya", "enrol @lena mentor"),
     ("maya", "enrol @sam mentee"),
     ("maya", "enrol @priya mentee"),
+    # Each reads their role briefing and confirms it (buttons 1 to 4, in enrolment order).
+    ("omar", "press 1"),
+    ("lena", "press 2"),
+    ("sam", "press 3"),
+    ("priya", "press 4"),
     ("maya", "pair @omar @sam"),
 ]
 TOUR = [
