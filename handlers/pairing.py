@@ -57,10 +57,7 @@ async def _enrol(ctx: Context, plan: _Enrolment) -> MessageView:
     who = await mention(ctx.session, person)
     return MessageView(
         notification=f"Enrolled a {role} in {program.name}.",
-        blocks=[
-            section("Enrolled ", who, f" as a {role} in ", bold(program.name), "."),
-            note("I have sent them their role briefing privately, to read and confirm."),
-        ],
+        blocks=[section("Enrolled ", who, f" as a {role} in ", bold(program.name), ".")],
     )
 
 

@@ -35,7 +35,7 @@ DEMO_SETUP = [
 TOUR = [
     *DEMO_SETUP,
     ("omar", 'concern missed-meeting @sam "Sam has missed our last two meetings & I am worried"'),
-    ("maya", "press 1"),
+    ("maya", "press 5"),  # buttons 1 to 4 were the briefings'
     ("maya", "status"),
 ]
 HELP = "Commands are as in Slack, without /mentoring. Also: `as @name`, `press N`, `quit`."

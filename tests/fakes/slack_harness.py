@@ -571,7 +571,10 @@ EVERYONE = section(
     "privately that something is wrong; kinds: missed-preparation, missed-meeting, "
     "confidentiality, mismatch, conduct, other\n"
     "• `/mentoring concern status` where the concerns you raised stand, and who acknowledged "
-    "or resolved them"
+    "or resolved them\n"
+    "• `/mentoring pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns "
+    "still go)\n"
+    "• `/mentoring resume` end your pause"
 )
 MANAGERS = section(
     "*For program managers*\n"
@@ -579,8 +582,10 @@ MANAGERS = section(
     "• `/mentoring pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `/mentoring managers add @person [backup]` add a manager or a backup manager\n"
     "• `/mentoring managers remove @person` remove a manager\n"
-    "• `/mentoring status` people, pairs, open concerns (with their numbers), undelivered "
-    "messages\n"
+    "• `/mentoring status` people, pairs, open concerns (with their numbers), unconfirmed "
+    "briefings, who is paused or at the weekly cap, undelivered messages\n"
+    "• `/mentoring program set timezone|checkins|weekly-cap &lt;value&gt;` change a setting; "
+    "`program set` alone shows them\n"
     "• `/mentoring concern ack|resolve &lt;n&gt; [note]` acknowledge or resolve concern n, as "
     "its buttons do; a note is for the managers only"
 )
@@ -599,7 +604,8 @@ DEMO_SETUP = [
     ("UADA", "managers add <@UBEA|bea> backup"),
     ("UADA", "enrol <@UOMAR|omar> mentor"),
     ("UADA", "enrol <@USAM|sam> mentee"),
-    ("UADA", "pair <@UOMAR|omar> <@USAM|sam>"),
+    # Paired before reading their briefings: confirmed (tests/slack_app/test_briefings.py).
+    ("UADA", "pair <@UOMAR|omar> <@USAM|sam> confirm"),
 ]
 
 
