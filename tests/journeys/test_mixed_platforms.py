@@ -29,7 +29,7 @@ SETUP = [
     "managers add max@example.com",
     "enrol <@UOMAR|omar> mentor",
     "enrol sam@example.com mentee",
-    "pair <@UOMAR|omar> sam@example.com",
+    "pair <@UOMAR|omar> sam@example.com confirm",
 ]
 
 

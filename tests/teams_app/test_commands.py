@@ -379,7 +379,7 @@ async def test_a_bad_enrol_gets_the_form(teams: TeamsHarness) -> None:
 
 async def test_pair_greets_both_privately(teams: TeamsHarness) -> None:
     await run_script(teams, DEMO_SETUP[:1] + DEMO_SETUP[3:5])
-    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
+    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at> confirm")
     assert [content(r) for r in replies] == [
         plain(
             "Paired Omar Khayyam (mentor) with Sam Cooke (mentee) in Demo.\n\n"
@@ -394,7 +394,7 @@ async def test_pair_greets_both_privately(teams: TeamsHarness) -> None:
 async def test_pair_needs_both_enrolled(teams: TeamsHarness) -> None:
     await teams.say("ada", 'program create "Demo"')
     await teams.say("ada", "enrol <at>Omar</at> mentor")
-    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
+    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at> confirm")
     assert [content(r) for r in replies] == [
         refusal("Sam Cooke is not enrolled as a mentee in Demo.", "enrol sam@example.com mentee")
     ]
