@@ -34,7 +34,9 @@ EVERYONE = (
     "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
     "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
-    "them"
+    "them\n"
+    "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
+    "• `resume` end your pause"
 )
 MANAGERS = (
     "For program managers\n"
@@ -42,7 +44,10 @@ MANAGERS = (
     "• `pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `managers add @person [backup]` add a manager or a backup manager\n"
     "• `managers remove @person` remove a manager\n"
-    "• `status` people, pairs, open concerns (with their numbers), undelivered messages\n"
+    "• `status` people, pairs, open concerns (with their numbers), unconfirmed briefings, who "
+    "is paused or at the weekly cap, undelivered messages\n"
+    "• `program set timezone|checkins|weekly-cap <value>` change a setting; `program set` alone "
+    "shows them\n"
     "• `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a "
     "note is for the managers only"
 )
