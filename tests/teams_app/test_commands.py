@@ -357,7 +357,8 @@ async def test_enrol_by_mention_and_by_email_or_upn(teams: TeamsHarness) -> None
     [by_upn] = [c for c in teams.connector.calls_to("get_member") if "%40" in c.path]
     assert by_upn.path == "/v3/conversations/a%3A1ada/members/sam%40example.com"
     sam = next(i for i in await teams.rows(Identity) if i.external_id == "29:1sam")
-    assert sam.address["service_url"] == teams.connector.service_url
+    # The briefing reached Sam: the conversation it opened is how Sam is reached now.
+    assert sam.address["reference"]["serviceUrl"] == teams.connector.service_url
     assert await memberships(teams) == {
         ("Ada Lovelace", "manager"),
         ("Omar Khayyam", "mentor"),
@@ -421,6 +422,7 @@ async def test_status_at_a_glance(demo: TeamsHarness) -> None:
             "Active pairs: 1\n"
             "• Omar Khayyam mentors Sam Cooke\n\n"
             "Open concerns: 0\n\n"
+            "Briefings not yet confirmed:\n• Omar Khayyam (mentor)\n• Sam Cooke (mentee)\n\n"
             "Every message has been delivered or is on its way.",
             "Status of Demo",
         )

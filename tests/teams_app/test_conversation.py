@@ -31,7 +31,9 @@ HELP = (
     "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
     "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
-    "them"
+    "them\n"
+    "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
+    "• `resume` end your pause"
 )
 NOT_ADMIN = (
     "Only the people named in MENTORBOT_ADMINS can create programs. "
