@@ -82,10 +82,12 @@ async def test_greetings_go_out_on_each_persons_platform(engine, clock) -> None:
         for line in SETUP:
             await slack.command("UADA", line)
         mark = len(teams.connector.calls)
-        assert await slack.deliver() == 2
-        [to_omar] = slack.dms_to("UOMAR")
+        assert await slack.deliver() == 4  # each one's briefing, then each one's greeting
+        [briefing, to_omar] = slack.dms_to("UOMAR")
+        assert briefing.args["text"] == "Your role as a mentor in Mixed: please read."
         assert to_omar.args["text"] == "You have a new mentoring partner in Mixed."
-        [to_sam] = continued_into(teams, mark, "a%3A1sam")
+        [briefed, to_sam] = continued_into(teams, mark, "a%3A1sam")
+        assert content(briefed.body)["summary"] == "Your role as a mentee in Mixed: please read."
         assert content(to_sam.body)["text"].startswith(
             "Welcome to your mentoring pair\n\nYour mentor is Omar in Mixed."
         )
@@ -163,7 +165,7 @@ async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
     [to_ada] = slack.dms_to("UADA")
     assert to_ada.args["text"] == "Concern: mismatch in Mixed. Open mentorbot to respond."
     assert "We &lt;b&gt;never&lt;/b&gt; agree" in str(to_ada.args["blocks"])  # escaped words
-    assert slack.dms_to("UOMAR")[1:] == []  # the mentor got his greeting, nothing more
+    assert slack.dms_to("UOMAR")[2:] == []  # his briefing and greeting, nothing more
     [to_max] = continued_into(teams, mark, "a%3A1max")
     assert content(to_max.body) == concern_message(
         concern_card(
