@@ -114,7 +114,8 @@ def _checked(setting: str, words: str) -> str | Invalid:
         try:
             return parse_cadence(words).to_text()
         except ValueError as error:
-            return Invalid(f"The check-in cadence is {error}.", form)
+            problem = str(error)
+            return Invalid(f"{problem[0].upper()}{problem[1:]}.", form)
     if not words.isdigit() or int(words) not in CAP_RANGE:
         return Invalid(
             f"The weekly cap is a whole number from {CAP_RANGE.start} to {CAP_RANGE.stop - 1}.",

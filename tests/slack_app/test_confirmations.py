@@ -58,7 +58,9 @@ async def test_pairing_a_manager_with_a_mentee_who_has_a_mentor_asks_first(demo)
             "<@UMAX> manages *Demo*. A concern never goes to someone in the pair it is about, "
             "so concerns about this pair would go only to <@UADA>."
         ),
-        section("<@UMAX> and <@USAM> have not yet confirmed reading their role briefing for *Demo*."),
+        section(
+            "<@UMAX> and <@USAM> have not yet confirmed reading their role briefing for *Demo*."
+        ),
         label="Pair them",
         value=CONFIRM_VALUE,
     )
