@@ -19,7 +19,8 @@ from storage.db import session_factory
 from storage.models import Membership, Pair
 
 CONFIRM_VALUE = (
-    f"20261123T090000Z|briefing-unconfirmed,manager-in-pair,second-mentor|pair {MENTION_OPEN}UMAX{MENTION_CLOSE} "
+    "20261123T090000Z|briefing-unconfirmed,manager-in-pair,second-mentor|"
+    f"pair {MENTION_OPEN}UMAX{MENTION_CLOSE} "
     f'{MENTION_OPEN}USAM{MENTION_CLOSE} program "Demo" confirm'
 )
 TYPE_CONFIRM = "type the same command with `confirm` at the end."
