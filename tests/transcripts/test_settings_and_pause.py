@@ -8,8 +8,10 @@ from textwrap import dedent
 
 from sqlmodel import select
 
+from handlers.context import Work
+from handlers.views import simple
 from storage.db import session_factory
-from storage.models import Person, Program
+from storage.models import OutboxMessage, Person, Program, Subject
 
 SETUP = [
     ("maya", 'program create "Pilot"'),
@@ -118,3 +120,32 @@ async def test_pause_and_resume_and_managers_see_it(console, engine, clock) -> N
     await console.say("sam", "pause 1w")
     clock.advance(7 * 24 * 3600 + 1)  # a pause ends by itself
     assert "Paused" not in await console.say("maya", "status")
+
+
+async def test_status_says_who_is_at_the_weekly_cap(console, engine) -> None:
+    await console.setup([*SETUP, ("maya", "program set weekly-cap 2")])
+    deps = console.session.deps
+    deps.routine_waits = True  # as in production: the cap applies to what is queued
+    async with deps.sessions() as session:
+        work = Work(session=session, deps=deps)
+        sam = (await session.exec(select(Person).where(Person.display_name == "Sam Carter"))).one()
+        program = (await session.exec(select(Program))).one()
+        for n in range(3):
+            await work.say(
+                f"prompt:{n}", sam, simple("hi"), subject=Subject.OTHER, program_id=program.id
+            )
+        await session.commit()
+        due = (
+            await session.exec(select(OutboxMessage.next_attempt_at).order_by(OutboxMessage.id))
+        ).all()
+    # Sam is in New York: the third waits for Monday 09:00 there, next week.
+    assert [str(at) for at in due[-3:]] == [
+        "2026-11-23 14:00:00+00:00",
+        "2026-11-23 14:00:00+00:00",
+        "2026-11-30 14:00:00+00:00",
+    ]
+    assert (await console.say("maya", "status")).splitlines()[-3:] == [
+        "   *At the weekly cap (2) this week, the rest waits:*",
+        "   • @sam",
+        "   (Every message has been delivered or is on its way.)",
+    ]
