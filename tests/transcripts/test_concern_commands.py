@@ -43,7 +43,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            > He did not come twice
            *Acknowledged by* @maya · Mon 23 Nov 2026, 10:10 Europe/Berlin
            > Called Omar; meeting on Friday
-           [5: Resolve]
+           [9: Resolve]
         ✏️  DM to @maya updated (message 4)
            *Concern: missed meeting*
            Program: Demo Mentoring
@@ -53,7 +53,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            > He did not come twice
            *Acknowledged by you* · Mon 23 Nov 2026, 09:10 Europe/London
            > Called Omar; meeting on Friday
-           [6: Resolve]
+           [10: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (missed meeting, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @maya.
            (I will tell you when it is resolved. Your partner has not been told.)

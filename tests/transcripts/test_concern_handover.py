@@ -44,11 +44,11 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She shouts at me
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Priya can act on it, and Sam hears who did.
-    assert await console.say("priya", "press 3") == said("""
+    assert await console.say("priya", "press 7") == said("""
            @priya pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
@@ -61,7 +61,7 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She shouts at me
            *Acknowledged by you* · Mon 23 Nov 2026, 14:30 Asia/Kolkata
-           [5: Resolve]
+           [9: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @lena in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @priya.
            (I will tell you when it is resolved. Your partner has not been told.)
@@ -168,7 +168,7 @@ async def test_a_backup_added_is_sent_a_concern_no_one_could_be_told(console) ->
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
 

@@ -60,7 +60,7 @@ async def test_every_kind_of_concern_reaches_the_manager_at_once(console, kind, 
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > It keeps happening
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -79,7 +79,7 @@ async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(consol
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 17:15 Europe/London
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert await console.say("omar", "Concern Mismatch @sam “We want different things”") == said("""
@@ -93,7 +93,7 @@ async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(consol
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 17:15 Europe/London
            > We want different things
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -114,7 +114,7 @@ async def test_a_persons_words_are_kept_as_typed(console, engine) -> None:
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > he said "that's "off the record" and told @lena anyway
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     # What a lock screen shows is the bot's words only.
@@ -141,7 +141,7 @@ async def test_a_crowd_named_first_is_words_not_the_partner(console, rows) -> No
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > @channel knows what I told @omar
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     answer = await console.say("omar", "concern conduct @sam @HERE heard him")
@@ -176,7 +176,7 @@ async def test_someone_in_two_pairs_names_the_partner(console, rows) -> None:
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > Twice now
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -244,7 +244,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
         📨 DM to @maya
            *Urgent concern: conduct*
@@ -253,7 +253,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            (They added no words.)
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # About Lena, a manager who mentors Sam: only Maya is told.
@@ -268,7 +268,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            (They added no words.)
-           [5: Acknowledge]  [6: Resolve]
+           [9: Acknowledge]  [10: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Lena's lists do not show that a concern about her pair exists.
@@ -304,7 +304,7 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > She told my team
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
         📨 DM to @priya
            *Urgent concern: confidentiality*
@@ -313,7 +313,7 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She told my team
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Maya, in the pair, sees nothing of it.
@@ -375,7 +375,7 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert "*Open concerns: 1*\n   • #1 mismatch · @maya & @priya" in await console.say(
@@ -407,11 +407,11 @@ async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_ma
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
-    await console.say("maya", "press 1")  # Maya acknowledges: Lena's copy shows it
-    await console.say("maya", "press 5")  # and resolves it: nothing is left to hand over
+    await console.say("maya", "press 5")  # Maya acknowledges: Lena's copy shows it
+    await console.say("maya", "press 9")  # and resolves it: nothing is left to hand over
     await console.say("maya", "managers remove @lena")
     assert "They were sent" not in await console.say("maya", "managers add @priya")
 
@@ -584,7 +584,7 @@ async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, r
     # and is told no more than for a concern that does not exist (ids are sequential).
     buttons[1] = replace(buttons[1], owner="omar")
     async with rows.unchanged():
-        answer = await console.say("omar", "press 1")
+        answer = await console.say("omar", "press 5")
     assert answer == said("""
            @omar pressed [Acknowledge]
         🔒 mentorbot (only you see this):
@@ -607,7 +607,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert (await console.say("lena", "status")).endswith(
@@ -619,7 +619,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         "   • concern #1 DM to manager @maya: their account was not found (user_not_found)"
     )
     # Acknowledging updates the copy that arrived; the undelivered one is left alone.
-    acknowledged = await console.say("lena", "press 1")
+    acknowledged = await console.say("lena", "press 5")
     assert "✏️  DM to @lena updated" in acknowledged
     assert "@maya" not in acknowledged.split("updated")[0]
     assert "DM to @maya" not in acknowledged
@@ -660,7 +660,7 @@ async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> N
            (This concern is handled by the program's managers.)
     """)
     # What happens to the concern later reaches only the managers.
-    answer = await console.say("lena", "press 1")
+    answer = await console.say("lena", "press 5")
     assert "@maya" not in answer.split("🔒", 1)[0] and "DM to @maya" not in answer
 
 

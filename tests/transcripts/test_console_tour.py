@@ -25,14 +25,14 @@ async def test_concern_reaches_the_manager_and_acknowledge_updates_it(console) -
             "   Raised by: @omar",
             "   Raised: Mon 23 Nov 2026, 09:00 Europe/London",
             "   > Sam missed two meetings",
-            "   [1: Acknowledge]  [2: Resolve]",
+            "   [5: Acknowledge]  [6: Resolve]",
             "   (The other member of the pair has not been told.)",
         ]
     )
-    acknowledged = await console.say("maya", "press 1")
+    acknowledged = await console.say("maya", "press 5")
     assert "✏️  DM to @maya updated (message 3)" in acknowledged
     assert "*Acknowledged by you* · Mon 23 Nov 2026, 09:00 Europe/London" in acknowledged
-    assert "[3: Resolve]" in acknowledged
+    assert "[7: Resolve]" in acknowledged
 
 
 def test_tour_runs_without_a_terminal_and_exits_zero(tmp_path) -> None:

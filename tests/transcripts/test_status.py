@@ -24,7 +24,7 @@ async def test_each_undelivered_message_says_what_it_was_and_why(console) -> Non
     await console.say("maya", "managers add @lena")
     await console.say("sam", 'concern conduct "He shouted"')  # to Lena (1, 2), Maya (3, 4)
     console.session.messenger.unreachable.add("lena")
-    await console.say("maya", "press 3")  # Lena's copy cannot be updated any more
+    await console.say("maya", "press 7")  # Lena's copy cannot be updated any more
     await console.say("maya", "pair @lena @priya confirm")  # Lena's greeting fails
     assert undelivered(await console.say("maya", "status")) == said("""
            *Messages that could not be delivered: 2*
