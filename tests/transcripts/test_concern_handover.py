@@ -35,7 +35,7 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
     assert await console.say("lena", "managers remove @maya") == said("""
         🔒 mentorbot (only you see this):
            @maya no longer manages *Demo Mentoring*.
-        ✏️  DM to @maya updated (message 5)
+        ✏️  DM to @maya updated (message 9)
            (This concern is handled by the program's managers.)
         📨 DM to @priya
            *Urgent concern: conduct*
@@ -53,7 +53,7 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @priya updated (message 6)
+        ✏️  DM to @priya updated (message 10)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @lena (mentor) and @sam (mentee)

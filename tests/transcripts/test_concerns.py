@@ -387,7 +387,7 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     )
     again = await console.say("maya", "managers add @lena")
     assert "They were sent" not in again  # Maya is in the pair: she learns nothing
-    assert "✏️  DM to @lena updated (message 5)\n   *Concern: mismatch*" in again
+    assert "✏️  DM to @lena updated (message 9)\n   *Concern: mismatch*" in again
     assert await rows.count(OutboxMessage) == 7  # 4 greetings, the DM, 2 updates of it
 
 
@@ -656,7 +656,7 @@ async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> N
     assert answer == said("""
         🔒 mentorbot (only you see this):
            @maya no longer manages *Demo Mentoring*.
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            (This concern is handled by the program's managers.)
     """)
     # What happens to the concern later reaches only the managers.

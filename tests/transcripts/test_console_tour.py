@@ -30,7 +30,7 @@ async def test_concern_reaches_the_manager_and_acknowledge_updates_it(console) -
         ]
     )
     acknowledged = await console.say("maya", "press 5")
-    assert "✏️  DM to @maya updated (message 3)" in acknowledged
+    assert "✏️  DM to @maya updated (message 7)" in acknowledged
     assert "*Acknowledged by you* · Mon 23 Nov 2026, 09:00 Europe/London" in acknowledged
     assert "[7: Resolve]" in acknowledged
 
