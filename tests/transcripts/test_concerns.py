@@ -438,12 +438,12 @@ async def _two_managers_and_a_concern(console) -> None:
 async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) -> None:
     await _two_managers_and_a_concern(console)
     clock.advance(20 * 60)
-    assert await console.say("maya", "press 3") == said("""
+    assert await console.say("maya", "press 7") == said("""
            @maya pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -451,8 +451,8 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > He shouted at me
            *Acknowledged by* @maya · Mon 23 Nov 2026, 10:20 Europe/Berlin
-           [5: Resolve]
-        ✏️  DM to @maya updated (message 4)
+           [9: Resolve]
+        ✏️  DM to @maya updated (message 8)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -460,18 +460,18 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > He shouted at me
            *Acknowledged by you* · Mon 23 Nov 2026, 09:20 Europe/London
-           [6: Resolve]
+           [10: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @maya.
            (I will tell you when it is resolved. Your partner has not been told.)
     """)
     clock.advance(60 * 60)
-    assert await console.say("lena", "press 5") == said("""
+    assert await console.say("lena", "press 9") == said("""
            @lena pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
            (@sam, who raised it, has been told that it is resolved.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -480,7 +480,7 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            > He shouted at me
            *Acknowledged by* @maya · Mon 23 Nov 2026, 10:20 Europe/Berlin
            *Resolved by you* · Mon 23 Nov 2026, 11:20 Europe/Berlin
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -498,12 +498,12 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
 
 async def test_resolve_without_acknowledging_first(console) -> None:
     await _two_managers_and_a_concern(console)
-    assert await console.say("lena", "press 2") == said("""
+    assert await console.say("lena", "press 6") == said("""
            @lena pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
            (@sam, who raised it, has been told that it is resolved.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -511,7 +511,7 @@ async def test_resolve_without_acknowledging_first(console) -> None:
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > He shouted at me
            *Resolved by you* · Mon 23 Nov 2026, 10:00 Europe/Berlin
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -529,20 +529,20 @@ async def test_resolve_without_acknowledging_first(console) -> None:
 async def test_a_second_press_is_politely_refused(console, rows) -> None:
     await _two_managers_and_a_concern(console)
     buttons = dict(console.session.messenger.buttons)
-    await console.say("maya", "press 3")
+    await console.say("maya", "press 7")
     # Lena's copy still showed its buttons when she clicked (the update was on its way).
     console.session.messenger.buttons[1] = buttons[1]
     async with rows.unchanged(contact_may_change=True):  # Lena's first contact is noted
-        answer = await console.say("lena", "press 1")
+        answer = await console.say("lena", "press 5")
     assert answer == said("""
            @lena pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            This concern was already acknowledged by Maya Patel.
     """)
-    await console.say("lena", "press 5")
+    await console.say("lena", "press 9")
     console.session.messenger.buttons[4] = replace(buttons[4])
     async with rows.unchanged():
-        answer = await console.say("maya", "press 4")
+        answer = await console.say("maya", "press 8")
     assert answer == said("""
            @maya pressed [Resolve]
         🔒 mentorbot (only you see this):
@@ -554,19 +554,19 @@ async def test_only_a_manager_can_press(console, rows) -> None:
     await _two_managers_and_a_concern(console)
     # In the console you can press only the buttons of messages you received.
     async with rows.unchanged():
-        others = await console.say("sam", "press 3")
-        missing = await console.say("maya", "press 99")
+        others = await console.say("sam", "press 7")
+        missing = await console.say("maya", "press 103")
         not_a_number = await console.say("maya", "press first")
         nothing = await console.say("maya", "press")
-    assert others == "   (@sam has no button 3 to press; you have no buttons now)"
-    assert missing == "   (@maya has no button 99 to press; yours are 3, 4)"
-    assert not_a_number == "   (@maya has no button first to press; yours are 3, 4)"
-    assert nothing == "   (say which button, as in `press 1`: yours are 3, 4)"
+    assert others == "   (@sam has no button 7 to press; you have no buttons now)"
+    assert missing == "   (@maya has no button 103 to press; yours are 7, 4)"
+    assert not_a_number == "   (@maya has no button first to press; yours are 7, 4)"
+    assert nothing == "   (say which button, as in `press 5`: yours are 7, 4)"
     # Someone removed as manager loses the buttons, and a click from the old message
     # (a client that had not refreshed it) is refused.
     await console.say("maya", "managers remove @lena")
-    assert await console.say("lena", "press 1") == (
-        "   (@lena has no button 1 to press; you have no buttons now)"
+    assert await console.say("lena", "press 5") == (
+        "   (@lena has no button 5 to press; you have no buttons now)"
     )
     async with rows.unchanged(contact_may_change=True):
         answer = await handle_action(
