@@ -17,7 +17,7 @@ from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.mentions import UNKNOWN, mentions_of
 from handlers.roles import managed_program
-from handlers.status_people import people_sections
+from handlers.status_people import people_lists, people_sections
 from handlers.timefmt import when
 from handlers.undelivered import Failed
 from handlers.views import (
@@ -66,7 +66,8 @@ async def status(ctx: Context, command: Status) -> MessageView:
     pairs = await _pairs(ctx, program)
     concerns = await _open_concerns(ctx, program)
     failed, failed_pairs = await _failed(ctx, program)
-    ids = {person_id for person_id, _ in managers}
+    lists = await people_lists(ctx, program, LIST_LIMIT)
+    ids = {person_id for person_id, _ in managers} | lists.ids
     ids |= {row.recipient_id for row in failed[:LIST_LIMIT]}
     for pair in [*pairs, *(p for _, p in concerns), *failed_pairs.values()]:
         ids |= {pair.mentor_id, pair.mentee_id}
@@ -76,7 +77,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
         _pairs_section(pairs, counts.pairs, people),
         _concerns_section(ctx, concerns, counts.concerns, people),
         *([ACT_ON_ONE] if concerns else []),
-        *await people_sections(ctx, program, LIST_LIMIT),
+        *people_sections(ctx, program, lists, people),
         _undelivered_section(failed, failed_pairs, people),
         *_held(ctx),
     ]

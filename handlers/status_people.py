@@ -1,17 +1,20 @@
 """What `status` says about people rather than pairs: whose briefing is unconfirmed, who
-is paused, and who has reached the weekly cap. Each list is one query, cut at `limit`;
-a section appears only when someone is in it."""
+is paused, and who has reached the weekly cap. Each list is one query, cut at `limit`,
+and the people they name are looked up with the rest of status; a section appears only
+when someone is in it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlmodel import col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers import weekly_cap
 from handlers.context import Context
-from handlers.mentions import UNKNOWN, mentions_of
+from handlers.mentions import UNKNOWN
 from handlers.timefmt import when
-from handlers.views import Inline, Section, bold, section, text
+from handlers.views import Inline, Mention, Section, bold, section, text
 from handlers.working_time import zone_for
 from storage import outbox
 from storage.models import Membership, OutboxMessage, OutboxStatus, Person, Program, Role
@@ -19,28 +22,46 @@ from storage.models import Membership, OutboxMessage, OutboxStatus, Person, Prog
 MEMBER_ROLES = (Role.MENTOR, Role.MENTEE)
 
 
-async def people_sections(ctx: Context, program: Program, limit: int) -> list[Section]:
-    unconfirmed = await _unconfirmed(ctx, program, limit)
-    paused = await _paused(ctx, program, limit)
-    capped = await _capped(ctx, program, limit)
-    ids = {p for p, _ in unconfirmed} | {p.id for p in paused if p.id} | set(capped)
-    people = await mentions_of(ctx.session, ids)
+@dataclass(frozen=True)
+class PeopleLists:
+    unconfirmed: list[tuple[int, str]]  # (person id, role)
+    paused: list[Person]
+    capped: list[int]
+
+    @property
+    def ids(self) -> set[int]:
+        """Everyone named, for status to look up with the rest in one query."""
+        paused = {p.id for p in self.paused if p.id is not None}
+        return {p for p, _ in self.unconfirmed} | paused | set(self.capped)
+
+
+async def people_lists(ctx: Context, program: Program, limit: int) -> PeopleLists:
+    return PeopleLists(
+        await _unconfirmed(ctx, program, limit),
+        await _paused(ctx, program, limit),
+        await _capped(ctx, program, limit),
+    )
+
+
+def people_sections(
+    ctx: Context, program: Program, lists: PeopleLists, people: dict[int, Mention]
+) -> list[Section]:
     sections = []
-    if unconfirmed:
+    if lists.unconfirmed:
         lines: list[Inline] = [bold("Briefings not yet confirmed:")]
-        for person_id, role in unconfirmed:
+        for person_id, role in lists.unconfirmed:
             lines += text("\n• ", people.get(person_id, UNKNOWN), f" ({role})")
         sections.append(section(*lines))
-    if paused:
+    if lists.paused:
         lines = [bold("Paused:")]
-        for person in paused:
+        for person in lists.paused:
             assert person.id is not None
             until = when(person.paused_until, ctx.me.timezone)
             lines += text("\n• ", people.get(person.id, UNKNOWN), f" until {until}")
         sections.append(section(*lines))
-    if capped:
+    if lists.capped:
         lines = [bold(f"At the weekly cap ({program.weekly_cap}) this week, the rest waits:")]
-        for person_id in capped:
+        for person_id in lists.capped:
             lines += text("\n• ", people.get(person_id, UNKNOWN))
         sections.append(section(*lines))
     return sections
