@@ -133,7 +133,7 @@ async def test_one_answer_whether_no_such_concern_another_programs_or_ones_own_p
             ("omar", 'program create "Second"'),
             ("omar", 'enrol @priya mentor program "Second"'),
             ("omar", 'enrol @zoe mentee program "Second"'),
-            ("omar", 'pair @priya @zoe program "Second"'),
+            ("omar", 'pair @priya @zoe program "Second" confirm'),
             ("zoe", "concern other"),  # #1, in Second: Omar's
             ("maya", "enrol @lena mentor"),
             ("maya", "pair @lena @priya confirm"),

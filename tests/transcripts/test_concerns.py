@@ -682,7 +682,7 @@ async def test_a_pair_in_two_programs_says_which_program(console, rows) -> None:
             ("maya", 'program create "Second"'),
             ("maya", 'enrol @omar mentor program "Second"'),
             ("maya", 'enrol @sam mentee program "Second"'),
-            ("maya", 'pair @omar @sam program "Second"'),
+            ("maya", 'pair @omar @sam program "Second" confirm'),
         ]
     )
     async with rows.unchanged(contact_may_change=True):
