@@ -168,7 +168,7 @@ async def test_a_backup_added_is_sent_a_concern_no_one_could_be_told(console) ->
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [5: Acknowledge]  [6: Resolve]
+           [6: Acknowledge]  [7: Resolve]
            (The other member of the pair has not been told.)
     """)
 

@@ -304,7 +304,7 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > She told my team
-           [5: Acknowledge]  [6: Resolve]
+           [6: Acknowledge]  [7: Resolve]
            (The other member of the pair has not been told.)
         📨 DM to @priya
            *Urgent concern: confidentiality*
@@ -313,7 +313,7 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She told my team
-           [7: Acknowledge]  [8: Resolve]
+           [8: Acknowledge]  [9: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Maya, in the pair, sees nothing of it.
@@ -361,7 +361,8 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     # Maya, the only manager, is Priya's mentor: she is not told, and neither is anyone else.
     assert await console.say("priya", "concern mismatch") == NO_ONE_TOLD
     assert await rows.count(Concern) == 1
-    assert await rows.count(OutboxMessage) == 4  # the two pairs' greetings only
+    # No concern DM: five briefings, four of them confirmed in place, the two pairs' greetings.
+    assert await rows.count(OutboxMessage) == 13
     assert "Open concerns: 0" in await console.say("maya", "status")
     # What the receipt promises: a manager added later is sent it, and sees it in status.
     # Maya, in the pair, is not told that anything was sent: that would tell her of it.
@@ -375,7 +376,7 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [5: Acknowledge]  [6: Resolve]
+           [6: Acknowledge]  [7: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert "*Open concerns: 1*\n   • #1 mismatch · @maya & @priya" in await console.say(
@@ -387,8 +388,9 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     )
     again = await console.say("maya", "managers add @lena")
     assert "They were sent" not in again  # Maya is in the pair: she learns nothing
-    assert "✏️  DM to @lena updated (message 9)\n   *Concern: mismatch*" in again
-    assert await rows.count(OutboxMessage) == 7  # 4 greetings, the DM, 2 updates of it
+    assert "✏️  DM to @lena updated (message 10)\n   *Concern: mismatch*" in again
+    # 5 briefings (4 confirmed in place), 4 greetings, the DM, 2 updates of it.
+    assert await rows.count(OutboxMessage) == 16
 
 
 async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_many(
@@ -531,7 +533,7 @@ async def test_a_second_press_is_politely_refused(console, rows) -> None:
     buttons = dict(console.session.messenger.buttons)
     await console.say("maya", "press 7")
     # Lena's copy still showed its buttons when she clicked (the update was on its way).
-    console.session.messenger.buttons[1] = buttons[1]
+    console.session.messenger.buttons[5] = buttons[5]
     async with rows.unchanged(contact_may_change=True):  # Lena's first contact is noted
         answer = await console.say("lena", "press 5")
     assert answer == said("""
@@ -540,7 +542,7 @@ async def test_a_second_press_is_politely_refused(console, rows) -> None:
            This concern was already acknowledged by Maya Patel.
     """)
     await console.say("lena", "press 9")
-    console.session.messenger.buttons[4] = replace(buttons[4])
+    console.session.messenger.buttons[8] = replace(buttons[8])
     async with rows.unchanged():
         answer = await console.say("maya", "press 8")
     assert answer == said("""
@@ -559,9 +561,9 @@ async def test_only_a_manager_can_press(console, rows) -> None:
         not_a_number = await console.say("maya", "press first")
         nothing = await console.say("maya", "press")
     assert others == "   (@sam has no button 7 to press; you have no buttons now)"
-    assert missing == "   (@maya has no button 103 to press; yours are 7, 4)"
-    assert not_a_number == "   (@maya has no button first to press; yours are 7, 4)"
-    assert nothing == "   (say which button, as in `press 5`: yours are 7, 4)"
+    assert missing == "   (@maya has no button 103 to press; yours are 7, 8)"
+    assert not_a_number == "   (@maya has no button first to press; yours are 7, 8)"
+    assert nothing == "   (say which button, as in `press 1`: yours are 7, 8)"
     # Someone removed as manager loses the buttons, and a click from the old message
     # (a client that had not refreshed it) is refused.
     await console.say("maya", "managers remove @lena")
@@ -582,7 +584,7 @@ async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, r
     buttons = console.session.messenger.buttons
     # Omar became a manager later; had the DM reached him, he still could not act on it,
     # and is told no more than for a concern that does not exist (ids are sequential).
-    buttons[1] = replace(buttons[1], owner="omar")
+    buttons[5] = replace(buttons[5], owner="omar")
     async with rows.unchanged():
         answer = await console.say("omar", "press 5")
     assert answer == said("""
