@@ -365,8 +365,12 @@ async def test_pair_greets_both_privately(demo) -> None:
     assert await demo.deliver() == 0
 
     [to_mentor] = demo.dms_to("UOMAR")
-    [briefing, to_mentee] = demo.dms_to("ULENA")
-    assert briefing.args["text"] == "Your role as a mentee in Demo: please read."
+    to_lena = {c.args["text"]: c for c in demo.dms_to("ULENA")}  # sent in either order
+    assert set(to_lena) == {
+        "Your role as a mentee in Demo: please read.",
+        "You have a new mentoring partner in Demo.",
+    }
+    to_mentee = to_lena["You have a new mentoring partner in Demo."]
     assert len(demo.fake.calls_to("chat.postMessage")) == 3
     assert to_mentor.token == to_mentee.token == "xoxb-test"
     concern_hint = section(
