@@ -103,11 +103,15 @@ def _problem(line: str) -> None:
 
 
 async def _upgrade(settings: Settings) -> int:
+    from bot.database import innermost_error
     from storage import db
 
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)  # under the same lock as replicas starting
+    except Exception as error:  # one line, as at start: the message may quote the URL
+        _problem(f"the database could not be upgraded ({innermost_error(error)})")
+        return 2
     finally:
         await engine.dispose()
     print("database is up to date")

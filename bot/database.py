@@ -52,12 +52,12 @@ async def prepare_until_ready(engine: AsyncEngine) -> bool:
             await prepare_database(engine)
             return True
         except Exception as error:  # types only: a message may quote the URL
-            log.warning("database_not_ready", error=_innermost(error), retry_in=delay)
+            log.warning("database_not_ready", error=innermost_error(error), retry_in=delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, longest)
 
 
-def _innermost(error: BaseException) -> str:
+def innermost_error(error: BaseException) -> str:
     """The driver's own error's type (InvalidPasswordError, ConnectionRefusedError …),
     under SQLAlchemy's and its adapter's wrappers."""
     seen: BaseException = error

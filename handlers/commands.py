@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers.checkin_command import USAGE_CHECKIN, CheckIn, parse_checkin
 from handlers.grammar import (
     MENTION_OPEN,
     Email,
@@ -54,6 +55,7 @@ USAGE = {
     "concern act": "concern ack|resolve <n> [note]",
     "concern status": "concern status",
     **SETTINGS_USAGE,
+    "checkin": USAGE_CHECKIN,
 }
 # What a manager may do to a concern by command (as by its buttons), by the words typed.
 CONCERN_ACTIONS = {"ack": "ack", "acknowledge": "ack", "resolve": "resolve"}
@@ -192,6 +194,7 @@ Command = (
     | ProgramSettings
     | Pause
     | Resume
+    | CheckIn
 )
 
 
@@ -255,6 +258,7 @@ _FORMS = {
     "concern": "concern",
     "pause": "pause",
     "resume": "resume",
+    "checkin": "checkin",
 }
 
 
@@ -456,6 +460,11 @@ def _words(rest: str, tokens: list[Token]) -> str | None:
     return cleaned or None
 
 
+def _checkin(_source: str, tokens: list[Token]) -> Command | Usage:
+    parsed = parse_checkin(tokens)
+    return Usage(parsed, USAGE["checkin"]) if isinstance(parsed, str) else parsed
+
+
 _PARSERS = {
     "help": _help,
     "?": _help,
@@ -469,4 +478,5 @@ _PARSERS = {
     "concern": _concern,
     "pause": _pause,
     "resume": _resume,
+    "checkin": _checkin,
 }

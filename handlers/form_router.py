@@ -11,7 +11,7 @@ with the click's trigger id (valid 3 seconds, never seen by the core), Teams sen
 form as a card in the turn, the console asks the questions one by one. So the Messenger
 port does not grow (handlers/ports.py): the core answers "this form", the edge opens it.
 
-No form is shipped yet: the check-in (issue 8) is the first; tests register their own."""
+The check-in (handlers/checkins) is the first form shipped; tests register their own."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import overload
 
+from handlers.checkins import answering
+from handlers.checkins.answers import ANSWER as CHECKIN_ANSWER
 from handlers.context import Caller, Context, Deps, Refusal
 from handlers.forms import Answers, Form, FormErrors, Submission, validate
 from handlers.router import run
@@ -41,7 +43,9 @@ class FormUse:
 
 
 # action id -> the form it opens and accepts.
-FORMS: dict[str, FormUse] = {}
+FORMS: dict[str, FormUse] = {
+    CHECKIN_ANSWER: FormUse(open=answering.open_form, accept=answering.accept),
+}
 
 
 def opens_form(action: str) -> bool:

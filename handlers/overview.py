@@ -27,6 +27,10 @@ EVERYONE = [
     ),
     ("pause 2w", "pause your check-ins and reminders for up to 4 weeks (concerns still go)"),
     ("resume", "end your pause"),
+    (
+        "checkin [@partner]",
+        "check in now, privately, on how your pair is going; your partner is never told",
+    ),
 ]
 MANAGERS = [
     ("enrol @person mentor|mentee", "add someone to your program"),
@@ -35,13 +39,14 @@ MANAGERS = [
     ("managers remove @person", "remove a manager"),
     (
         "status",
-        "people, pairs, open concerns (with their numbers), unconfirmed briefings, who is "
-        "paused or at the weekly cap, undelivered messages",
+        "people, pairs, open concerns (with their numbers), who is at risk, unconfirmed "
+        "briefings, who is paused or at the weekly cap, undelivered messages",
     ),
     (
         "program set timezone|checkins|weekly-cap <value>",
         "change a setting; `program set` alone shows them",
     ),
+    ("checkin @person|all", "send a check-in now, in each recipient's working hours"),
     (
         "concern ack|resolve <n> [note]",
         "acknowledge or resolve concern n, as its buttons do; a note is for the managers only",

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import col, or_, select
 
 from handlers.briefings import brief
+from handlers.checkins.prompts import schedule_first_rounds
 from handlers.commands import USAGE, Enrol, PairUp
 from handlers.confirmations import CONFIRM_WITHIN, Warning, ask, read
 from handlers.context import Context, Refusal
@@ -114,6 +115,7 @@ async def _pair(ctx: Context, plan: _Pairing) -> MessageView:
         program_id=program.id,
         pair_id=new_pair.id,
     )
+    await schedule_first_rounds(ctx, new_pair)
     ctx.audit("pair.create", f"pair:{new_pair.id}", program.id)
     return MessageView(
         notification=f"Paired a mentor and a mentee in {program.name}.",

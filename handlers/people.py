@@ -11,7 +11,7 @@ from handlers.context import Caller, Context, Deps, Refusal
 from handlers.grammar import Email, Handle, Name, PersonRef
 from handlers.lookups import BY_EMAIL, BY_ID, Profiles, ProfilesNeeded, Wanted
 from handlers.ports import DirectoryUnavailable, Profile
-from handlers.text import clean
+from handlers.text import UNSAFE, clean
 from handlers.views import Mention
 from storage.models import Identity, Person
 
@@ -20,7 +20,8 @@ def storable(caller: Caller) -> bool:
     """Whether the caller's ids fit what is kept of them: a request naming an id no
     platform gives (over 128 characters) is refused before anything is stored."""
     ids = (caller.external_id, caller.workspace_id or "", *caller.aliases)
-    return all(len(value) <= ID_LENGTH for value in ids)
+    # No platform's ids hold control characters; PostgreSQL refuses a NUL in text.
+    return all(len(value) <= ID_LENGTH and not UNSAFE.search(value) for value in ids)
 
 
 async def identity_of(session: AsyncSession, platform: str, external_id: str) -> Identity | None:

@@ -30,9 +30,11 @@ from handlers import (
     settings,
     status,
 )
+from handlers.checkins import requests as checkins
 from handlers.commands import (
     READ_ONLY,
     ActOnConcern,
+    CheckIn,
     Command,
     Enrol,
     Help,
@@ -212,6 +214,8 @@ def _step_for(command: Command) -> Step:
             return lambda ctx: pausing.pause(ctx, command)
         case Resume():
             return pausing.resume
+        case CheckIn():
+            return lambda ctx: checkins.check_in(ctx, command)
     raise AssertionError(f"unrouted command {type(command).__name__}")
 
 

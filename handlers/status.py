@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, ScalarSelect
 from sqlmodel import col, func, or_, select
 
 from handlers import undelivered
+from handlers.checkins.flags import at_risk, flags_section
 from handlers.commands import Status
 from handlers.concerns import seen_by
 from handlers.context import Context
@@ -66,8 +67,10 @@ async def status(ctx: Context, command: Status) -> MessageView:
     pairs = await _pairs(ctx, program)
     concerns = await _open_concerns(ctx, program)
     failed, failed_pairs = await _failed(ctx, program)
+    flags = await at_risk(ctx, program)
     lists = await people_lists(ctx, program, LIST_LIMIT)
     ids = {person_id for person_id, _ in managers} | lists.ids
+    ids |= {i for flag in flags[:LIST_LIMIT] for i in (flag.person_id, flag.partner_id)}
     ids |= {row.recipient_id for row in failed[:LIST_LIMIT]}
     for pair in [*pairs, *(p for _, p in concerns), *failed_pairs.values()]:
         ids |= {pair.mentor_id, pair.mentee_id}
@@ -77,6 +80,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
         _pairs_section(pairs, counts.pairs, people),
         _concerns_section(ctx, concerns, counts.concerns, people),
         *([ACT_ON_ONE] if concerns else []),
+        *flags_section(ctx, flags, people, LIST_LIMIT),
         *people_sections(ctx, program, lists, people),
         _undelivered_section(failed, failed_pairs, people),
         *_held(ctx),

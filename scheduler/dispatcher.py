@@ -51,7 +51,10 @@ from storage.models import OutboxMessage, OutboxStatus
 
 log = structlog.get_logger("mentorbot.dispatcher")
 
-UPDATE_WAIT = timedelta(seconds=1)  # an update whose original is not sent yet looks again
+UPDATE_WAIT = timedelta(seconds=1)
+# How long one platform call may take: slack_sdk's own timeout does not apply to a shared
+# HTTP session, and a hung call would otherwise hold its sending slot until the lease.
+SEND_SECONDS = 20.0  # an update whose original is not sent yet looks again
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,10 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=2),
         backoff: Backoff = Backoff(),
         idle_wait: float = 30.0,
+        send_timeout: float = SEND_SECONDS,
     ) -> None:
         self.sessions, self.clock, self.messengers = sessions, clock, messengers
+        self.send_timeout = send_timeout
         self.batch, self.concurrency = batch, concurrency  # rows per round, rows in flight
         self.lease, self.backoff, self.idle_wait = lease, backoff, idle_wait
         self.platforms = Platforms(clock, backoff.delay)  # pauses and alarms, per platform
@@ -212,7 +217,10 @@ class Dispatcher:
             async with asyncio.timeout(budget), self.platforms.turn(job.platform) as turn:
                 if turn.paused_until is not None:
                     return self._untried(job, turn.paused_until)
-                outcome = await self._deliver(job, attempt)
+                # A hung call must not hold a sending slot (a concern may be waiting for
+                # it) until the lease: given up, it is looked up before it is sent again.
+                async with asyncio.timeout(self.send_timeout):
+                    outcome = await self._deliver(job, attempt)
                 if outcome.status == OutboxStatus.SENT and job.platform is not None:
                     self.platforms.delivered(job.platform, turn)
         except RateLimited as error:
@@ -230,7 +238,7 @@ class Dispatcher:
             if not attempt.called:  # it waited its turn for too long: never tried
                 return self._untried(job, self.clock.now())
             attempt.in_doubt |= attempt.posting
-            outcome = self._retry_later(job, "no answer before the claim ran out")
+            outcome = self._retry_later(job, "no answer in time")
         except Exception as error:  # a bug or an unforeseen client error: retry, never drop
             log.error("outbox_unexpected_error", row=job.row.id, error=type(error).__name__)
             attempt.in_doubt |= attempt.posting

@@ -32,6 +32,11 @@ def async_url(url: str) -> URL:
     driver = ASYNC_DRIVERS.get(parsed.drivername)
     if driver is None:
         raise UnsupportedDatabase(f"must be {SUPPORTED}, not a {parsed.drivername}:// URL")
+    if driver == "sqlite+aiosqlite" and parsed.database in (None, "", ":memory:"):
+        # In memory, every restart would lose every program, pair and unsent message.
+        raise UnsupportedDatabase(
+            f"names no SQLite file (in memory, nothing is kept): use {SUPPORTED}"
+        )
     parsed = parsed.set(drivername=driver)
     if driver == "postgresql+asyncpg" and "sslmode" in parsed.query:
         # libpq's `?sslmode=require`, common in hosted URLs, is asyncpg's `ssl` (same values).

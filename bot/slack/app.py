@@ -142,14 +142,19 @@ def http_handler(
     async def handle(request: web.Request) -> web.Response:
         arrived = time.monotonic()  # Slack's 3 seconds started about now
         raw = await request.read()
+        # The signature first: one HMAC over the bytes, before any parsing, so a stranger's
+        # large or deep body costs nothing to refuse (Slack's certificate check is unsigned).
+        checked = signing_secret is None or inbound.may_be_ssl_check(request.content_type, raw)
+        if not checked and (problem := _unsigned(signing_secret, request, raw)):
+            return _refused(401, problem)
         try:
             payload = inbound.slack_body(request.content_type, request.charset, raw)
         except BadBody as bad:
             return _refused(400, bad.reason)
-        if signing_secret is not None and not inbound.is_ssl_check(payload):
-            problem = inbound.signature_problem(signing_secret, request.headers, raw)
-            if problem:
-                return _refused(401, problem)
+        # A body that only looked like the certificate check is checked after all.
+        recheck = signing_secret is not None and checked and not inbound.is_ssl_check(payload)
+        if recheck and (problem := _unsigned(signing_secret, request, raw)):
+            return _refused(401, problem)
         bad_field = inbound.malformed_field(payload) or modals.malformed_submission(payload)
         if bad_field:
             return _refused(400, "malformed", field=bad_field)
@@ -162,6 +167,11 @@ def http_handler(
 
 BAD_BODY = {"error": "not a Slack request body"}
 UNSIGNED = {"error": "invalid request"}  # Bolt's own answer to a bad signature
+
+
+def _unsigned(secret: str | None, request: web.Request, raw: bytes) -> str | None:
+    assert secret is not None
+    return inbound.signature_problem(secret, request.headers, raw)
 
 
 def _refused(status: int, reason: str, **fields: str) -> web.Response:

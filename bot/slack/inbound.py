@@ -50,6 +50,16 @@ def slack_body(content_type: str, charset: str | None, raw: bytes) -> dict[str, 
     return {name: values[-1] for name, values in fields.items()}
 
 
+def may_be_ssl_check(content_type: str, raw: bytes) -> bool:
+    """Before parsing: a small form that could be Slack's unsigned certificate check (a
+    real one is told apart after parsing, by is_ssl_check; anything else unsigned is 401)."""
+    return (
+        content_type == "application/x-www-form-urlencoded"
+        and len(raw) < 512
+        and (raw.startswith(b"ssl_check=1") or b"&ssl_check=1" in raw)
+    )
+
+
 def is_ssl_check(payload: Mapping[str, Any]) -> bool:
     """Slack's certificate check: Bolt answers it without a signature, and so do we."""
     return payload.get("ssl_check") == "1" and "command" not in payload
@@ -135,7 +145,7 @@ def malformed_field(payload: Mapping[str, Any]) -> str | None:
     """The first field not shaped as Slack sends it (its name, for the log), or None.
     A slash command's own fields (`user_id`, `text` …) are the command listener's to
     refuse; every form field is text anyway."""
-    found = _wrong(payload, TOP_LEVEL, "")
+    found = _wrong(payload, TOP_LEVEL, "") or _control_in_ids(payload)
     if found:
         return found
     kind = payload.get("type")
@@ -179,6 +189,23 @@ def _wrong(part: Mapping[str, Any], shapes: Mapping[str, tuple[type, ...]], at: 
     for name, allowed in shapes.items():
         if name in part and not isinstance(part[name], allowed):
             return at + name
+    return None
+
+
+# Ids a request is remembered or answered by: Slack's never hold a control character, and
+# PostgreSQL refuses a NUL in text (SQLite would keep it): refused alike, before anything.
+IDS_AS_TEXT = ("event_id", "trigger_id", "team_id", "user_id", "api_app_id")
+CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _control_in_ids(payload: Mapping[str, Any]) -> str | None:
+    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    fields = {name: payload.get(name) for name in IDS_AS_TEXT}
+    fields |= {"event.user": event.get("user"), "user.id": user.get("id")}
+    for name, value in fields.items():
+        if isinstance(value, str) and CONTROL.search(value):
+            return name
     return None
 
 

@@ -109,7 +109,7 @@ async def _move(
 # One answer whether the concern does not exist, is another program's, or is about the
 # caller's own pair: a different answer would let a manager in a pair probe the
 # (sequential) ids and learn that a concern about their pair was raised.
-NOT_YOURS = "Only the program's managers can act on this concern."
+NOT_YOURS = "There is no concern with that number that you can act on."
 CONCERN_ID = re.compile(r"[0-9]{1,10}")  # str.isdigit() also takes "²", which int() refuses
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names no concern
 

@@ -109,7 +109,8 @@ async def refresh_dms(ctx: Context, concern: Concern) -> None:
     """Every current manager's copy shows the new state: in place once sent, or before it
     is sent. A former manager's copy was emptied when they were removed (`withdraw`)."""
     ctx.session.add(concern)
-    query = select(OutboxMessage).where(_dms_of(concern.id))
+    # In the order they were sent, on every database (PostgreSQL returns an updated row last).
+    query = select(OutboxMessage).where(_dms_of(concern.id)).order_by(col(OutboxMessage.id))
     program = await ctx.session.get(Program, concern.program_id)
     assert program is not None
     for original in (await ctx.session.exec(query)).all():
@@ -122,10 +123,14 @@ async def refresh_dms(ctx: Context, concern: Concern) -> None:
 async def withdraw(ctx: Context, program: Program, former: Person) -> None:
     """A manager removed from a program keeps no concern's words: every DM they were sent
     about one of its concerns is emptied in place (or before it is sent)."""
-    query = select(OutboxMessage).where(
-        OutboxMessage.program_id == program.id,
-        OutboxMessage.recipient_id == former.id,
-        OutboxMessage.subject == Subject.CONCERN,
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.program_id == program.id,
+            OutboxMessage.recipient_id == former.id,
+            OutboxMessage.subject == Subject.CONCERN,
+        )
+        .order_by(col(OutboxMessage.id))
     )
     for original in (await ctx.session.exec(query)).all():
         # Dated: a manager removed, added back and removed again is emptied again.

@@ -4,6 +4,8 @@ text, a log, or the other member of the pair."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.commands import USAGE, RaiseConcern
 from handlers.concerns.copies import send_dm
 from handlers.concerns.recipients import recipients_for
@@ -33,24 +35,42 @@ async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
     pair = await _reporters_pair(ctx, command)
     program = await ctx.session.get(Program, pair.program_id)
     assert program is not None
+    _, recipients = await record_concern(ctx, program, pair, command.kind, command.words)
+    return receipt(program, recipients)
+
+
+async def record_concern(
+    ctx: Context,
+    program: Program,
+    pair: Pair,
+    kind: str,
+    words: str | None,
+    before_sending: Callable[[Concern], None] | None = None,
+) -> tuple[Concern, Recipients]:
+    """Record a concern by the caller about their pair and tell the managers at once.
+    `before_sending` sees the new concern before its DMs are rendered (a check-in links
+    itself to it, so that the DM can say where it came from)."""
     concern = Concern(
         program_id=program.id,
         pair_id=pair.id,
         reporter_id=ctx.me.id,
-        kind=command.kind,
-        severity="high" if command.kind in HIGH_SEVERITY else "normal",
-        words=command.words,
+        kind=kind,
+        severity="high" if kind in HIGH_SEVERITY else "normal",
+        words=words,
         created_at=ctx.now,
     )
     ctx.session.add(concern)
     await ctx.session.flush()
+    if before_sending is not None:
+        before_sending(concern)
+        await ctx.session.flush()
     recipients = await recipients_for(ctx, program, pair)
     people = await pair_mentions(ctx, pair)
     for manager in recipients.people:
         view = await concern_view(ctx, concern, manager, people)
         await send_dm(ctx, concern, manager, view)
-    ctx.audit(f"concern.raise.{command.kind}", f"concern:{concern.id}", program.id)
-    return _receipt(program, recipients)
+    ctx.audit(f"concern.raise.{kind}", f"concern:{concern.id}", program.id)
+    return concern, recipients
 
 
 async def _reporters_pair(ctx: Context, command: RaiseConcern) -> Pair:
@@ -119,7 +139,7 @@ NEVER_IN_THE_PAIR = "a concern never goes to someone in the pair it is about"
 KEPT_INFORMED = "I will let you know when it is acknowledged and when it is resolved, and by whom."
 
 
-def _receipt(program: Program, told: Recipients) -> MessageView:
+def receipt(program: Program, told: Recipients) -> MessageView:
     """What the reporter is told: exactly who heard of it, what they will hear next, and
     what to do if no one could be told."""
     if told.role is None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import select
+
+from handlers.checkins.answers import answer_facts
 from handlers.context import Context
 from handlers.mentions import mentions_of
 from handlers.people import mention
@@ -22,6 +25,7 @@ from handlers.views import (
     section,
 )
 from storage.models import (
+    Checkin,
     Concern,
     ConcernStatus,
     Pair,
@@ -57,7 +61,7 @@ async def concern_view(
                 fact("Raised", when(concern.created_at, viewer.timezone)),
             ]
         ),
-        Quote(text=concern.words) if concern.words else note("They added no words."),
+        *await from_checkin(ctx, concern),
         *await _progress(ctx, concern, viewer),
     ]
     return MessageView(
@@ -65,6 +69,26 @@ async def concern_view(
         title=title,
         blocks=blocks,
     )
+
+
+async def from_checkin(ctx: Context, concern: Concern) -> list:
+    """The words, if any; for a concern a check-in raised, that it did, what was chosen
+    and whether they asked to be contacted (their words only if they chose to share)."""
+    words = [Quote(text=concern.words)] if concern.words else []
+    query = select(Checkin).where(Checkin.concern_id == concern.id)
+    checkin = (await ctx.session.exec(query)).first()
+    if checkin is None:
+        return words or [note("They added no words.")]
+    contact = (
+        "They asked to be contacted."
+        if checkin.wants_contact
+        else "They did not ask to be contacted."
+    )
+    return [
+        section("Raised from a private check-in. ", bold(contact)),
+        Facts(facts=answer_facts(checkin)),
+        *(words or [note("They shared no words.")]),
+    ]
 
 
 async def pair_mentions(ctx: Context, pair: Pair) -> dict[int, Mention]:

@@ -78,9 +78,11 @@ class Reply:
         return json.loads(self.text)
 
 
-def signature(secret: str, timestamp: str, body: str) -> str:
-    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
-    base = f"v0:{timestamp}:{body}".encode()
+def signature(secret: str, timestamp: str, body: str | bytes) -> str:
+    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, over the
+    body's bytes as sent (whatever they are)."""
+    raw = body.encode() if isinstance(body, str) else body
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -166,7 +168,7 @@ class SlackHarness:
         if sign:
             stamp = str(int(time.time()) if timestamp is None else timestamp)
             sent["X-Slack-Request-Timestamp"] = stamp
-            sent["X-Slack-Signature"] = signature(secret, stamp, raw.decode("utf-8", "replace"))
+            sent["X-Slack-Signature"] = signature(secret, stamp, raw)
         sent.update(headers or {})
         async with self.http.post(self.url, data=raw, headers=sent) as response:
             return Reply(response.status, await response.text())
@@ -574,7 +576,9 @@ EVERYONE = section(
     "or resolved them\n"
     "• `/mentoring pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns "
     "still go)\n"
-    "• `/mentoring resume` end your pause"
+    "• `/mentoring resume` end your pause\n"
+    "• `/mentoring checkin [@partner]` check in now, privately, on how your pair is going; "
+    "your partner is never told"
 )
 MANAGERS = section(
     "*For program managers*\n"
@@ -582,10 +586,11 @@ MANAGERS = section(
     "• `/mentoring pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `/mentoring managers add @person [backup]` add a manager or a backup manager\n"
     "• `/mentoring managers remove @person` remove a manager\n"
-    "• `/mentoring status` people, pairs, open concerns (with their numbers), unconfirmed "
-    "briefings, who is paused or at the weekly cap, undelivered messages\n"
+    "• `/mentoring status` people, pairs, open concerns (with their numbers), who is at risk, "
+    "unconfirmed briefings, who is paused or at the weekly cap, undelivered messages\n"
     "• `/mentoring program set timezone|checkins|weekly-cap &lt;value&gt;` change a setting; "
     "`program set` alone shows them\n"
+    "• `/mentoring checkin @person|all` send a check-in now, in each recipient's working hours\n"
     "• `/mentoring concern ack|resolve &lt;n&gt; [note]` acknowledge or resolve concern n, as "
     "its buttons do; a note is for the managers only"
 )

@@ -300,8 +300,10 @@ class TeamsHarness:
     # ------------------------------------------------------------------ the database
 
     async def rows(self, model: type) -> list[Any]:
+        """Every row of `model`'s table, in the order inserted (PostgreSQL has no other)."""
+        query = select(model).order_by(*model.__table__.primary_key.columns)  # type: ignore[attr-defined]
         async with session_factory(self.runtime.engine)() as session:
-            return list((await session.exec(select(model))).scalars())  # type: ignore[call-overload]
+            return list((await session.exec(query)).scalars())  # type: ignore[call-overload]
 
     async def counts(self) -> dict[str, int]:
         return await row_counts(self.runtime.engine)

@@ -1,7 +1,8 @@
 """Nothing is lost when the bot dies, and nothing is sent twice: a real `python -m bot`
 process in Slack HTTP mode takes a concern while Slack cannot be reached (or while its
 answer to the DM never comes), is killed with SIGKILL, and the next process delivers the
-manager's DM exactly once. SIGTERM then shuts it down cleanly.
+manager's DM exactly once. SIGTERM then shuts it down cleanly. On SQLite, and on PostgreSQL
+when TEST_DATABASE_URL is set (the bot gets it as DATABASE_URL).
 
 Every wait is bounded, so a failure cannot hang the run."""
 
@@ -14,20 +15,22 @@ import hmac
 import json
 import os
 import signal
-import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from fakes.databases import postgres_url, wipe_postgres
 from fakes.delivery import MANAGER, MENTOR, PROGRAM, WaitableSlackApi, closed_port, seed
 from fakes.slack_api import TEAM_ID, outbox_metadata
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot as bot_package
 from bot.slack import render
@@ -56,15 +59,34 @@ class Bot:
         return self.log.read_text(errors="replace")[-4000:]
 
 
+@dataclass
+class Store:
+    """The bots' database: its URL, and the test's own connection to read it."""
+
+    url: str
+    engine: AsyncEngine
+
+    @property
+    def shared(self) -> bool:
+        """PostgreSQL: replicas may share it, so a process starting cannot tell a dead
+        one's claim from a live replica's and leaves it to its lease (2 minutes)."""
+        return not self.url.startswith("sqlite")
+
+
 @pytest.fixture
-async def database(tmp_path) -> AsyncIterator[Path]:
-    """A migrated SQLite file with a program, its manager, and a mentor paired with a mentee."""
-    path = tmp_path / "bot.db"
-    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
+async def store(database: str, tmp_path) -> AsyncIterator[Store]:
+    """A migrated database with a program, its manager, and a mentor paired with a mentee."""
+    if database == "postgres":
+        url = postgres_url()
+        engine = db.create_engine(url)
+        await wipe_postgres(engine)  # migrated from nothing, as a new installation is
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        engine = db.create_engine(url)
     await db.upgrade(engine)
     await seed(db.session_factory(engine), datetime.now(UTC))
+    yield Store(url, engine)
     await engine.dispose()
-    yield path
 
 
 @pytest.fixture
@@ -72,7 +94,7 @@ async def bots(tmp_path) -> AsyncIterator[Callable[..., Any]]:
     """Starts bot processes; any still running at the end of the test is killed."""
     started: list[Bot] = []
 
-    async def start(database: Path, slack_api_url: str, name: str) -> Bot:
+    async def start(store: Store, slack_api_url: str, name: str) -> Bot:
         port = closed_port()
         log = tmp_path / f"{name}.log"
         with log.open("wb") as out:
@@ -80,7 +102,7 @@ async def bots(tmp_path) -> AsyncIterator[Callable[..., Any]]:
                 sys.executable,
                 "-m",
                 "bot",
-                env=_environment(database, slack_api_url, port),
+                env=_environment(store.url, slack_api_url, port),
                 cwd=tmp_path,  # no stray .env file is read
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
@@ -98,7 +120,7 @@ async def bots(tmp_path) -> AsyncIterator[Callable[..., Any]]:
             await bot.process.wait()
 
 
-def _environment(database: Path, slack_api_url: str, port: int) -> dict[str, str]:
+def _environment(database_url: str, slack_api_url: str, port: int) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -108,7 +130,7 @@ def _environment(database: Path, slack_api_url: str, port: int) -> dict[str, str
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack_api_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        DATABASE_URL=database_url,
         PORT=str(port),
         MENTORBOT_ADMINS=MANAGER[2],
         MENTORBOT_LOG_FORMAT="json",
@@ -172,26 +194,38 @@ async def _slash_command(bot: Bot, user_id: str, text: str) -> tuple[int, Any]:
             return response.status, text_body
 
 
-def _manager_dm(path: Path) -> dict[str, Any] | None:
+async def _manager_dm(store: Store) -> dict[str, Any] | None:
     """The outbox row of the concern DM to the manager, read the way an operator would."""
-    with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute(
-            "SELECT o.* FROM outbox o JOIN identity i ON i.person_id = o.recipient_id "
-            "WHERE i.platform = 'slack' AND i.external_id = ? AND o.dedupe_key LIKE 'concern:%'",
-            (MANAGER[1],),
-        ).fetchall()
+    query = text(
+        "SELECT o.* FROM outbox o JOIN identity i ON i.person_id = o.recipient_id "
+        "WHERE i.platform = 'slack' AND i.external_id = :user AND o.dedupe_key LIKE 'concern:%'"
+    )
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(query, {"user": MANAGER[1]})).mappings().all()
     assert len(rows) <= 1, rows
     return dict(rows[0]) if rows else None
 
 
+def _json(stored: Any) -> Any:
+    """A JSON column as read: text from SQLite, decoded already by asyncpg."""
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
+async def _lease_runs_out(store: Store, outbox_id: int) -> None:
+    """As if the claim's 2 minutes had passed (the bots use the real clock)."""
+    query = text("UPDATE outbox SET claimed_until = :past WHERE id = :id")
+    async with store.engine.begin() as conn:
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await conn.execute(query, {"past": past, "id": outbox_id})
+
+
 async def _poll(
-    condition: Callable[[], Any], timeout: float, what: str, bot: Bot | None = None
+    condition: Callable[[], Awaitable[Any]], timeout: float, what: str, bot: Bot | None = None
 ) -> Any:
-    """Poll another process's database until `condition()` is truthy (bounded)."""
+    """Poll another process's database until `await condition()` is truthy (bounded)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if value := condition():
+        if value := await condition():
             return value
         await asyncio.sleep(0.05)
     pytest.fail(f"{what}: not within {timeout}s" + (f"\n{bot.output()}" if bot else ""))
@@ -222,17 +256,17 @@ async def _kill(bot: Bot) -> None:
     assert await asyncio.wait_for(bot.process.wait(), 10) == -signal.SIGKILL
 
 
-async def _second_life(database: Path, slack: WaitableSlackApi, bots: Any) -> dict[str, Any]:
+async def _second_life(store: Store, slack: WaitableSlackApi, bots: Any) -> dict[str, Any]:
     """Start again with Slack reachable, until the DM is recorded as sent; SIGTERM then
     stops the bot cleanly. The DM's outbox row."""
-    bot = await bots(database, slack.url, "second")
+    bot = await bots(store, slack.url, "second")
     await slack.wait_for(lambda: len(slack.posts_to(MANAGER[1])) >= 1, timeout=15)
-    sent = await _poll(
-        lambda: (r := _manager_dm(database)) and r["status"] == "sent" and r,
-        10,
-        "the DM recorded as sent",
-        bot,
-    )
+
+    async def recorded_as_sent() -> dict[str, Any] | None:
+        row = await _manager_dm(store)
+        return row if row and row["status"] == "sent" else None
+
+    sent = await _poll(recorded_as_sent, 10, "the DM recorded as sent", bot)
 
     bot.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(bot.process.wait(), 20) == 0, bot.output()
@@ -240,14 +274,14 @@ async def _second_life(database: Path, slack: WaitableSlackApi, bots: Any) -> di
     return sent
 
 
-async def _second_life_delivers_once(database: Path, slack: WaitableSlackApi, bots: Any) -> None:
+async def _second_life_delivers_once(store: Store, slack: WaitableSlackApi, bots: Any) -> None:
     """The DM goes out once, in the second life."""
-    sent = await _second_life(database, slack, bots)
+    sent = await _second_life(store, slack, bots)
 
     # The process has finished its dispatcher: no later sweep can send the DM again.
     [post] = slack.posts_to(MANAGER[1])
     assert post.token == TOKEN
-    view = MessageView.from_json(json.loads(sent["view"]))
+    view = MessageView.from_json(_json(sent["view"]))
     metadata = outbox_metadata(sent["id"])
     assert post.args == {"channel": MANAGER[1], "metadata": metadata, **render.message(view)}
     assert WORDS in json.dumps(post.args["blocks"])
@@ -256,16 +290,16 @@ async def _second_life_delivers_once(database: Path, slack: WaitableSlackApi, bo
     assert sent["attempts"] >= 2
 
 
-async def test_a_concern_taken_while_sends_fail_survives_sigkill_and_is_sent_once(database, bots):
+async def test_a_concern_taken_while_sends_fail_survives_sigkill_and_is_sent_once(store, bots):
     async with WaitableSlackApi() as slack:
         # First life: Slack answers auth.test (as when the bot came up), then every send's
         # connection drops.
         slack.dropping.add("chat.postMessage")
-        first = await bots(database, slack.url, "first")
+        first = await bots(store, slack.url, "first")
         await _raise_concern(first)
 
-        def failed_to_connect() -> dict[str, Any] | None:
-            row = _manager_dm(database)
+        async def failed_to_connect() -> dict[str, Any] | None:
+            row = await _manager_dm(store)
             if row and row["status"] == "pending" and row["attempts"] >= 1 and row["last_error"]:
                 return row
             return None
@@ -276,44 +310,52 @@ async def test_a_concern_taken_while_sends_fail_survives_sigkill_and_is_sent_onc
         assert slack.calls_to("chat.postMessage") == []
 
         slack.dropping.clear()  # Slack is back
-        await _second_life_delivers_once(database, slack, bots)
+        await _second_life_delivers_once(store, slack, bots)
 
 
-async def test_a_send_cut_short_by_sigkill_is_sent_by_the_next_process_at_once(database, bots):
-    """Killed while the DM was on its way: the next process releases the dead one's claim at
-    start-up instead of waiting out its lease (2 minutes; this test allows 15 s)."""
+async def test_a_send_cut_short_by_sigkill_is_sent_by_the_next_process_at_once(store, bots):
+    """Killed while the DM was on its way: on SQLite (one process) the next process releases
+    the dead one's claim at start-up instead of waiting out its lease (2 minutes; this test
+    allows 15 s). On PostgreSQL the DM waits out the lease, which the test ends instead."""
     async with WaitableSlackApi() as slack:
         slack.hang_next("chat.postMessage")  # Slack never answers the first send
-        first = await bots(database, slack.url, "first")
+        first = await bots(store, slack.url, "first")
         await _raise_concern(first)
         await slack.wait_for(lambda: len(slack.received) >= 2, timeout=15)  # auth.test + send
-        claimed = _manager_dm(database)
+        claimed = await _manager_dm(store)
         assert claimed is not None
         assert (claimed["status"], claimed["attempts"]) == ("pending", 1)
         assert claimed["claimed_until"] is not None  # mid-send, as far as the database knows
         await _kill(first)
+        if store.shared:
+            await _lease_runs_out(store, claimed["id"])
 
-        await _second_life_delivers_once(database, slack, bots)
+        await _second_life_delivers_once(store, slack, bots)
         assert [c.method for c in slack.received].count("chat.postMessage") == 2
 
 
-async def test_a_dm_slack_accepted_just_before_sigkill_is_not_sent_again(database, bots):
+async def test_a_dm_slack_accepted_just_before_sigkill_is_not_sent_again(store, bots):
     """Slack took the DM, and the bot died before it heard back (so before recording it as
-    sent). The next process finds the DM in Maya's conversation by its metadata, records
-    it as sent with Slack's timestamp, and does not post it again."""
+    sent). The next process (on PostgreSQL, once the claim's lease has run out) finds the
+    DM in Maya's conversation by its metadata, records it as sent with Slack's timestamp,
+    and does not post it again."""
     async with WaitableSlackApi(SystemClock()) as slack:  # messages stamped with real time
         slack.accept_and_hang_next("chat.postMessage")
-        first = await bots(database, slack.url, "first")
+        first = await bots(store, slack.url, "first")
         await _raise_concern(first)
         await slack.wait_for(lambda: len(slack.posts_to(MANAGER[1])) == 1, timeout=15)
         [accepted] = slack.history["D" + MANAGER[1]]
         await _kill(first)
+        if store.shared:
+            claimed = await _manager_dm(store)
+            assert claimed is not None
+            await _lease_runs_out(store, claimed["id"])
 
-        sent = await _second_life(database, slack, bots)
+        sent = await _second_life(store, slack, bots)
 
         assert len(slack.calls_to("chat.postMessage")) == 1  # Maya has it once
         assert accepted["metadata"] == outbox_metadata(sent["id"])
-        assert json.loads(sent["sent_ref"]) == {"channel": "D" + MANAGER[1], "ts": accepted["ts"]}
+        assert _json(sent["sent_ref"]) == {"channel": "D" + MANAGER[1], "ts": accepted["ts"]}
         assert [c.method for c in slack.calls if c.method.startswith("conversations.")] == [
             "conversations.open",
             "conversations.history",

@@ -2,7 +2,8 @@
 
 Creating a schema, and playing a scenario's setup commands, cost more than most of these
 tests: each scenario (fakes.slack_harness.SCENARIOS) is played once per session, through
-the same HTTP app, into a template SQLite file that each test then copies."""
+the same HTTP app, into a template SQLite file that each test then copies (on PostgreSQL:
+whose rows each test loads into the emptied tables)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from fakes.databases import Rows, clean_postgres, load_rows, read_rows
 from fakes.slack_harness import SCENARIOS, SlackHarness, run_script, slack_app
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,6 +53,7 @@ class Templates:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._pool = ThreadPoolExecutor(1)
+        self._rows: dict[str, Rows] = {}
 
     def get(self, name: str) -> tuple[Path, dict[str, list[tuple[str, str]]]]:
         """The scenario's database file, and the DMs sent while it was built."""
@@ -62,6 +65,13 @@ class Templates:
             self._pool.submit(asyncio.run, self._build(name, path)).result()
         refs = json.loads(path.with_suffix(".refs.json").read_text())
         return path, {user: [tuple(ref) for ref in sent] for user, sent in refs.items()}
+
+    def rows(self, name: str) -> Rows:
+        """The scenario's rows, read from its template once."""
+        if name not in self._rows:
+            path, _ = self.get(name)
+            self._rows[name] = self._pool.submit(asyncio.run, _read(path)).result()
+        return self._rows[name]
 
     async def _build(self, name: str, path: Path) -> None:
         base, script = SCENARIOS[name]
@@ -88,6 +98,14 @@ class Templates:
         self._pool.shutdown()
 
 
+async def _read(path: Path) -> Rows:
+    engine = _engine(path)
+    try:
+        return await read_rows(engine)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory) -> Templates:
     templates = Templates(tmp_path_factory.mktemp("slack-templates"))
@@ -98,14 +116,26 @@ def templates(tmp_path_factory) -> Templates:
 Open = Callable[[str], Awaitable[SlackHarness]]
 
 
-@asynccontextmanager
-async def _copy_of(
-    templates: Templates, name: str, directory: Path, clock: Any
-) -> AsyncIterator[SlackHarness]:
-    template, refs = templates.get(name)
+async def _database_of(
+    templates: Templates, name: str, directory: Path, database: str = "sqlite"
+) -> AsyncEngine:
+    """A fresh database holding the scenario: a copy of its file, or its rows on PostgreSQL."""
+    if database == "postgres":
+        engine = await clean_postgres()
+        await load_rows(engine, templates.rows(name))
+        return engine
+    template, _ = templates.get(name)
     copy = directory / f"{name}.db"
     shutil.copy(template, copy)
-    engine = _engine(copy)
+    return _engine(copy)
+
+
+@asynccontextmanager
+async def _copy_of(
+    templates: Templates, name: str, directory: Path, clock: Any, database: str = "sqlite"
+) -> AsyncIterator[SlackHarness]:
+    _, refs = templates.get(name)
+    engine = await _database_of(templates, name, directory, database)
     try:
         async with slack_app(engine, clock) as harness:
             harness.earlier = refs
@@ -115,14 +145,16 @@ async def _copy_of(
 
 
 @pytest.fixture
-async def scenario(templates, tmp_path, clock) -> AsyncIterator[Open]:
+async def scenario(templates, tmp_path, clock, database) -> AsyncIterator[Open]:
     """`await scenario("demo")`: the Slack app on a fresh copy of that scenario's database,
     with a fresh fake Slack API (which has seen no calls yet)."""
     assert clock.now() == TEMPLATE_TIME
     async with AsyncExitStack() as stack:
 
         async def open_scenario(name: str) -> SlackHarness:
-            return await stack.enter_async_context(_copy_of(templates, name, tmp_path, clock))
+            return await stack.enter_async_context(
+                _copy_of(templates, name, tmp_path, clock, database)
+            )
 
         yield open_scenario
 
@@ -135,7 +167,8 @@ def _shared(name: str) -> Any:
             yield harness
 
     shared.__doc__ = f"""One `{name}` scenario for a module's tests that must change nothing
-    (each asserts that it did not). Those tests run in the module's event loop: mark them
+    (each asserts that it did not; on SQLite only: a shared PostgreSQL database would be
+    emptied by the module's other tests). Those tests run in the module's event loop: mark them
     `pytest.mark.asyncio(loop_scope="module")`. Use it through `unchanged_{name}`."""
     return shared
 
@@ -157,11 +190,9 @@ shared_raised, unchanged_raised = _shared("raised"), _unchanged("raised")
 
 
 @pytest.fixture
-async def engine(templates, tmp_path) -> AsyncIterator[AsyncEngine]:
+async def engine(templates, tmp_path, database) -> AsyncIterator[AsyncEngine]:
     """An empty database (overrides the shared fixture: same schema, copied not created)."""
-    template, _ = templates.get("empty")
-    shutil.copy(template, tmp_path / "slack.db")
-    engine = _engine(tmp_path / "slack.db")
+    engine = await _database_of(templates, "empty", tmp_path, database)
     yield engine
     await engine.dispose()
 

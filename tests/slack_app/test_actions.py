@@ -20,6 +20,7 @@ from fakes.slack_harness import (
 )
 from sqlmodel import select
 
+from handlers.concerns.actions import NOT_YOURS
 from handlers.router import COULD_NOT
 from storage.db import session_factory
 from storage.models import AuditEntry, Concern, Person
@@ -290,7 +291,7 @@ async def test_only_the_programs_managers_can_act(unchanged_raised, user, value)
     for action in ("concern.acknowledge", "concern.resolve"):
         target = concern_id if value is None else value
         answer = await _answered(slack, user, action, target, f"{user}-{action}")
-        assert answer == _private(COULD_NOT, "Only the program's managers can act on this concern.")
+        assert answer == _private(COULD_NOT, NOT_YOURS)
     # Nothing changed but the two answers (and a stranger, now known to the bot).
     changed = {"outbox": before["outbox"] + 2}
     if user == "ULENA":
@@ -307,7 +308,7 @@ async def test_a_manager_in_the_pair_cannot_act_and_a_backup_can(scenario) -> No
     assert await slack.deliver() == 1
     value = str((await _concern(slack)).id)
     answer = await _answered(slack, "UADA", "concern.acknowledge", value, "ada-ack")
-    assert answer == _private(COULD_NOT, "Only the program's managers can act on this concern.")
+    assert answer == _private(COULD_NOT, NOT_YOURS)
     assert (await _concern(slack)).status == "open"
     await _click(slack, "UBEA", "concern.acknowledge", value, "bea-ack")
     assert await slack.deliver() == 3  # Bea's answer, her copy updated, and Sam told

@@ -30,8 +30,9 @@ def _help(*sections: dict) -> dict:
 
 
 async def _rows(slack: SlackHarness, model: type) -> list:
+    query = select(model).order_by(*model.__table__.primary_key.columns)  # type: ignore[attr-defined]
     async with session_factory(slack.runtime.engine)() as session:
-        return list((await session.exec(select(model))).all())
+        return list((await session.exec(query)).all())
 
 
 async def _memberships(slack: SlackHarness) -> set[tuple[str, str]]:

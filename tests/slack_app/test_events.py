@@ -46,7 +46,7 @@ async def _replies(slack: SlackHarness, user: str) -> list[dict]:
 
 async def _concerns(slack: SlackHarness) -> list[Concern]:
     async with session_factory(slack.runtime.engine)() as session:
-        return list((await session.exec(select(Concern))).all())
+        return list((await session.exec(select(Concern).order_by(Concern.id))).all())
 
 
 async def test_a_command_in_a_dm_is_answered_there_and_a_retry_is_handled_once(demo) -> None:

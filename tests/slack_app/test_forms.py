@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
 import pytest
@@ -320,9 +319,11 @@ async def test_a_failing_submission_keeps_the_modal_open_and_its_words_out_of_th
 ) -> None:
     caplog.set_level(logging.DEBUG)
 
+    refusal = demo.runtime.engine.dialect.dbapi.OperationalError  # sqlite3's, or asyncpg's
+
     def full_disk(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
         if sql.startswith("INSERT INTO audit_log"):
-            raise sqlite3.OperationalError("database or disk is full")
+            raise refusal("database or disk is full")
 
     event.listen(demo.runtime.engine.sync_engine, "before_cursor_execute", full_disk)
     with capture_logs() as logs:
@@ -337,7 +338,7 @@ async def test_a_failing_submission_keeps_the_modal_open_and_its_words_out_of_th
             "event": "slack_listener_failed",
             "log_level": "error",
             "error": "sqlalchemy.exc.OperationalError",
-            "cause": "sqlite3.OperationalError",
+            "cause": f"{refusal.__module__}.{refusal.__qualname__}",
             "listener": "bot.slack.listeners.views.submitted",
             "request": "view_submission",
         }

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -27,15 +26,18 @@ MARKER = "wombat-lantern-4410"
 SORRY_PAYLOAD = {"response_type": "ephemeral", "text": SORRY}
 
 
-def _refuse(slack: SlackHarness, statement: str) -> None:
+def _refuse(slack: SlackHarness, statement: str) -> str:
     """Make the database fail every statement that starts with `statement`, as a full
-    disk would: SQLAlchemy raises OperationalError, its message naming the parameters."""
+    disk would: SQLAlchemy raises OperationalError, its message naming the parameters.
+    Returns the name of the driver's error (the cause that is logged)."""
+    refusal = slack.runtime.engine.dialect.dbapi.OperationalError  # sqlite3's, or asyncpg's
 
     def fail(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
         if sql.startswith(statement):
-            raise sqlite3.OperationalError("database or disk is full")
+            raise refusal("database or disk is full")
 
     event.listen(slack.runtime.engine.sync_engine, "before_cursor_execute", fail)
+    return f"{refusal.__module__}.{refusal.__qualname__}"
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ async def test_the_database_error_message_hides_the_words(demo) -> None:
 async def test_a_failing_command_is_logged_by_type_and_answered_with_an_apology(
     demo, logs, caplog, capfd
 ) -> None:
-    _refuse(demo, "INSERT INTO concern")
+    cause = _refuse(demo, "INSERT INTO concern")
     reply = await demo.command("UOMAR", f"concern other {MARKER} said in confidence")
     assert (reply.status, reply.json) == (200, SORRY_PAYLOAD)
     assert _failures(logs) == [
@@ -97,7 +99,7 @@ async def test_a_failing_command_is_logged_by_type_and_answered_with_an_apology(
             "event": "slack_listener_failed",
             "log_level": "error",
             "error": "sqlalchemy.exc.OperationalError",
-            "cause": "sqlite3.OperationalError",
+            "cause": cause,
             "listener": "bot.slack.listeners.commands.mentoring",
             "request": "command",
         }
@@ -111,7 +113,7 @@ async def test_a_failing_command_is_logged_by_type_and_answered_with_an_apology(
 async def test_a_failing_dm_is_logged_by_type_and_left_to_slacks_retry(
     demo, logs, caplog, capfd
 ) -> None:
-    _refuse(demo, "INSERT INTO concern")
+    cause = _refuse(demo, "INSERT INTO concern")
     reply = await demo.event(demo.dm_event("UOMAR", f"concern other {MARKER}"))
     assert reply.status == 500  # Slack retries the event; the bot says nothing more
     assert _failures(logs) == [
@@ -119,7 +121,7 @@ async def test_a_failing_dm_is_logged_by_type_and_left_to_slacks_retry(
             "event": "slack_listener_failed",
             "log_level": "error",
             "error": "sqlalchemy.exc.OperationalError",
-            "cause": "sqlite3.OperationalError",
+            "cause": cause,
             "listener": "bot.slack.listeners.events.direct_message",
             "request": "event:message",
         }
@@ -134,7 +136,7 @@ async def test_a_failing_click_gets_a_private_apology(scenario, logs, caplog, ca
     slack = await scenario("raised")
     async with session_factory(slack.runtime.engine)() as session:
         concern = (await session.exec(select(Concern))).one()
-    _refuse(slack, "UPDATE concern")
+    cause = _refuse(slack, "UPDATE concern")
     reply = await slack.click("UADA", "concern.acknowledge", str(concern.id), response_id="oops")
     assert reply.status == 200  # answered: Slack shows no error on the button
     assert slack.fake.responses_to("oops") == [{**SORRY_PAYLOAD, "replace_original": False}]
@@ -143,7 +145,7 @@ async def test_a_failing_click_gets_a_private_apology(scenario, logs, caplog, ca
             "event": "slack_listener_failed",
             "log_level": "error",
             "error": "sqlalchemy.exc.OperationalError",
-            "cause": "sqlite3.OperationalError",
+            "cause": cause,
             "listener": "bot.slack.listeners.actions.button",
             "request": "block_actions",
         }
@@ -177,7 +179,7 @@ async def test_a_command_failing_after_its_ack_is_logged_and_apologised_for(
     """Past the budget the command was acked empty: its failure, later, is logged the same
     way, and the apology goes to its response_url."""
     demo.edge.answering.budget = 0
-    _refuse(demo, "INSERT INTO concern")
+    cause = _refuse(demo, "INSERT INTO concern")
     reply = await demo.command("UOMAR", f"concern other {MARKER}", response_id="late")
     assert (reply.status, reply.text) == (200, "")
     await demo.finish()
@@ -187,7 +189,7 @@ async def test_a_command_failing_after_its_ack_is_logged_and_apologised_for(
             "event": "slack_listener_failed",
             "log_level": "error",
             "error": "sqlalchemy.exc.OperationalError",
-            "cause": "sqlite3.OperationalError",
+            "cause": cause,
             "listener": "bot.slack.listeners.commands.mentoring",
             "request": "command",
         }

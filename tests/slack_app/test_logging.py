@@ -12,6 +12,7 @@ from fakes.slack_harness import DEMO_SETUP, run_script, slack_app
 from sqlmodel import select
 
 from bot import logging as bot_logging
+from handlers import due_work
 from storage.db import session_factory
 from storage.models import Concern
 
@@ -162,3 +163,34 @@ async def test_library_records_are_json_lines_too(demo, capfd, debug_logging) ->
     assert aiohttp["exception"].startswith("Traceback (most recent call last):")  # plain text
     assert "ConnectionResetError: peer went away" in aiohttp["exception"]
     assert all(line["timestamp"].endswith("Z") for line in lines)
+
+
+async def test_a_check_in_at_debug_logs_no_participant_words(
+    engine, clock, capfd, caplog, debug_logging
+) -> None:
+    """A check-in's free text, shared with the managers, travels to their DMs: never to a log."""
+    debug_logging()
+    async with slack_app(engine, clock) as slack:
+        await run_script(slack, DEMO_SETUP)
+        await slack.deliver()
+        clock.advance(14 * 24 * 3600)
+        await due_work.run_due(slack.runtime.deps)
+        while await slack.deliver():
+            pass
+        payload = slack.click_payload("USAM", "checkin.answer", "2", response_id="sam")
+        reply = await slack.post_form({"payload": json.dumps(payload)})
+        assert reply.status == 200
+        [opened] = slack.fake.calls_to("views.open")
+        answers = {"feeling": "struggling", "obstacle": "confidentiality"}
+        words = {"words": f"Omar told everyone {MARKER}", "share_words": True}
+        reply = await slack.submit_view("USAM", opened.args["view"], {**answers, **words})
+        assert reply.json["response_action"] == "update"
+        while await slack.deliver():
+            pass
+    assert MARKER in json.dumps(slack.dms_to("UADA")[-1].args)  # shared: the manager has it
+    assert MARKER not in json.dumps([c.args for c in slack.dms_to("UOMAR")])
+    out, err = capfd.readouterr()
+    assert "checkin_raised_concern" in err
+    everything = [out, err, caplog.text, *(repr(r.__dict__) for r in caplog.records)]
+    for text in everything:
+        assert "quokka" not in text.lower()

@@ -8,12 +8,20 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from fakes.slack_harness import SIGNING_SECRET, SlackHarness, signature
+from fakes.slack_harness import (
+    EVERYONE,
+    SIGNING_SECRET,
+    SlackHarness,
+    ephemeral,
+    header,
+    signature,
+)
 
 SHARED = pytest.mark.asyncio(loop_scope="module")  # the tests of the one shared app
 
 FORM = "application/x-www-form-urlencoded"
 BAD_BODY = {"error": "not a Slack request body"}
+UNSIGNED = {"error": "invalid request"}
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ async def test_a_signed_command_is_answered(slack: SlackHarness) -> None:
     # The control for every refusal below: the same request, signed, is handled.
     reply = await slack.command("USAM", "help")
     assert reply.status == 200
-    assert reply.json["response_type"] == "ephemeral"
+    assert reply.json == ephemeral("What mentorbot can do", [header("mentorbot"), EVERYONE])
 
 
 @SHARED
@@ -132,10 +140,11 @@ async def test_junk_bodies_are_400_before_bolt(slack: SlackHarness, body, conten
 
 
 @SHARED
-async def test_unsigned_junk_is_400_too(slack: SlackHarness) -> None:
+async def test_unsigned_junk_is_401_before_it_is_read(slack: SlackHarness) -> None:
+    """The signature is checked before the body is parsed: a stranger's junk costs one HMAC."""
     before = await slack.counts()
     reply = await slack.post("[]", "application/json", sign=False)
-    assert (reply.status, reply.json) == (400, BAD_BODY)
+    assert (reply.status, reply.json) == (401, UNSIGNED)
     await _assert_nothing_happened(slack, before)
 
 
@@ -165,5 +174,5 @@ async def test_url_verification_is_answered_with_the_challenge(slack: SlackHarne
 async def test_ssl_check_is_answered(slack: SlackHarness) -> None:
     before = await slack.counts()
     reply = await slack.post_form({"ssl_check": "1", "token": "unused"})
-    assert reply.status == 200
+    assert (reply.status, reply.text) == (200, "")
     await _assert_nothing_happened(slack, before)

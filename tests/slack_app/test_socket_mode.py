@@ -36,7 +36,7 @@ async def _set_up_demo(slack: SocketHarness) -> None:
 
 async def _concerns(slack: SocketHarness) -> list[Concern]:
     async with session_factory(slack.runtime.engine)() as session:
-        return list((await session.exec(select(Concern))).all())
+        return list((await session.exec(select(Concern).order_by(Concern.id))).all())
 
 
 async def test_commands_and_dms_over_socket_mode(engine, clock) -> None:

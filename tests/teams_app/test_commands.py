@@ -13,6 +13,8 @@ from fakes.teams_harness import (
     PEOPLE,
     TENANT,
     TeamsHarness,
+    concern_card,
+    concern_message,
     content,
     plain,
     run_script,
@@ -36,7 +38,9 @@ EVERYONE = (
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
     "them\n"
     "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
-    "• `resume` end your pause"
+    "• `resume` end your pause\n"
+    "• `checkin [@partner]` check in now, privately, on how your pair is going; "
+    "your partner is never told"
 )
 MANAGERS = (
     "For program managers\n"
@@ -44,10 +48,11 @@ MANAGERS = (
     "• `pair @mentor @mentee` start a mentoring pair; both are greeted privately\n"
     "• `managers add @person [backup]` add a manager or a backup manager\n"
     "• `managers remove @person` remove a manager\n"
-    "• `status` people, pairs, open concerns (with their numbers), unconfirmed briefings, who "
-    "is paused or at the weekly cap, undelivered messages\n"
+    "• `status` people, pairs, open concerns (with their numbers), who is at risk, "
+    "unconfirmed briefings, who is paused or at the weekly cap, undelivered messages\n"
     "• `program set timezone|checkins|weekly-cap <value>` change a setting; `program set` alone "
     "shows them\n"
+    "• `checkin @person|all` send a check-in now, in each recipient's working hours\n"
     "• `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a "
     "note is for the managers only"
 )
@@ -56,6 +61,17 @@ ADMINS = (
     '• `program create "<name>" [purpose "<text>"]` create a program you manage'
 )
 NOT_A_MANAGER = "Only a program's managers can do that, and you don't manage a program."
+ONLY_ADMINS = (
+    "Only the people named in MENTORBOT_ADMINS can create programs. "
+    "Ask whoever runs mentorbot here to add you."
+)
+UNKNOWN_BOGUS = "I don't know the command “bogus”. Type `help` to see what I can do."
+RECEIPT = plain(
+    "Thank you. The program managers of Demo have been told. I will let you know when it "
+    "is acknowledged and when it is resolved, and by whom. Your partner has not been told."
+    "\n\nTo see where your concerns stand: `concern status`",
+    "Your concern was recorded.",
+)
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 CONCERN = 'concern missed-meeting "Sam missed two meetings"'
 
@@ -67,6 +83,11 @@ def help_reply(*sections: str) -> dict:
 def refusal(problem: str, form: str | None = None) -> dict:
     text = problem if form is None else f"{problem}\n\nThe form is: `{form}`"
     return plain(text, COULD_NOT)
+
+
+def arrived(teams: TeamsHarness, who: str, mark: int) -> list[dict]:
+    """What reached `who`'s 1:1 chat since `mark`."""
+    return [content(a) for a in teams.arrived(teams.person(who).conversation_id, mark)]
 
 
 async def memberships(teams: TeamsHarness) -> set[tuple[str, str]]:
@@ -189,8 +210,7 @@ async def test_nothing_typed_shows_my_mentoring(demo: TeamsHarness) -> None:
 
 
 async def test_an_unknown_command_gets_the_way_to_help(teams: TeamsHarness) -> None:
-    problem = "I don't know the command “bogus”. Type `help` to see what I can do."
-    assert [content(r) for r in await teams.say("sam", "bogus")] == [plain(problem, COULD_NOT)]
+    assert [content(r) for r in await teams.say("sam", "bogus")] == [refusal(UNKNOWN_BOGUS)]
 
 
 # ---------------------------------------------------------------------- installing the app
@@ -267,12 +287,7 @@ async def test_only_admins_create_programs_and_a_refusal_changes_nothing(
     await teams.install("sam")
     before = await teams.counts()
     replies = await teams.say("sam", 'program create "Mine"')
-    assert [content(r) for r in replies] == [
-        refusal(
-            "Only the people named in MENTORBOT_ADMINS can create programs. "
-            "Ask whoever runs mentorbot here to add you."
-        )
-    ]
+    assert [content(r) for r in replies] == [refusal(ONLY_ADMINS)]
     after = await teams.counts()  # the event recorded and its answer queued, nothing else
     assert after == {
         **before,
@@ -308,7 +323,7 @@ async def test_managers_add_and_remove_by_mention(teams: TeamsHarness) -> None:
     assert [content(r) for r in replies] == [
         plain("Bea Arthur no longer manages Demo.", "Removed a manager from Demo.")
     ]
-    assert ("Bea Arthur", "backup_manager") not in await memberships(teams)
+    assert await memberships(teams) == {("Ada Lovelace", "manager"), ("Max Planck", "manager")}
 
 
 async def test_a_mentioned_person_is_added_with_their_teams_profile(teams: TeamsHarness) -> None:
@@ -431,14 +446,7 @@ async def test_status_at_a_glance(demo: TeamsHarness) -> None:
 
 async def test_a_concern_gets_a_receipt(demo: TeamsHarness) -> None:
     replies = await demo.say("omar", 'concern missed-meeting "Sam missed two meetings"')
-    assert [content(r) for r in replies] == [
-        plain(
-            "Thank you. The program managers of Demo have been told. I will let you know when it "
-            "is acknowledged and when it is resolved, and by whom. Your partner has not been told."
-            "\n\nTo see where your concerns stand: `concern status`",
-            "Your concern was recorded.",
-        )
-    ]
+    assert [content(r) for r in replies] == [RECEIPT]
 
 
 async def test_a_concern_from_someone_in_no_pair(teams: TeamsHarness) -> None:
@@ -462,25 +470,35 @@ async def test_a_redelivered_activity_is_handled_once(demo: TeamsHarness) -> Non
     assert await demo.send(activity) == []  # the same id again: Teams retried
     assert await demo.counts() == before
     assert await demo.deliver() == 3  # the receipt and one DM per manager, once
-    assert [content(r)["summary"] for r in demo.arrived("a:1omar", mark)] == [
-        "Your concern was recorded."
-    ]
+    card = concern_card(1, words="Sam missed two meetings", raised="Mon 23 Nov 2026, 09:00 UTC")
+    assert {who: arrived(demo, who, mark) for who in ("omar", "sam", "ada", "max", "bea")} == {
+        "omar": [RECEIPT],
+        "sam": [],  # the partner is not told
+        "ada": [concern_message(card)],
+        "max": [concern_message(card)],
+        "bea": [],  # only a backup
+    }
     assert await demo.deliver() == 0
 
 
 async def test_a_redelivered_refusal_is_answered_once(teams: TeamsHarness) -> None:
-    for text in ('program create "Mine"', "bogus"):  # refused by the handler, the parser
+    for text, answer in (  # refused by the handler, by the parser
+        ('program create "Mine"', refusal(ONLY_ADMINS)),
+        ("bogus", refusal(UNKNOWN_BOGUS)),
+    ):
         activity = teams.message("sam", text)
         mark = len(teams.connector.calls)
         await teams.send(activity)
         await teams.send(activity)
         assert await teams.deliver() == 1
-        assert len(teams.arrived("a:1sam", mark)) == 1
+        assert arrived(teams, "sam", mark) == [answer]
 
 
 async def test_the_same_words_in_a_new_activity_are_handled_again(teams: TeamsHarness) -> None:
-    assert len(await teams.say("sam", "help")) == 1
-    assert len(await teams.say("sam", "help")) == 1
+    mark = len(teams.connector.calls)
+    assert [content(r) for r in await teams.say("sam", "help")] == [help_reply(EVERYONE)]
+    assert [content(r) for r in await teams.say("sam", "help")] == [help_reply(EVERYONE)]
+    assert arrived(teams, "sam", mark) == [help_reply(EVERYONE)] * 2
 
 
 def test_the_harness_people_are_distinct() -> None:

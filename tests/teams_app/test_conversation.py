@@ -33,7 +33,9 @@ HELP = (
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
     "them\n"
     "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
-    "• `resume` end your pause"
+    "• `resume` end your pause\n"
+    "• `checkin [@partner]` check in now, privately, on how your pair is going; "
+    "your partner is never told"
 )
 NOT_ADMIN = (
     "Only the people named in MENTORBOT_ADMINS can create programs. "
@@ -76,7 +78,7 @@ async def test_help_then_a_refusal(engine, clock) -> None:
     assert [r.text for r in await chat(adapter, runtime, "help")] == [HELP]
     assert [r.text for r in await chat(adapter, runtime, 'program create "Mine"')] == [NOT_ADMIN]
     async with runtime.deps.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage))).all()
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert [r.status for r in rows] == ["sent", "sent"]  # one answer per activity, sent
     assert all(r.dedupe_key.startswith("answer:teams:a:1sam:") for r in rows)
 

@@ -30,6 +30,12 @@ from storage.models import Identity, OutboxMessage
 RAISED = "Mon 23 Nov 2026, 09:00 UTC"  # Teams gives no time zone: people see UTC
 WORDS = "Sam missed two meetings. [click](http://evil) **really**"
 CONCERN = f'concern missed-meeting "{WORDS}"'
+RECEIPT = plain(
+    "Thank you. The program managers of Demo have been told. I will let you know when it "
+    "is acknowledged and when it is resolved, and by whom. Your partner has not been told."
+    "\n\nTo see where your concerns stand: `concern status`",
+    "Your concern was recorded.",
+)
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ACKNOWLEDGED = plain(
     "You acknowledged the concern. The other managers can see that you have it.\n\n"
@@ -302,7 +308,7 @@ async def test_only_managers_can_press_the_buttons(demo: TeamsHarness) -> None:
     before = await demo.counts()
     replies = await demo.click("sam", ACKNOWLEDGE, "1")
     assert [content(r) for r in replies] == [
-        plain("Only the program's managers can act on this concern.", COULD_NOT)
+        plain("There is no concern with that number that you can act on.", COULD_NOT)
     ]
     assert await demo.counts() == {**before, "processed_event": before["processed_event"] + 1}
 
@@ -385,7 +391,13 @@ async def test_rate_limited_waits_for_retry_after(demo: TeamsHarness, clock) -> 
     limited = [c for c in demo.since(mark) if c.status == 429]
     assert len(limited) == 1  # the client did not retry by itself
     # A failed proactive turn is no chat turn: nobody gets "Sorry, something went wrong".
-    assert len(demo.since(mark, "reply_to_activity")) == 3
+    card = concern_message(concern_card(1, words=WORDS, raised="Mon 23 Nov 2026, 09:00 UTC"))
+    sends = demo.since(mark, "reply_to_activity")
+    assert sorted((c.conversation_id, c.status, content(c.body)) for c in sends) == [
+        ("a:1ada", 429, card),
+        ("a:1max", 200, card),
+        ("a:1omar", 200, RECEIPT),
+    ]
     assert "Sorry" not in str([c.body for c in demo.connector.calls])
     [waiting] = [r for r in await demo.rows(OutboxMessage) if r.status == "pending"]
     assert waiting.last_error == "rate limited; retry after 30s"

@@ -25,15 +25,17 @@ FOR_EVERYONE = """\
    • `concern <kind> [@partner] [what happened]` tell the program manager privately that something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other
    • `concern status` where the concerns you raised stand, and who acknowledged or resolved them
    • `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)
-   • `resume` end your pause"""
+   • `resume` end your pause
+   • `checkin [@partner]` check in now, privately, on how your pair is going; your partner is never told"""
 FOR_MANAGERS = """\
    *For program managers*
    • `enrol @person mentor|mentee` add someone to your program
    • `pair @mentor @mentee` start a mentoring pair; both are greeted privately
    • `managers add @person [backup]` add a manager or a backup manager
    • `managers remove @person` remove a manager
-   • `status` people, pairs, open concerns (with their numbers), unconfirmed briefings, who is paused or at the weekly cap, undelivered messages
+   • `status` people, pairs, open concerns (with their numbers), who is at risk, unconfirmed briefings, who is paused or at the weekly cap, undelivered messages
    • `program set timezone|checkins|weekly-cap <value>` change a setting; `program set` alone shows them
+   • `checkin @person|all` send a check-in now, in each recipient's working hours
    • `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a note is for the managers only"""
 FOR_ADMINS = """\
    *For mentorbot admins*

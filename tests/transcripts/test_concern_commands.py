@@ -20,7 +20,7 @@ def said(transcript: str) -> str:
 
 NOT_YOURS = said("""
     🔒 mentorbot (only you see this):
-       Only the program's managers can act on this concern.
+       There is no concern with that number that you can act on.
 """)
 
 

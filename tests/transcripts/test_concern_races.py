@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.console.session import DEMO_SETUP
 from handlers import concerns
 from handlers.concerns import actions
 from handlers.context import Caller
 from handlers.router import handle_action
-from storage.models import AuditEntry, Concern
+from storage.models import AuditEntry, Concern, Person
 
 
 @pytest.fixture
@@ -51,9 +51,15 @@ async def _race(console, held_first_read, first: tuple[str, str], second: tuple[
             release.set()
 
     answers = await asyncio.gather(click(*first), after_the_first_read(*second))
+    query = (
+        select(AuditEntry.action, Person.display_name)
+        .join(Person, Person.id == AuditEntry.actor_id)
+        .where(col(AuditEntry.action).startswith("concern."))
+        .order_by(AuditEntry.id)
+    )
     async with deps.sessions() as session:
         concern = (await session.exec(select(Concern))).one()
-        audits = (await session.exec(select(AuditEntry.action, AuditEntry.actor_id))).all()
+        audits = [tuple(row) for row in (await session.exec(query)).all()]
     return [a.blocks[0].content[0].text for a in answers], concern, audits
 
 
@@ -68,14 +74,19 @@ async def test_a_late_acknowledge_does_not_reopen_a_resolved_concern(
         "You marked the concern resolved.",
     ]
     assert (concern.status, concern.acknowledged_by_id) == ("resolved", None)
-    assert [a for a, _ in audits if a.startswith("concern.")][1:] == ["concern.resolve"]
+    assert audits == [("concern.raise.other", "Sam Carter"), ("concern.resolve", "Lena Fischer")]
 
 
 async def test_of_two_acknowledges_at_once_one_wins(console, held_first_read) -> None:
     answers, concern, audits = await _race(
         console, held_first_read, ("maya", concerns.ACKNOWLEDGE), ("lena", concerns.ACKNOWLEDGE)
     )
-    assert answers[0].startswith("This concern was already acknowledged by Lena")
-    assert answers[1].startswith("You acknowledged the concern.")
+    assert answers == [
+        "This concern was already acknowledged by Lena Fischer.",
+        "You acknowledged the concern. The other managers can see that you have it.",
+    ]
     assert concern.status == "acknowledged"
-    assert [a for a, _ in audits].count("concern.acknowledge") == 1
+    assert audits == [
+        ("concern.raise.other", "Sam Carter"),
+        ("concern.acknowledge", "Lena Fischer"),
+    ]

@@ -76,11 +76,13 @@ async def test_views_clean_text_however_it_was_made() -> None:
 
 async def test_an_id_longer_than_any_platform_gives_is_refused_cleanly(console_on) -> None:
     deps = console_on.session.deps
-    caller = Caller(platform=PLATFORM, external_id="u" * 129)
-    for answer in (
-        await handle_text(deps, caller, "status"),
-        await handle_action(deps, caller, "concern.acknowledge", "1"),
+    for caller in (
+        Caller(platform=PLATFORM, external_id="u" * 129),
+        Caller(platform=PLATFORM, external_id="sam\x00"),  # PostgreSQL refuses a NUL
     ):
+        answer = await handle_text(deps, caller, "status")
+        clicked = await handle_action(deps, caller, "concern.acknowledge", "1")
+        assert answer == clicked
         assert answer is not None
         assert [b.content[0].text for b in answer.blocks] == [UNKNOWN_CALLER]  # type: ignore[union-attr]
 
@@ -93,7 +95,7 @@ async def test_a_button_value_beyond_32_bits_names_no_concern(console_on, value)
     maya = Caller(platform=PLATFORM, external_id="maya")
     answer = await handle_action(deps, maya, "concern.acknowledge", value)
     assert [b.content[0].text for b in answer.blocks] == [  # type: ignore[union-attr]
-        "Only the program's managers can act on this concern."
+        "There is no concern with that number that you can act on."
     ]
 
 

@@ -48,8 +48,8 @@ async def claim_telling_doubt(sessions, now, limit: int = 50) -> list[tuple[str,
         return [(message.row.dedupe_key, message.in_doubt) for message in claimed]
 
 
-async def test_enqueue_is_idempotent_on_the_dedupe_key(any_engine, clock):
-    sessions = session_factory(any_engine)
+async def test_enqueue_is_idempotent_on_the_dedupe_key(engine, clock):
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
 
     assert await enqueue(sessions, "concern:1:manager:1", maya, clock.now(), program_id=None)
@@ -76,8 +76,8 @@ async def test_enqueue_is_idempotent_on_the_dedupe_key(any_engine, clock):
     assert (message.replaces_id, message.sent_ref, message.last_error) == (None, None, None)
 
 
-async def test_claim_due_takes_only_due_unclaimed_pending_rows_in_order(any_engine, clock):
-    sessions = session_factory(any_engine)
+async def test_claim_due_takes_only_due_unclaimed_pending_rows_in_order(engine, clock):
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
     now = clock.now()
     minute = timedelta(minutes=1)
@@ -116,8 +116,8 @@ async def test_claim_due_takes_only_due_unclaimed_pending_rows_in_order(any_engi
     ]
 
 
-async def test_an_expired_claim_is_claimable_again(any_engine, clock):
-    sessions = session_factory(any_engine)
+async def test_an_expired_claim_is_claimable_again(engine, clock):
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
     start = clock.now()
     await enqueue(sessions, "m", maya, start)
@@ -133,10 +133,8 @@ async def test_an_expired_claim_is_claimable_again(any_engine, clock):
     assert aware(taken.claimed_until) == start + 2 * LEASE
 
 
-async def test_release_all_claims_frees_pending_rows_only_and_keeps_them_in_doubt(
-    any_engine, clock
-):
-    sessions = session_factory(any_engine)
+async def test_release_all_claims_frees_pending_rows_only_and_keeps_them_in_doubt(engine, clock):
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
     now = clock.now()
     for key in ["a", "b", "c"]:
@@ -162,10 +160,10 @@ async def test_release_all_claims_frees_pending_rows_only_and_keeps_them_in_doub
     ]
 
 
-async def test_finishing_a_row_in_doubt_keeps_the_doubt_for_the_next_claim(any_engine, clock):
+async def test_finishing_a_row_in_doubt_keeps_the_doubt_for_the_next_claim(engine, clock):
     """A row whose send's outcome is still unknown (the look on the platform failed, or
     the new send got no answer) is marked so; any other outcome clears it."""
-    sessions = session_factory(any_engine)
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
     now = clock.now()
     for key in ["kept", "cleared"]:
@@ -187,8 +185,8 @@ async def test_finishing_a_row_in_doubt_keeps_the_doubt_for_the_next_claim(any_e
         )
 
 
-async def test_next_due_at_is_the_earliest_pending_due_time(any_engine, clock):
-    sessions = session_factory(any_engine)
+async def test_next_due_at_is_the_earliest_pending_due_time(engine, clock):
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
     now = clock.now()
     async with sessions() as session:
@@ -202,8 +200,8 @@ async def test_next_due_at_is_the_earliest_pending_due_time(any_engine, clock):
         assert aware(await outbox.next_due_at(session)) == now + timedelta(minutes=1)
 
 
-async def test_supersede_pending_updates_leaves_other_rows_alone(any_engine, clock):
-    sessions = session_factory(any_engine)
+async def test_supersede_pending_updates_leaves_other_rows_alone(engine, clock):
+    sessions = session_factory(engine)
     maya = await person(sessions, clock)
     now = clock.now()
     await enqueue(sessions, "original", maya, now)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.cadence import Cadence
+from handlers.checkin_command import CheckIn
 from handlers.commands import (
     CONCERN_KINDS,
     MAX_WORDS,
@@ -52,7 +53,7 @@ SENTINELS = MENTION_OPEN + MENTION_CLOSE
 QUOTES = OPENING_QUOTES + CLOSING_QUOTES
 KEYWORDS = ["program", "create", "purpose", "backup", "mentor", "mentee", "add", "remove"]
 KEYWORDS += ["help", "status", "concern", "pair", "enrol", *CONCERN_KINDS]
-KEYWORDS += ["confirm", "ack", "acknowledge", "resolve"]
+KEYWORDS += ["confirm", "ack", "acknowledge", "resolve", "checkin", "all"]
 
 
 def mention(external_id: str, name: str | None = None) -> str:
@@ -127,6 +128,10 @@ commands = st.one_of(
     st.builds(ProgramSettings, programs),
     st.builds(Pause, st.integers(1, 28)),
     st.just(Resume()),
+    st.builds(CheckIn, st.none() | people, st.just(False), programs).filter(
+        lambda c: c.person is not None or c.program is None
+    ),
+    st.builds(CheckIn, st.none(), st.just(True), programs),
 )
 
 # Text with everything that could trip a tokenizer: sentinels, every kind of quote,

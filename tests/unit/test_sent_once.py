@@ -223,20 +223,27 @@ async def test_while_the_history_cannot_be_read_the_row_stays_in_doubt(
     assert len(slack.calls_to("conversations.history")) == 2
 
 
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"lease": timedelta(seconds=0.5)},  # the claim's time runs out first
+        {"send_timeout": 0.3},  # the call's own limit, well inside the 2-minute claim
+    ],
+    ids=["claim", "send-timeout"],
+)
 async def test_a_send_that_got_no_answer_is_looked_for_before_it_is_sent_again(
-    world, sessions, clock, slack, messengers
+    world, sessions, clock, slack, messengers, limits
 ):
-    """Slack accepted the DM but its answer never came (here: it hangs until the claim's
-    time is up, a fraction of a second with this short lease)."""
-    short = timedelta(seconds=0.5)
-    dispatcher = Dispatcher(sessions, clock, messengers, lease=short)
+    """Slack accepted the DM but its answer never came (here: it hangs until a limit of a
+    fraction of a second is up). A hung call never holds its sending slot for long."""
+    dispatcher = Dispatcher(sessions, clock, messengers, **limits)
     await put(sessions, "concern:1:manager", world.manager_id, view(1), clock.now())
     slack.accept_and_hang_next("chat.postMessage")
 
     assert await dispatcher.run_once() == 1
 
     waiting = await row(sessions, "concern:1:manager")
-    assert (waiting.status, waiting.last_error) == ("pending", "no answer before the claim ran out")
+    assert (waiting.status, waiting.last_error) == ("pending", "no answer in time")
     assert aware(waiting.claimed_until) == outbox.UNKNOWN_OUTCOME
     clock.advance(Backoff().delay(1).total_seconds())
     assert await dispatcher.run_once() == 1
