@@ -19,6 +19,17 @@ from handlers.grammar import (
     readable,
     tokenize,
 )
+from handlers.settings_commands import USAGE as SETTINGS_USAGE
+from handlers.settings_commands import (  # re-exported: the router matches on them
+    Invalid,
+    Pause,
+    ProgramSet,
+    ProgramSettings,
+    Resume,
+    parse_pause,
+    parse_program_set,
+    parse_resume,
+)
 from handlers.text import clean
 
 CONCERN_KINDS = (
@@ -43,6 +54,7 @@ USAGE = {
     "concern program": 'concern <kind> [@partner] program "<name>" [what happened]',
     "concern act": "concern ack|resolve <n> [note]",
     "concern status": "concern status",
+    **SETTINGS_USAGE,
     "checkin": USAGE_CHECKIN,
 }
 # What a manager may do to a concern by command (as by its buttons), by the words typed.
@@ -178,11 +190,21 @@ Command = (
     | RaiseConcern
     | ActOnConcern
     | MyConcerns
+    | ProgramSet
+    | ProgramSettings
+    | Pause
+    | Resume
     | CheckIn
 )
 
 
-READ_ONLY = (Help, Overview, Status, MyConcerns)  # a replay of these is simply answered again
+READ_ONLY = (
+    Help,
+    Overview,
+    Status,
+    MyConcerns,
+    ProgramSettings,
+)  # a replay of these is simply answered again
 
 
 def named_people(command: Command) -> list[PersonRef]:
@@ -234,6 +256,8 @@ _FORMS = {
     "pair": "pair",
     "status": "status",
     "concern": "concern",
+    "pause": "pause",
+    "resume": "resume",
     "checkin": "checkin",
 }
 
@@ -243,6 +267,8 @@ def _form_of(source: str) -> str | None:
     words = FIRST_WORD.findall(source.lower())[:2]
     if words and words[0] in ("managers", "manager"):
         return USAGE["managers remove" if words[1:] == ["remove"] else "managers add"]
+    if words[:2] == ["program", "set"]:
+        return USAGE["program set"]
     key = _FORMS.get(words[0]) if words else None
     return USAGE[key] if key else None
 
@@ -267,6 +293,8 @@ def _program(_source: str, tokens: list[Token]) -> Command | Usage:
             f"`status program {quote(tokens[1].text)}`.",
             None,
         )
+    if len(tokens) > 1 and _keyword(tokens[1]) == "set":
+        return _program_set(tokens)
     if len(tokens) < 3 or _keyword(tokens[1]) != "create":
         return Usage("To create a program, give it a name in quotes.", form)
     if _names_a_person(tokens[2]):
@@ -284,6 +312,25 @@ def _program(_source: str, tokens: list[Token]) -> Command | Usage:
             'Put the program\'s name in quotes, as in `program create "Spring Pilot"`.', form
         )
     return Usage('After the name, only `purpose "<text>"` may follow.', form)
+
+
+def _program_set(tokens: list[Token]) -> Command | Usage:
+    tokens, program, ok = _take_program(tokens)
+    if not ok:
+        return Usage("`program` needs a name in quotes.", USAGE["program set"])
+    return _valid(parse_program_set(tokens[2:], program))
+
+
+def _pause(_source: str, tokens: list[Token]) -> Command | Usage:
+    return _valid(parse_pause(tokens))
+
+
+def _resume(_source: str, tokens: list[Token]) -> Command | Usage:
+    return _valid(parse_resume(tokens))
+
+
+def _valid(parsed: Command | Invalid) -> Command | Usage:
+    return Usage(parsed.problem, parsed.form) if isinstance(parsed, Invalid) else parsed
 
 
 def _take_program(tokens: list[Token]) -> tuple[list[Token], str | None, bool]:
@@ -429,5 +476,7 @@ _PARSERS = {
     "pair": _pair,
     "status": _status,
     "concern": _concern,
+    "pause": _pause,
+    "resume": _resume,
     "checkin": _checkin,
 }

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers import weekly_cap
 from handlers.lookups import Profiles
 from handlers.ports import Clock, Directory
 from handlers.views import MessageView
-from handlers.working_time import next_working_slot, zone_for
+from handlers.working_time import zone_for
 from storage import outbox
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Person, Program, Subject
@@ -95,10 +96,12 @@ class Work:
         """Queue a message to one person, in this transaction. False: that key was queued
         before, so nothing new was added. `subject` and the ids say what it is about, for
         the queries that later cancel, update or explain it. A routine message (not
-        `urgent`) waits for the recipient's working hours; an urgent one never waits."""
+        `urgent`) waits for the recipient's working hours, for the end of their pause and
+        for room under the program's weekly cap (handlers/weekly_cap.py); an urgent one,
+        or one about a concern, never waits."""
         assert to.id is not None
-        waits = self.deps.routine_waits and not urgent
-        not_before = await self._working_slot(to, program_id) if waits else None
+        waits = self.deps.routine_waits and not urgent and concern_id is None
+        not_before = await self._routine_time(to, program_id, subject) if waits else None
         added = await outbox.enqueue(
             self.session,
             key=key,
@@ -117,12 +120,19 @@ class Work:
         self.queued += int(added)
         return added
 
-    async def _working_slot(self, to: Person, program_id: int | None) -> datetime:
-        """Now, or the start of the recipient's next working hours: in their time zone,
-        else the program's, else UTC."""
+    async def _routine_time(self, to: Person, program_id: int | None, subject: Subject) -> datetime:
+        """Now, or the start of the recipient's next working hours after any pause (in
+        their time zone, else the program's, else UTC), in a week with room under the cap."""
+        assert to.id is not None
         program = await self.session.get(Program, program_id) if program_id else None
         zone = zone_for(to.timezone, program.timezone if program else None)
-        return next_working_slot(self.now, zone)
+        slot = weekly_cap.first_slot(self.now, to.paused_until, zone)
+        if subject in weekly_cap.UNCAPPED:
+            return slot
+        cap = program.weekly_cap if program else weekly_cap.DEFAULT_CAP
+        return await weekly_cap.capped_slot(
+            self.session, recipient_id=to.id, slot=slot, zone=zone, cap=cap
+        )
 
 
 @dataclass(kw_only=True)

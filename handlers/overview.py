@@ -25,6 +25,8 @@ EVERYONE = [
         "concern status",
         "where the concerns you raised stand, and who acknowledged or resolved them",
     ),
+    ("pause 2w", "pause your check-ins and reminders for up to 4 weeks (concerns still go)"),
+    ("resume", "end your pause"),
     (
         "checkin [@partner]",
         "check in now, privately, on how your pair is going; your partner is never told",
@@ -37,7 +39,12 @@ MANAGERS = [
     ("managers remove @person", "remove a manager"),
     (
         "status",
-        "people, pairs, open concerns (with their numbers), who is at risk, undelivered messages",
+        "people, pairs, open concerns (with their numbers), who is at risk, unconfirmed "
+        "briefings, who is paused or at the weekly cap, undelivered messages",
+    ),
+    (
+        "program set timezone|checkins|weekly-cap <value>",
+        "change a setting; `program set` alone shows them",
     ),
     ("checkin @person|all", "send a check-in now, in each recipient's working hours"),
     (

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import col, or_, select
 
+from handlers.briefings import brief
 from handlers.checkins.prompts import schedule_first_rounds
 from handlers.commands import USAGE, Enrol, PairUp
 from handlers.confirmations import CONFIRM_WITHIN, Warning, ask, read
@@ -47,9 +48,12 @@ async def _plan_enrolment(ctx: Context, command: Enrol) -> _Enrolment:
 
 async def _enrol(ctx: Context, plan: _Enrolment) -> MessageView:
     program, person, role = plan.program, plan.person, plan.role
-    ctx.session.add(
-        Membership(program_id=program.id, person_id=person.id, role=role, created_at=ctx.now)
+    membership = Membership(
+        program_id=program.id, person_id=person.id, role=role, created_at=ctx.now
     )
+    ctx.session.add(membership)
+    await ctx.session.flush()
+    await brief(ctx, program, person, membership)
     ctx.audit(f"enrol.{role}", f"person:{person.id}", program.id)
     who = await mention(ctx.session, person)
     return MessageView(

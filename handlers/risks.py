@@ -3,7 +3,7 @@ each a Warning the manager confirms before it happens (handlers/confirmations.py
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import and_, col, or_, select
 
 from handlers.confirmations import Warning
 from handlers.context import Context
@@ -11,11 +11,12 @@ from handlers.mentions import UNKNOWN, mentions_of
 from handlers.people import mention
 from handlers.roles import has_role, levels_of, role_of
 from handlers.views import CommandHint, Mention, Span, bold, section
-from storage.models import Pair, PairState, Person, Program, Role
+from storage.models import Membership, Pair, PairState, Person, Program, Role
 
 SECOND_MENTOR = "second-mentor"
 MANAGER_IN_PAIR = "manager-in-pair"
 MENTEE_AS_MENTOR = "mentee-as-mentor"
+UNBRIEFED = "briefing-unconfirmed"
 
 
 async def enrol_warnings(
@@ -38,6 +39,7 @@ async def pair_warnings(
     found = [
         await _second_mentor(ctx, program, mentor, mentee),
         await _manager_in_pair(ctx, program, mentor, mentee),
+        await _unbriefed(ctx, program, mentor, mentee),
     ]
     return [warning for warning in found if warning is not None]
 
@@ -89,6 +91,35 @@ async def _manager_in_pair(
     )
     parts += _who_is_told(program, told.role, [_who(p, people) for p in told.people])
     return Warning(MANAGER_IN_PAIR, section(*parts))
+
+
+async def _unbriefed(
+    ctx: Context, program: Program, mentor: Person, mentee: Person
+) -> Warning | None:
+    """Paired before confirming the briefing, they start without having read what is
+    expected of them: allowed, but the manager should know."""
+    query = select(Membership.person_id).where(
+        Membership.program_id == program.id,
+        col(Membership.briefing_confirmed_at).is_(None),
+        or_(
+            and_(Membership.person_id == mentor.id, Membership.role == Role.MENTOR),
+            and_(Membership.person_id == mentee.id, Membership.role == Role.MENTEE),
+        ),
+    )
+    unconfirmed = set((await ctx.session.exec(query)).all())
+    people = [p for p in (mentor, mentee) if p.id in unconfirmed]
+    if not people:
+        return None
+    names = await mentions_of(ctx.session, [p.id for p in people if p.id is not None])
+    verb = " has" if len(people) == 1 else " have"
+    says = section(
+        *_listed([_who(p, names) for p in people]),
+        verb,
+        " not yet confirmed reading their role briefing for ",
+        bold(program.name),
+        ".",
+    )
+    return Warning(UNBRIEFED, says)
 
 
 def _who_is_told(

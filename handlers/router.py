@@ -18,7 +18,18 @@ from typing import TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError
 
-from handlers import concerns, confirmations, once, overview, pairing, programs, status
+from handlers import (
+    briefings,
+    concerns,
+    confirmations,
+    once,
+    overview,
+    pairing,
+    pausing,
+    programs,
+    settings,
+    status,
+)
 from handlers.checkins import requests as checkins
 from handlers.commands import (
     READ_ONLY,
@@ -32,8 +43,12 @@ from handlers.commands import (
     MyConcerns,
     Overview,
     PairUp,
+    Pause,
     ProgramCreate,
+    ProgramSet,
+    ProgramSettings,
     RaiseConcern,
+    Resume,
     Status,
     Usage,
     named_people,
@@ -54,6 +69,7 @@ ACTIONS: dict[str, Callable[[Context, str], Awaitable[MessageView]]] = {
     concerns.ACKNOWLEDGE: concerns.acknowledge,
     concerns.RESOLVE: concerns.resolve_concern,
     confirmations.CONFIRM: pairing.confirmed,
+    briefings.CONFIRM_READ: briefings.confirm_read,
 }
 CLASHED = "That clashed with a change made at the same moment. Please try again."
 
@@ -190,6 +206,14 @@ def _step_for(command: Command) -> Step:
             return lambda ctx: concerns.act_by_command(ctx, command)
         case MyConcerns():
             return concerns.my_concerns
+        case ProgramSet():
+            return lambda ctx: settings.program_set(ctx, command)
+        case ProgramSettings():
+            return lambda ctx: settings.show_settings(ctx, command)
+        case Pause():
+            return lambda ctx: pausing.pause(ctx, command)
+        case Resume():
+            return pausing.resume
         case CheckIn():
             return lambda ctx: checkins.check_in(ctx, command)
     raise AssertionError(f"unrouted command {type(command).__name__}")

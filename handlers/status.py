@@ -18,6 +18,7 @@ from handlers.concerns import seen_by
 from handlers.context import Context
 from handlers.mentions import UNKNOWN, mentions_of
 from handlers.roles import managed_program
+from handlers.status_people import people_lists, people_sections
 from handlers.timefmt import when
 from handlers.undelivered import Failed
 from handlers.views import (
@@ -67,7 +68,8 @@ async def status(ctx: Context, command: Status) -> MessageView:
     concerns = await _open_concerns(ctx, program)
     failed, failed_pairs = await _failed(ctx, program)
     flags = await at_risk(ctx, program)
-    ids = {person_id for person_id, _ in managers}
+    lists = await people_lists(ctx, program, LIST_LIMIT)
+    ids = {person_id for person_id, _ in managers} | lists.ids
     ids |= {i for flag in flags[:LIST_LIMIT] for i in (flag.person_id, flag.partner_id)}
     ids |= {row.recipient_id for row in failed[:LIST_LIMIT]}
     for pair in [*pairs, *(p for _, p in concerns), *failed_pairs.values()]:
@@ -79,6 +81,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
         _concerns_section(ctx, concerns, counts.concerns, people),
         *([ACT_ON_ONE] if concerns else []),
         *flags_section(ctx, flags, people, LIST_LIMIT),
+        *people_sections(ctx, program, lists, people),
         _undelivered_section(failed, failed_pairs, people),
         *_held(ctx),
     ]

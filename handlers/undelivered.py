@@ -32,6 +32,8 @@ def what(failed: Failed, to: Mention, pair: tuple[Mention, Mention] | None) -> l
         return [f"concern #{failed.concern_id} DM to manager ", to]
     if failed.subject == Subject.CONCERN_UPDATE:
         return [f"concern #{failed.concern_id} update to manager ", to]
+    if failed.subject == Subject.BRIEFING:
+        return ["role briefing to ", to]
     if failed.subject == Subject.REPORTER_UPDATE:
         return [f"concern #{failed.concern_id} update to its reporter ", to]
     return ["message to ", to]

@@ -9,6 +9,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+import handlers.briefings  # registers its due kinds with run_due
 import handlers.checkins.prompts  # noqa: F401  (registers the check-ins' due work)
 from handlers.context import Deps
 from handlers.due_work import run_due

@@ -25,12 +25,17 @@ DEMO_SETUP = [
     ("maya", "enrol @lena mentor"),
     ("maya", "enrol @sam mentee"),
     ("maya", "enrol @priya mentee"),
+    # Each reads their role briefing and confirms it (buttons 1 to 4, in enrolment order).
+    ("omar", "press 1"),
+    ("lena", "press 2"),
+    ("sam", "press 3"),
+    ("priya", "press 4"),
     ("maya", "pair @omar @sam"),
 ]
 TOUR = [
     *DEMO_SETUP,
     ("omar", 'concern missed-meeting @sam "Sam has missed our last two meetings & I am worried"'),
-    ("maya", "press 1"),
+    ("maya", "press 5"),  # buttons 1 to 4 were the briefings'
     ("maya", "status"),
 ]
 HELP = "Commands are as in Slack, without /mentoring. Also: `as @name`, `press N`, `quit`."

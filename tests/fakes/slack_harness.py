@@ -574,6 +574,9 @@ EVERYONE = section(
     "confidentiality, mismatch, conduct, other\n"
     "• `/mentoring concern status` where the concerns you raised stand, and who acknowledged "
     "or resolved them\n"
+    "• `/mentoring pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns "
+    "still go)\n"
+    "• `/mentoring resume` end your pause\n"
     "• `/mentoring checkin [@partner]` check in now, privately, on how your pair is going; "
     "your partner is never told"
 )
@@ -584,7 +587,9 @@ MANAGERS = section(
     "• `/mentoring managers add @person [backup]` add a manager or a backup manager\n"
     "• `/mentoring managers remove @person` remove a manager\n"
     "• `/mentoring status` people, pairs, open concerns (with their numbers), who is at risk, "
-    "undelivered messages\n"
+    "unconfirmed briefings, who is paused or at the weekly cap, undelivered messages\n"
+    "• `/mentoring program set timezone|checkins|weekly-cap &lt;value&gt;` change a setting; "
+    "`program set` alone shows them\n"
     "• `/mentoring checkin @person|all` send a check-in now, in each recipient's working hours\n"
     "• `/mentoring concern ack|resolve &lt;n&gt; [note]` acknowledge or resolve concern n, as "
     "its buttons do; a note is for the managers only"
@@ -604,7 +609,8 @@ DEMO_SETUP = [
     ("UADA", "managers add <@UBEA|bea> backup"),
     ("UADA", "enrol <@UOMAR|omar> mentor"),
     ("UADA", "enrol <@USAM|sam> mentee"),
-    ("UADA", "pair <@UOMAR|omar> <@USAM|sam>"),
+    # Paired before reading their briefings: confirmed (tests/slack_app/test_briefings.py).
+    ("UADA", "pair <@UOMAR|omar> <@USAM|sam> confirm"),
 ]
 
 

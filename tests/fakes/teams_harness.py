@@ -484,7 +484,8 @@ DEMO_SETUP = [
     ("ada", "managers add <at>Bea</at> backup"),
     ("ada", "enrol <at>Omar</at> mentor"),
     ("ada", "enrol sam@example.com mentee"),
-    ("ada", "pair <at>Omar</at> <at>Sam</at>"),
+    # Paired before reading their briefings: confirmed.
+    ("ada", "pair <at>Omar</at> <at>Sam</at> confirm"),
 ]
 
 

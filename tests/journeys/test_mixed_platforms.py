@@ -29,7 +29,7 @@ SETUP = [
     "managers add max@example.com",
     "enrol <@UOMAR|omar> mentor",
     "enrol sam@example.com mentee",
-    "pair <@UOMAR|omar> sam@example.com",
+    "pair <@UOMAR|omar> sam@example.com confirm",
 ]
 
 
@@ -82,10 +82,20 @@ async def test_greetings_go_out_on_each_persons_platform(engine, clock) -> None:
         for line in SETUP:
             await slack.command("UADA", line)
         mark = len(teams.connector.calls)
-        assert await slack.deliver() == 2
-        [to_omar] = slack.dms_to("UOMAR")
-        assert to_omar.args["text"] == "You have a new mentoring partner in Mixed."
-        [to_sam] = continued_into(teams, mark, "a%3A1sam")
+        assert await slack.deliver() == 4  # each one's briefing, then each one's greeting
+        assert {c.args["text"] for c in slack.dms_to("UOMAR")} == {
+            "Your role as a mentor in Mixed: please read.",
+            "You have a new mentoring partner in Mixed.",
+        }
+        # Sent in one dispatcher round, concurrently: they may arrive in either order.
+        to_sam_by_summary = {
+            content(c.body)["summary"]: c for c in continued_into(teams, mark, "a%3A1sam")
+        }
+        assert set(to_sam_by_summary) == {
+            "Your role as a mentee in Mixed: please read.",
+            "You have a new mentoring partner in Mixed.",
+        }
+        to_sam = to_sam_by_summary["You have a new mentoring partner in Mixed."]
         assert content(to_sam.body)["text"].startswith(
             "Welcome to your mentoring pair\n\nYour mentor is Omar in Mixed."
         )
@@ -163,7 +173,7 @@ async def test_a_teams_mentees_concern_reaches_a_slack_manager(mixed) -> None:
     [to_ada] = slack.dms_to("UADA")
     assert to_ada.args["text"] == "Concern: mismatch in Mixed. Open mentorbot to respond."
     assert "We &lt;b&gt;never&lt;/b&gt; agree" in str(to_ada.args["blocks"])  # escaped words
-    assert slack.dms_to("UOMAR")[1:] == []  # the mentor got his greeting, nothing more
+    assert slack.dms_to("UOMAR")[2:] == []  # his briefing and greeting, nothing more
     [to_max] = continued_into(teams, mark, "a%3A1max")
     assert content(to_max.body) == concern_message(
         concern_card(

@@ -78,8 +78,8 @@ async def raised(scenario) -> tuple[SlackHarness, str]:
     concern = await _concern(slack)
     assert concern.status == "open"
     assert {user: len(refs) for user, refs in slack.earlier.items()} == {
-        "UOMAR": 1,
-        "USAM": 1,
+        "UOMAR": 2,  # the briefing, the greeting
+        "USAM": 2,
         "UADA": 1,
         "UMAX": 1,
     }

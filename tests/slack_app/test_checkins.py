@@ -219,8 +219,8 @@ async def test_click_modal_errors_then_the_concern_dm_with_choices_only(demo, cl
     assert [c.method for c in calls] == ["chat.update", "chat.postMessage", "chat.postMessage"]
     update, to_ada, to_max = calls
     no_words = context("They shared no words.")
-    assert to_ada.args == concern_dm("UADA", 6, no_words)
-    assert to_max.args == concern_dm("UMAX", 7, no_words)
+    assert to_ada.args == concern_dm("UADA", 10, no_words)  # rows 1-4: the briefings
+    assert to_max.args == concern_dm("UMAX", 11, no_words)
     assert update.args["channel"] == "DUSAM"
     assert update.args["blocks"][1:3] == [
         section("How is it going with <@UOMAR>? Answered Mon 07 Dec 2026, 09:00 Europe/London."),
@@ -246,7 +246,7 @@ async def test_shared_words_are_in_the_managers_dm(demo, clock) -> None:
         pass
     to_ada = [c for c in demo.dms_to("UADA") if "Concern" in c.args["text"]][-1]
     quote = {"type": "section", "text": {"type": "mrkdwn", "text": f"&gt; {WORDS}"}}
-    assert to_ada.args == concern_dm("UADA", 6, quote)
+    assert to_ada.args == concern_dm("UADA", 10, quote)
     assert WORDS not in json.dumps([c.args for c in demo.dms_to("UOMAR")])
 
 

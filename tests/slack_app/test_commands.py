@@ -353,7 +353,7 @@ async def test_enrol_refusals(demo) -> None:
 
 async def test_pair_greets_both_privately(demo) -> None:
     await run_script(demo, [("UADA", "enrol <@ULENA|lena> mentee")])
-    reply = await demo.command("UADA", "pair <@UOMAR|omar> <@ULENA|lena>")
+    reply = await demo.command("UADA", "pair <@UOMAR|omar> <@ULENA|lena> confirm")
     assert reply.json == ephemeral(
         "Paired a mentor and a mentee in Demo.",
         [
@@ -362,12 +362,17 @@ async def test_pair_greets_both_privately(demo) -> None:
         ],
     )
     assert demo.fake.calls_to("chat.postMessage") == []  # queued in the outbox, not sent yet
-    assert await demo.deliver() == 2
+    assert await demo.deliver() == 3  # Lena's briefing, then the two greetings
     assert await demo.deliver() == 0
 
     [to_mentor] = demo.dms_to("UOMAR")
-    [to_mentee] = demo.dms_to("ULENA")
-    assert len(demo.fake.calls_to("chat.postMessage")) == 2
+    to_lena = {c.args["text"]: c for c in demo.dms_to("ULENA")}  # sent in either order
+    assert set(to_lena) == {
+        "Your role as a mentee in Demo: please read.",
+        "You have a new mentoring partner in Demo.",
+    }
+    to_mentee = to_lena["You have a new mentoring partner in Demo."]
+    assert len(demo.fake.calls_to("chat.postMessage")) == 3
     assert to_mentor.token == to_mentee.token == "xoxb-test"
     concern_hint = section(
         "If something is not working, tell the program manager privately at any time: "
@@ -438,12 +443,12 @@ async def test_status_shows_people_pairs_concerns_and_failed_deliveries(demo) ->
         demo,
         [
             ("UADA", "enrol <@ULENA|lena> mentee"),
-            ("UADA", "pair <@UOMAR|omar> <@ULENA|lena>"),
+            ("UADA", "pair <@UOMAR|omar> <@ULENA|lena> confirm"),
             ("UOMAR", "concern missed-meeting <@USAM|sam> Sam did not come"),
         ],
     )
-    assert await demo.deliver() == 4  # two greetings, two managers told
-    assert [c.args["channel"] for c in demo.dms_to("ULENA")] == ["ULENA"]  # tried, refused
+    assert await demo.deliver() == 5  # Lena's briefing, two greetings, two managers told
+    assert [c.args["channel"] for c in demo.dms_to("ULENA")] == ["ULENA"] * 2  # tried, refused
 
     reply = await demo.command("UADA", "status")
     assert reply.json == ephemeral(
@@ -467,8 +472,13 @@ async def test_status_shows_people_pairs_concerns_and_failed_deliveries(demo) ->
                 "`/mentoring concern resolve &lt;n&gt; [note]`"
             ),
             section(
-                "*Messages that could not be delivered: 1*\n• greeting to <@ULENA> for the pair "
-                "<@UOMAR> &amp; <@ULENA>: their Slack account was not found (user_not_found)"
+                "*Briefings not yet confirmed:*\n• <@UOMAR> (mentor)\n• <@USAM> (mentee)\n"
+                "• <@ULENA> (mentee)"
+            ),
+            section(
+                "*Messages that could not be delivered: 2*\n• greeting to <@ULENA> for the pair "
+                "<@UOMAR> &amp; <@ULENA>: their Slack account was not found (user_not_found)\n"
+                "• role briefing to <@ULENA>: their Slack account was not found (user_not_found)"
             ),
         ],
     )
@@ -489,6 +499,7 @@ async def test_status_when_all_is_well(demo) -> None:
             ),
             section("*Active pairs: 1*\n• <@UOMAR> mentors <@USAM>"),
             section("*Open concerns: 0*"),
+            section("*Briefings not yet confirmed:*\n• <@UOMAR> (mentor)\n• <@USAM> (mentee)"),
             context("Every message has been delivered or is on its way."),
         ],
     )

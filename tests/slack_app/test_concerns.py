@@ -291,7 +291,7 @@ async def test_with_no_one_to_tell_the_reporter_is_told_so(scenario) -> None:
 
 async def test_someone_in_two_pairs_names_the_partner(demo) -> None:
     await run_script(
-        demo, [("UADA", "enrol <@ULENA|lena> mentee"), ("UADA", "pair <@UOMAR> <@ULENA>")]
+        demo, [("UADA", "enrol <@ULENA|lena> mentee"), ("UADA", "pair <@UOMAR> <@ULENA> confirm")]
     )
     await demo.deliver()
     before = await demo.counts()

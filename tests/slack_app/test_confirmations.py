@@ -19,7 +19,8 @@ from storage.db import session_factory
 from storage.models import Membership, Pair
 
 CONFIRM_VALUE = (
-    f"20261123T090000Z|manager-in-pair,second-mentor|pair {MENTION_OPEN}UMAX{MENTION_CLOSE} "
+    "20261123T090000Z|briefing-unconfirmed,manager-in-pair,second-mentor|"
+    f"pair {MENTION_OPEN}UMAX{MENTION_CLOSE} "
     f'{MENTION_OPEN}USAM{MENTION_CLOSE} program "Demo" confirm'
 )
 TYPE_CONFIRM = "type the same command with `confirm` at the end."
@@ -45,6 +46,7 @@ async def _pairs(slack) -> list[tuple[int, int]]:
 
 async def test_pairing_a_manager_with_a_mentee_who_has_a_mentor_asks_first(demo) -> None:
     await demo.command("UADA", "enrol <@UMAX|max> mentor")
+    assert await demo.deliver() == 1  # Max's briefing
     before = await demo.counts()
     reply = await demo.command("UADA", "pair <@UMAX|max> <@USAM|sam>")
     assert reply.status == 200
@@ -56,6 +58,9 @@ async def test_pairing_a_manager_with_a_mentee_who_has_a_mentor_asks_first(demo)
         section(
             "<@UMAX> manages *Demo*. A concern never goes to someone in the pair it is about, "
             "so concerns about this pair would go only to <@UADA>."
+        ),
+        section(
+            "<@UMAX> and <@USAM> have not yet confirmed reading their role briefing for *Demo*."
         ),
         label="Pair them",
         value=CONFIRM_VALUE,
@@ -113,7 +118,7 @@ async def test_enrolling_a_mentee_as_a_mentor_asks_and_a_click_by_someone_else_i
     ]
     assert (await demo.counts())["membership"] == before["membership"]
     await demo.click("UMAX", "confirm", value, response_id="max")
-    assert await demo.deliver() == 1
+    assert await demo.deliver() == 2  # the answer, and Sam's briefing as a mentor
     assert [r["text"] for r in demo.fake.responses_to("max")] == ["Enrolled a mentor in Demo."]
     async with session_factory(demo.runtime.engine)() as session:
         roles = (await session.exec(select(Membership.role))).all()

@@ -78,7 +78,7 @@ async def test_everyone_a_command_names_is_looked_up_at_once(slack: SlackHarness
     for method in ("users.info", "users.info", "users.lookupByEmail"):
         slack.fake.hang_next(method)
     reply = asyncio.create_task(
-        slack.command("UADA", "pair <@UOMAR|omar> <mailto:sam@example.com|sam@example.com>")
+        slack.command("UADA", "pair <@UOMAR|omar> <mailto:sam@example.com|sam@example.com> confirm")
     )
     async with asyncio.timeout(5):
         while len(slack.fake.received) < 4:  # auth.test, and the three look-ups together

@@ -114,7 +114,7 @@ async def test_a_replay_while_the_first_is_running_is_acked_empty_and_the_first_
     demo.fake.release_hanging()
     await demo.finish()
     assert len(demo.fake.calls_to("users.info")) == 1  # the replay did not even look
-    assert await demo.deliver() == 1
+    assert await demo.deliver() == 2  # the answer, and the newcomer's briefing
     assert demo.fake.responses_to("enrol") == [late(ENROLLED)]  # once, for both
     enrolled = [m for m in await _rows(demo, Membership) if m.role == "mentee"]
     assert len(enrolled) == 2  # Sam, and the newcomer once

@@ -37,6 +37,8 @@ EVERYONE = (
     "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
     "them\n"
+    "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
+    "• `resume` end your pause\n"
     "• `checkin [@partner]` check in now, privately, on how your pair is going; "
     "your partner is never told"
 )
@@ -47,7 +49,9 @@ MANAGERS = (
     "• `managers add @person [backup]` add a manager or a backup manager\n"
     "• `managers remove @person` remove a manager\n"
     "• `status` people, pairs, open concerns (with their numbers), who is at risk, "
-    "undelivered messages\n"
+    "unconfirmed briefings, who is paused or at the weekly cap, undelivered messages\n"
+    "• `program set timezone|checkins|weekly-cap <value>` change a setting; `program set` alone "
+    "shows them\n"
     "• `checkin @person|all` send a check-in now, in each recipient's working hours\n"
     "• `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a "
     "note is for the managers only"
@@ -368,7 +372,8 @@ async def test_enrol_by_mention_and_by_email_or_upn(teams: TeamsHarness) -> None
     [by_upn] = [c for c in teams.connector.calls_to("get_member") if "%40" in c.path]
     assert by_upn.path == "/v3/conversations/a%3A1ada/members/sam%40example.com"
     sam = next(i for i in await teams.rows(Identity) if i.external_id == "29:1sam")
-    assert sam.address["service_url"] == teams.connector.service_url
+    # The briefing reached Sam: the conversation it opened is how Sam is reached now.
+    assert sam.address["reference"]["serviceUrl"] == teams.connector.service_url
     assert await memberships(teams) == {
         ("Ada Lovelace", "manager"),
         ("Omar Khayyam", "mentor"),
@@ -395,7 +400,7 @@ async def test_a_bad_enrol_gets_the_form(teams: TeamsHarness) -> None:
 
 async def test_pair_greets_both_privately(teams: TeamsHarness) -> None:
     await run_script(teams, DEMO_SETUP[:1] + DEMO_SETUP[3:5])
-    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
+    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at> confirm")
     assert [content(r) for r in replies] == [
         plain(
             "Paired Omar Khayyam (mentor) with Sam Cooke (mentee) in Demo.\n\n"
@@ -410,7 +415,7 @@ async def test_pair_greets_both_privately(teams: TeamsHarness) -> None:
 async def test_pair_needs_both_enrolled(teams: TeamsHarness) -> None:
     await teams.say("ada", 'program create "Demo"')
     await teams.say("ada", "enrol <at>Omar</at> mentor")
-    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at>")
+    replies = await teams.say("ada", "pair <at>Omar</at> <at>Sam</at> confirm")
     assert [content(r) for r in replies] == [
         refusal("Sam Cooke is not enrolled as a mentee in Demo.", "enrol sam@example.com mentee")
     ]
@@ -432,6 +437,7 @@ async def test_status_at_a_glance(demo: TeamsHarness) -> None:
             "Active pairs: 1\n"
             "• Omar Khayyam mentors Sam Cooke\n\n"
             "Open concerns: 0\n\n"
+            "Briefings not yet confirmed:\n• Omar Khayyam (mentor)\n• Sam Cooke (mentee)\n\n"
             "Every message has been delivered or is on its way.",
             "Status of Demo",
         )

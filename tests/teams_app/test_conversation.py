@@ -32,6 +32,8 @@ HELP = (
     "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
     "them\n"
+    "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
+    "• `resume` end your pause\n"
     "• `checkin [@partner]` check in now, privately, on how your pair is going; "
     "your partner is never told"
 )

@@ -356,6 +356,7 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
         " · not acknowledged\n\n"
         "To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`"
         "\n\n"
+        "Briefings not yet confirmed:\n• Omar Khayyam (mentor)\n• Sam Cooke (mentee)\n\n"
         "Messages that could not be delivered: 1\n"
         "• concern #1 DM to manager Max Planck: they have blocked the bot / app not installed "
         "(MessageWritesBlocked; teams answered 403)"
@@ -368,14 +369,17 @@ async def test_a_blocked_stored_conversation_fails_too(teams: TeamsHarness) -> N
     teams.connector.block("29:1sam")  # Sam wrote to the bot, then blocked it
     await run_script(teams, DEMO_SETUP)  # the greetings go in the round after `pair`
     assert await teams.deliver() == 0
-    [failed] = [r for r in await teams.rows(OutboxMessage) if r.status == "failed"]
+    briefing, failed = [r for r in await teams.rows(OutboxMessage) if r.status == "failed"]
+    assert briefing.subject == "briefing"  # Sam's too
     assert failed.dedupe_key.endswith(":greeting:3")  # Sam's
-    assert failed.last_error == BLOCKED
+    assert failed.last_error == briefing.last_error == BLOCKED
     [status] = await teams.say("ada", "status")
     assert status["text"].endswith(
-        "Messages that could not be delivered: 1\n"
+        "Messages that could not be delivered: 2\n"
         "• greeting to Sam Cooke for the pair Omar Khayyam & Sam Cooke: they have blocked the "
-        "bot / app not installed (MessageWritesBlocked; teams answered 403)"
+        "bot / app not installed (MessageWritesBlocked; teams answered 403)\n"
+        "• role briefing to Sam Cooke: they have blocked the bot / app not installed "
+        "(MessageWritesBlocked; teams answered 403)"
     )
 
 

@@ -97,6 +97,7 @@ async def test_status_shows_when_a_concern_was_raised_in_the_managers_zone(
         "Asia/Kolkata · not acknowledged\n\n"
         "To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`"
         "\n\n"
+        "Briefings not yet confirmed:\n• Omar Khayyam (mentor)\n• Sam Cooke (mentee)\n\n"
         "Every message has been delivered or is on its way."
     )
 

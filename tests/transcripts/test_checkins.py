@@ -64,11 +64,11 @@ QUESTIONS = """
 async def test_rounds_on_the_cadence_answers_reminders_and_in_place_updates(console, clock) -> None:
     await console.setup(DEMO_SETUP)  # @omar and @sam paired on Mon 23 Nov 2026, 09:00 UTC
     assert await sweep(console, clock, 14 * DAY - 60) == ""
-    assert await sweep(console, clock, 60) == prompt("omar", "sam", 1) + "\n" + prompt(
-        "sam", "omar", 2
+    assert await sweep(console, clock, 60) == prompt("omar", "sam", 5) + "\n" + prompt(
+        "sam", "omar", 6
     )
-    assert await chat(console, "sam", "press 2", "1", "1", "", "n", "n") == said("""
-        @sam › press 2
+    assert await chat(console, "sam", "press 6", "1", "1", "", "n", "n") == said("""
+        @sam › press 6
            @sam pressed [Answer]
         📝 Check-in (only you see this; `cancel` stops)
            How is it going with Omar Haddad? Only you see your answers.
@@ -87,7 +87,7 @@ async def test_rounds_on_the_cadence_answers_reminders_and_in_place_updates(cons
         @sam › n
         🔒 mentorbot (only you see this):
            Thank you: your check-in is recorded. Only you see your answers; your partner is never told.
-        ✏️  DM to @sam updated (message 4)
+        ✏️  DM to @sam updated (message 8)
            *Check-in*
            How is it going with @omar? Answered Mon 07 Dec 2026, 04:00 America/New_York.
            You said: Good; in the way: Nothing.
@@ -95,17 +95,17 @@ async def test_rounds_on_the_cadence_answers_reminders_and_in_place_updates(cons
     """)
     # Omar has not answered: one reminder three working days on (Thu 10 Dec, 10:00 his time), never two.
     assert await sweep(console, clock, 3 * DAY - 60) == ""
-    assert await sweep(console, clock, 60) == prompt("omar", "sam", 3, reminder=True)
+    assert await sweep(console, clock, 60) == prompt("omar", "sam", 7, reminder=True)
     assert await sweep(console, clock, 10 * DAY) == ""
     # Round 2, four weeks after the start (Mon 21 Dec); round 3 four weeks later (Mon 18 Jan).
     assert await sweep(console, clock, DAY - 60) == ""
-    assert await sweep(console, clock, 60) == prompt("omar", "sam", 4) + "\n" + prompt(
-        "sam", "omar", 5
+    assert await sweep(console, clock, 60) == prompt("omar", "sam", 8) + "\n" + prompt(
+        "sam", "omar", 9
     )
     await sweep(console, clock, 27 * DAY)
     assert await sweep(console, clock, DAY - 60) == ""
-    assert await sweep(console, clock, 60) == prompt("omar", "sam", 8) + "\n" + prompt(
-        "sam", "omar", 9
+    assert await sweep(console, clock, 60) == prompt("omar", "sam", 12) + "\n" + prompt(
+        "sam", "omar", 13
     )
     async with console.session.deps.sessions() as session:
         rounds = (
@@ -137,7 +137,7 @@ async def test_the_last_two_unanswered_are_flagged_in_status(console, clock) -> 
     await console.setup(DEMO_SETUP)
     await sweep(console, clock, 14 * DAY)
     assert "At risk" not in await console.say("maya", "status")
-    await chat(console, "sam", "press 2", "2", "", "", "n", "n")
+    await chat(console, "sam", "press 6", "2", "", "", "n", "n")
     await sweep(console, clock, 14 * DAY)
     status = await console.say("maya", "status")
     assert (
@@ -150,9 +150,9 @@ async def test_the_last_two_unanswered_are_flagged_in_status(console, clock) -> 
 async def test_struggling_twice_without_a_concern_is_flagged(console, clock) -> None:
     await console.setup(DEMO_SETUP)
     await sweep(console, clock, 14 * DAY)
-    await chat(console, "sam", "press 2", "3", "1", "", "n", "n")  # struggling, nothing in the way
+    await chat(console, "sam", "press 6", "3", "1", "", "n", "n")  # struggling, nothing in the way
     await sweep(console, clock, 14 * DAY)
-    await chat(console, "sam", "press 5", "3", "", "", "n", "n")
+    await chat(console, "sam", "press 9", "3", "", "", "n", "n")
     status = await console.say("maya", "status")
     assert (
         "• @sam (with @omar) · struggling twice in a row, no concern raised · since Mon 07 Dec 2026, 09:00 Europe/London"
@@ -167,7 +167,7 @@ RAISED = """
        Your check-in is recorded. From your answers, I have passed a concern on at once, with {what}.
        Thank you. The program manager of Demo Mentoring has been told. I will let you know when it is acknowledged and when it is resolved, and by whom. Your partner has not been told.
        (To see where your concerns stand: `concern status`)
-    ✏️  DM to @sam updated (message 4)
+    ✏️  DM to @sam updated (message 8)
        *Check-in*
        How is it going with @omar? Answered Mon 07 Dec 2026, 04:00 America/New_York.
        You said: Struggling; in the way: We are not meeting{contact}.
@@ -183,7 +183,7 @@ RAISED = """
        What gets in the way: We are not meeting
        Contact asked for: {yes}
        {words}
-       [3: Acknowledge]  [4: Resolve]
+       [7: Acknowledge]  [8: Resolve]
        (The other member of the pair has not been told.)
 """
 
@@ -192,7 +192,7 @@ async def _answer_struggling(console, clock, share: str, contact: str) -> str:
     await console.setup(DEMO_SETUP)
     await sweep(console, clock, 14 * DAY)
     start = len(console.lines)
-    await chat(console, "sam", "press 2", "3", "2", WORDS, share, contact)
+    await chat(console, "sam", "press 6", "3", "2", WORDS, share, contact)
     return "\n".join(console.lines[start:])
 
 
@@ -236,7 +236,8 @@ async def test_the_partner_hears_nothing_of_it(console, clock) -> None:
     await _answer_struggling(console, clock, "y", "y")
     await sweep(console, clock, 30 * DAY)
     to_omar = _dms_to(console.lines, "omar")
-    assert to_omar.count("📨 DM to @omar") == 4  # the greeting, round 1, its reminder, round 2
+    # the briefing, the greeting, round 1, its reminder, round 2
+    assert to_omar.count("📨 DM to @omar") == 5
     assert WORDS not in to_omar and "truggling" not in to_omar and "Raised" not in to_omar
     async with console.session.deps.sessions() as session:
         omar = (
@@ -265,8 +266,8 @@ def _dms_to(lines: list[str], who: str) -> str:
 async def test_confidentiality_and_anything_else_are_urgent_kinds(console, clock) -> None:
     await console.setup(DEMO_SETUP)
     await sweep(console, clock, 14 * DAY)
-    await chat(console, "sam", "press 2", "1", "4", "", "n", "n")  # good, but confidentiality
-    await chat(console, "omar", "press 1", "2", "6", "", "n", "y")  # okay, something else, contact
+    await chat(console, "sam", "press 6", "1", "4", "", "n", "n")  # good, but confidentiality
+    await chat(console, "omar", "press 5", "2", "6", "", "n", "y")  # okay, something else, contact
     async with console.session.deps.sessions() as session:
         kinds = (
             await session.exec(select(Concern.kind, Concern.severity).order_by(Concern.id))
@@ -279,12 +280,12 @@ async def test_a_check_in_is_answered_once_and_only_by_its_person(console, clock
     await sweep(console, clock, 14 * DAY)
     await sweep(
         console, clock, 3 * DAY
-    )  # the reminders: [3: Answer] for @sam, [4: Answer] for @omar
-    await chat(console, "omar", "press 4", "1", "", "", "n", "n")
-    assert await chat(console, "omar", "press 1", "press 4") == said("""
-        @omar › press 1
-           (@omar has no button 1 to press; yours are 4)
-        @omar › press 4
+    )  # the reminders: [7: Answer] for @sam, [8: Answer] for @omar
+    await chat(console, "omar", "press 8", "1", "", "", "n", "n")
+    assert await chat(console, "omar", "press 5", "press 8") == said("""
+        @omar › press 5
+           (@omar has no button 5 to press; yours are 8)
+        @omar › press 8
            @omar pressed [Answer]
         🔒 mentorbot (only you see this):
            You answered this check-in on Thu 10 Dec 2026, 10:00 Europe/Berlin. Nothing was changed.
@@ -312,13 +313,13 @@ async def test_checkin_commands(console, clock) -> None:
     assert await console.say("sam", "checkin") == said("""
         🔒 mentorbot (only you see this):
            I have sent you a check-in privately: press Answer in it. Your partner is not told.
-    """) + "\n" + prompt("sam", "omar", 1)
+    """) + "\n" + prompt("sam", "omar", 5)
     assert await console.say("maya", "checkin all") == said("""
         🔒 mentorbot (only you see this):
            Sent a check-in to *2 people* in *Demo Mentoring*.
            (Each gets it in their working hours. Their answers stay private; one that signals trouble reaches you as a concern.)
-    """) + "\n" + prompt("omar", "sam", 2) + "\n" + prompt("sam", "omar", 3)
-    assert (await console.say("maya", "checkin @sam")).endswith(prompt("sam", "omar", 4))
+    """) + "\n" + prompt("omar", "sam", 6) + "\n" + prompt("sam", "omar", 7)
+    assert (await console.say("maya", "checkin @sam")).endswith(prompt("sam", "omar", 8))
     assert await console.say("priya", "checkin") == said("""
         🔒 mentorbot (only you see this):
            You are not in a mentoring pair, so there is nothing to check in on.
@@ -348,16 +349,16 @@ async def test_ended_pairs_and_paused_people(console, clock) -> None:
         )
         await session.commit()
     assert await sweep(console, clock, 14 * DAY) == prompt(
-        "omar", "sam", 1
+        "omar", "sam", 5
     )  # sam paused, lena and priya ended
-    assert await sweep(console, clock, 6 * DAY - 60) == prompt("omar", "sam", 2, reminder=True)
-    assert await sweep(console, clock, 60) == prompt("sam", "omar", 3)  # the day the pause ends
+    assert await sweep(console, clock, 6 * DAY - 60) == prompt("omar", "sam", 6, reminder=True)
+    assert await sweep(console, clock, 60) == prompt("sam", "omar", 7)  # the day the pause ends
 
 
 def test_the_schedule_knows_the_check_ins_due_work() -> None:
     code = "import scheduler.runner; from handlers.due_work import DUE; print(sorted(DUE))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['checkin', 'checkin-reminder']"
+    assert out.stdout.strip() == "['briefing-reminder', 'checkin', 'checkin-reminder']"
 
 
 async def test_a_member_of_two_pairs_names_the_partner(console, clock) -> None:
@@ -367,7 +368,7 @@ async def test_a_member_of_two_pairs_names_the_partner(console, clock) -> None:
            You are in more than one pair; mention the partner it is about: Omar Haddad or Lena Fischer.
            The form is: `checkin [@partner] · checkin @user|all [program "<name>"]`
     """)
-    assert (await console.say("sam", "checkin @lena")).endswith(prompt("sam", "lena", 1))
+    assert (await console.say("sam", "checkin @lena")).endswith(prompt("sam", "lena", 5))
 
 
 async def test_flags_cost_status_one_query_however_many_pairs(console, clock, engine) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
+from fakes.transcripts import briefed
 
 from bot.console.session import DEMO_SETUP
 from storage.models import Membership, Pair, Person, Program
@@ -23,6 +24,8 @@ FOR_EVERYONE = """\
    • (nothing) your pairs and programs
    • `concern <kind> [@partner] [what happened]` tell the program manager privately that something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, conduct, other
    • `concern status` where the concerns you raised stand, and who acknowledged or resolved them
+   • `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)
+   • `resume` end your pause
    • `checkin [@partner]` check in now, privately, on how your pair is going; your partner is never told"""
 FOR_MANAGERS = """\
    *For program managers*
@@ -30,7 +33,8 @@ FOR_MANAGERS = """\
    • `pair @mentor @mentee` start a mentoring pair; both are greeted privately
    • `managers add @person [backup]` add a manager or a backup manager
    • `managers remove @person` remove a manager
-   • `status` people, pairs, open concerns (with their numbers), who is at risk, undelivered messages
+   • `status` people, pairs, open concerns (with their numbers), who is at risk, unconfirmed briefings, who is paused or at the weekly cap, undelivered messages
+   • `program set timezone|checkins|weekly-cap <value>` change a setting; `program set` alone shows them
    • `checkin @person|all` send a check-in now, in each recipient's working hours
    • `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a note is for the managers only"""
 FOR_ADMINS = """\
@@ -384,11 +388,11 @@ async def test_managers_refusals(console, rows, line, problem, form) -> None:
 
 async def test_enrol_a_mentor_and_a_mentee(console, rows) -> None:
     await console.say("maya", 'program create "Demo"')
-    assert await console.say("maya", "enrol @omar mentor") == said("""
+    assert briefed(await console.say("maya", "enrol @omar mentor"), "omar") == said("""
         🔒 mentorbot (only you see this):
            Enrolled @omar as a mentor in *Demo*.
     """)
-    assert await console.say("maya", "enroll @sam MENTEE") == said("""
+    assert briefed(await console.say("maya", "enroll @sam MENTEE"), "sam") == said("""
         🔒 mentorbot (only you see this):
            Enrolled @sam as a mentee in *Demo*.
     """)
@@ -399,19 +403,20 @@ async def test_enrol_a_mentor_and_a_mentee(console, rows) -> None:
 async def test_enrol_by_email_address(console, rows) -> None:
     await console.say("maya", 'program create "Demo"')
     # Someone the bot has not met: found in the directory by their address.
-    assert await console.say("maya", "enrol jo.doe@example.com mentee") == said("""
+    assert briefed(await console.say("maya", "enrol jo.doe@example.com mentee"), "jo.doe") == said("""
         🔒 mentorbot (only you see this):
            Enrolled @jo.doe as a mentee in *Demo*.
     """)
     # Someone it knows: the same person, whatever the case of the address.
     await console.say("omar", "")
     people = await rows.count(Person)
-    assert await console.say("maya", "enrol Omar@Example.COM mentor") == said("""
+    assert briefed(await console.say("maya", "enrol Omar@Example.COM mentor"), "omar") == said("""
         🔒 mentorbot (only you see this):
            Enrolled @omar as a mentor in *Demo*.
     """)
     assert await rows.count(Person) == people
-    assert await console.say("maya", "pair omar@example.com @jo.doe") == said("""
+    # Paired before they confirmed their briefings: `confirm` goes ahead.
+    assert await console.say("maya", "pair omar@example.com @jo.doe confirm") == said("""
         🔒 mentorbot (only you see this):
            Paired @omar (mentor) with @jo.doe (mentee) in *Demo*.
            (I have greeted them both privately.)
@@ -512,7 +517,7 @@ async def test_the_pair_hint_can_be_typed_as_shown(console, rows) -> None:
         hint.splitlines()[-1] == '   The form is: `enrol omar@example.com mentor program "Leaders"`'
     )
     typed = hint.splitlines()[-1].split("`")[1]
-    assert await console.say("maya", typed) == said("""
+    assert briefed(await console.say("maya", typed), "omar") == said("""
         🔒 mentorbot (only you see this):
            Enrolled @omar as a mentor in *Leaders*.
     """)
@@ -643,15 +648,19 @@ async def test_a_manager_of_two_programs_names_the_program(console, rows) -> Non
            You don't manage a program called “Leaders”.
     """)
     # The option may come anywhere after the verb, in any quotes and any case.
-    assert await console.say("maya", 'enrol program "leaders" @lena mentee') == said("""
+    assert briefed(
+        await console.say("maya", 'enrol program "leaders" @lena mentee'), "lena"
+    ) == said("""
         🔒 mentorbot (only you see this):
            Enrolled @lena as a mentee in *Leaders*.
     """)
-    assert await console.say("maya", "enrol @omar PROGRAM “Leaders” mentor") == said("""
+    assert briefed(
+        await console.say("maya", "enrol @omar PROGRAM “Leaders” mentor"), "omar"
+    ) == said("""
         🔒 mentorbot (only you see this):
            Enrolled @omar as a mentor in *Leaders*.
     """)
-    paired = await console.say("maya", 'pair @omar @lena program "Leaders"')
+    paired = await console.say("maya", 'pair @omar @lena program "Leaders" confirm')
     assert paired.splitlines()[1] == "   Paired @omar (mentor) with @lena (mentee) in *Leaders*."
     assert await console.say("maya", 'status program "Leaders"') == said("""
         🔒 mentorbot (only you see this):
@@ -662,6 +671,9 @@ async def test_a_manager_of_two_programs_names_the_program(console, rows) -> Non
            *Active pairs: 1*
            • @omar mentors @lena
            *Open concerns: 0*
+           *Briefings not yet confirmed:*
+           • @lena (mentee)
+           • @omar (mentor)
            (Every message has been delivered or is on its way.)
     """)
 

@@ -34,7 +34,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it. Your note is for the managers only.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -43,8 +43,8 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            > He did not come twice
            *Acknowledged by* @maya · Mon 23 Nov 2026, 10:10 Europe/Berlin
            > Called Omar; meeting on Friday
-           [5: Resolve]
-        ✏️  DM to @maya updated (message 4)
+           [9: Resolve]
+        ✏️  DM to @maya updated (message 8)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -53,7 +53,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            > He did not come twice
            *Acknowledged by you* · Mon 23 Nov 2026, 09:10 Europe/London
            > Called Omar; meeting on Friday
-           [6: Resolve]
+           [10: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (missed meeting, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @maya.
            (I will tell you when it is resolved. Your partner has not been told.)
@@ -64,7 +64,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
            (@sam, who raised it, has been told that it is resolved. Your note is for the managers only.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -75,7 +75,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            > Called Omar; meeting on Friday
            *Resolved by you* · Mon 23 Nov 2026, 11:10 Europe/Berlin
            > They met and agreed a plan
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -119,7 +119,7 @@ async def test_a_backup_acts_by_command_too(console) -> None:
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@omar, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @maya updated (message 3)
+        ✏️  DM to @maya updated (message 7)
     """)
     )
 
@@ -133,7 +133,7 @@ async def test_one_answer_whether_no_such_concern_another_programs_or_ones_own_p
             ("omar", 'program create "Second"'),
             ("omar", 'enrol @priya mentor program "Second"'),
             ("omar", 'enrol @zoe mentee program "Second"'),
-            ("omar", 'pair @priya @zoe program "Second"'),
+            ("omar", 'pair @priya @zoe program "Second" confirm'),
             ("zoe", "concern other"),  # #1, in Second: Omar's
             ("maya", "enrol @lena mentor"),
             ("maya", "pair @lena @priya confirm"),

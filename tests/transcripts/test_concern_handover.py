@@ -35,7 +35,7 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
     assert await console.say("lena", "managers remove @maya") == said("""
         🔒 mentorbot (only you see this):
            @maya no longer manages *Demo Mentoring*.
-        ✏️  DM to @maya updated (message 5)
+        ✏️  DM to @maya updated (message 9)
            (This concern is handled by the program's managers.)
         📨 DM to @priya
            *Urgent concern: conduct*
@@ -44,16 +44,16 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She shouts at me
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Priya can act on it, and Sam hears who did.
-    assert await console.say("priya", "press 3") == said("""
+    assert await console.say("priya", "press 7") == said("""
            @priya pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @priya updated (message 6)
+        ✏️  DM to @priya updated (message 10)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @lena (mentor) and @sam (mentee)
@@ -61,7 +61,7 @@ async def test_the_last_manager_outside_the_pair_removed_hands_the_concern_to_th
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She shouts at me
            *Acknowledged by you* · Mon 23 Nov 2026, 14:30 Asia/Kolkata
-           [5: Resolve]
+           [9: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @lena in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @priya.
            (I will tell you when it is resolved. Your partner has not been told.)
@@ -89,7 +89,7 @@ async def test_a_manager_leaving_is_told_who_now_has_it_and_no_one_in_the_pair_g
         🔒 mentorbot (only you see this):
            @maya no longer manages *Demo Mentoring*.
            (@omar is now responsible for 1 open concern of the program and was sent it.)
-        ✏️  DM to @maya updated (message 5)
+        ✏️  DM to @maya updated (message 9)
            (This concern is handled by the program's managers.)
         📨 DM to @omar
            *Concern: mismatch*
@@ -98,7 +98,7 @@ async def test_a_manager_leaving_is_told_who_now_has_it_and_no_one_in_the_pair_g
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > We never agree
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # No one is sent the same concern twice: Omar made manager keeps his copy as it is;
@@ -112,14 +112,14 @@ async def test_a_manager_leaving_is_told_who_now_has_it_and_no_one_in_the_pair_g
     assert await console.say("priya", "managers add @maya") == said("""
         🔒 mentorbot (only you see this):
            @maya is now a manager of *Demo Mentoring*.
-        ✏️  DM to @maya updated (message 5)
+        ✏️  DM to @maya updated (message 9)
            *Concern: mismatch*
            Program: Demo Mentoring
            Pair: @lena (mentor) and @priya (mentee)
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > We never agree
-           [5: Acknowledge]  [6: Resolve]
+           [9: Acknowledge]  [10: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Lena, the backup in the pair, was never sent it.
@@ -142,7 +142,7 @@ async def test_a_manager_made_backup_hands_over_to_the_other_backups(console) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            (They added no words.)
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Made manager again, Maya is sent nothing new.
@@ -168,7 +168,7 @@ async def test_a_backup_added_is_sent_a_concern_no_one_could_be_told(console) ->
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [6: Acknowledge]  [7: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -176,10 +176,10 @@ async def test_a_backup_added_is_sent_a_concern_no_one_could_be_told(console) ->
 async def test_a_resolved_concern_is_not_handed_over(console) -> None:
     await console.setup(LENA_MENTORS_SAM)
     await console.say("sam", "concern other @lena")
-    await console.say("maya", "press 2")  # resolved
+    await console.say("maya", "press 6")  # resolved
     assert await console.say("lena", "managers remove @maya") == said("""
         🔒 mentorbot (only you see this):
            @maya no longer manages *Demo Mentoring*.
-        ✏️  DM to @maya updated (message 5)
+        ✏️  DM to @maya updated (message 9)
            (This concern is handled by the program's managers.)
     """)

@@ -60,7 +60,7 @@ async def test_every_kind_of_concern_reaches_the_manager_at_once(console, kind, 
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > It keeps happening
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -79,7 +79,7 @@ async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(consol
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 17:15 Europe/London
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert await console.say("omar", "Concern Mismatch @sam “We want different things”") == said("""
@@ -93,7 +93,7 @@ async def test_a_concern_without_words_with_a_partner_and_in_curly_quotes(consol
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 17:15 Europe/London
            > We want different things
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -114,7 +114,7 @@ async def test_a_persons_words_are_kept_as_typed(console, engine) -> None:
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > he said "that's "off the record" and told @lena anyway
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     # What a lock screen shows is the bot's words only.
@@ -142,7 +142,7 @@ async def test_a_crowd_named_first_is_words_not_the_partner(console, rows) -> No
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > @channel knows what I told @omar
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     answer = await console.say("omar", "concern conduct @sam @HERE heard him")
@@ -177,7 +177,7 @@ async def test_someone_in_two_pairs_names_the_partner(console, rows) -> None:
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > Twice now
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
 
@@ -245,7 +245,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
         📨 DM to @maya
            *Urgent concern: conduct*
@@ -254,7 +254,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            (They added no words.)
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
     # About Lena, a manager who mentors Sam: only Maya is told.
@@ -269,7 +269,7 @@ async def test_every_manager_is_told_but_never_one_in_the_pair(console, rows) ->
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            (They added no words.)
-           [5: Acknowledge]  [6: Resolve]
+           [9: Acknowledge]  [10: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Lena's lists do not show that a concern about her pair exists.
@@ -319,7 +319,7 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > She told my team
-           [1: Acknowledge]  [2: Resolve]
+           [6: Acknowledge]  [7: Resolve]
            (The other member of the pair has not been told.)
         📨 DM to @priya
            *Urgent concern: confidentiality*
@@ -328,7 +328,7 @@ async def test_the_backup_manager_is_told_when_the_only_manager_is_in_the_pair(
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata
            > She told my team
-           [3: Acknowledge]  [4: Resolve]
+           [8: Acknowledge]  [9: Resolve]
            (The other member of the pair has not been told.)
     """)
     # Maya, in the pair, sees nothing of it.
@@ -376,7 +376,8 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     # Maya, the only manager, is Priya's mentor: she is not told, and neither is anyone else.
     assert await console.say("priya", "concern mismatch") == NO_ONE_TOLD
     assert await rows.count(Concern) == 1
-    assert await rows.count(OutboxMessage) == 4  # the two pairs' greetings only
+    # No concern DM: five briefings, four of them confirmed in place, the two pairs' greetings.
+    assert await rows.count(OutboxMessage) == 13
     assert "Open concerns: 0" in await console.say("maya", "status")
     # What the receipt promises: a manager added later is sent it, and sees it in status.
     # Maya, in the pair, is not told that anything was sent: that would tell her of it.
@@ -390,7 +391,7 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [6: Acknowledge]  [7: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert "*Open concerns: 1*\n   • #1 mismatch · @maya & @priya" in await console.say(
@@ -404,17 +405,18 @@ async def test_with_no_manager_outside_the_pair_the_reporter_knows_no_one_was_to
     assert await console.say("maya", "managers add @lena") == said("""
         🔒 mentorbot (only you see this):
            @lena is now a manager of *Demo Mentoring*.
-        ✏️  DM to @lena updated (message 5)
+        ✏️  DM to @lena updated (message 10)
            *Concern: mismatch*
            Program: Demo Mentoring
            Pair: @maya (mentor) and @priya (mentee)
            Raised by: @priya
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [3: Acknowledge]  [4: Resolve]
+           [8: Acknowledge]  [9: Resolve]
            (The other member of the pair has not been told.)
     """)
-    assert await rows.count(OutboxMessage) == 7  # 4 greetings, the DM, 2 updates of it
+    # 5 briefings (4 confirmed in place), 4 greetings, the DM, 2 updates of it.
+    assert await rows.count(OutboxMessage) == 16
 
 
 async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_many(
@@ -433,17 +435,17 @@ async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_ma
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [3: Acknowledge]  [4: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
-    await console.say("maya", "press 1")  # Maya acknowledges: Lena's copy shows it
-    # and resolves it (button 5: her own copy is updated first, on every database)
-    assert await console.say("maya", "press 5") == said("""
+    await console.say("maya", "press 5")  # Maya acknowledges: Lena's copy shows it
+    # and resolves it (button 9: her own copy is updated first, on every database)
+    assert await console.say("maya", "press 9") == said("""
            @maya pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
            (@omar, who raised it, has been told that it is resolved.)
-        ✏️  DM to @maya updated (message 3)
+        ✏️  DM to @maya updated (message 7)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -452,7 +454,7 @@ async def test_a_new_manager_is_sent_the_open_concerns_and_the_adder_told_how_ma
            (They added no words.)
            *Acknowledged by you* · Mon 23 Nov 2026, 09:00 Europe/London
            *Resolved by you* · Mon 23 Nov 2026, 09:00 Europe/London
-        ✏️  DM to @lena updated (message 4)
+        ✏️  DM to @lena updated (message 8)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -495,12 +497,12 @@ async def _two_managers_and_a_concern(console) -> None:
 async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) -> None:
     await _two_managers_and_a_concern(console)
     clock.advance(20 * 60)
-    assert await console.say("maya", "press 3") == said("""
+    assert await console.say("maya", "press 7") == said("""
            @maya pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -508,8 +510,8 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > He shouted at me
            *Acknowledged by* @maya · Mon 23 Nov 2026, 10:20 Europe/Berlin
-           [5: Resolve]
-        ✏️  DM to @maya updated (message 4)
+           [9: Resolve]
+        ✏️  DM to @maya updated (message 8)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -517,18 +519,18 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > He shouted at me
            *Acknowledged by you* · Mon 23 Nov 2026, 09:20 Europe/London
-           [6: Resolve]
+           [10: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @maya.
            (I will tell you when it is resolved. Your partner has not been told.)
     """)
     clock.advance(60 * 60)
-    assert await console.say("lena", "press 5") == said("""
+    assert await console.say("lena", "press 9") == said("""
            @lena pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
            (@sam, who raised it, has been told that it is resolved.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -537,7 +539,7 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
            > He shouted at me
            *Acknowledged by* @maya · Mon 23 Nov 2026, 10:20 Europe/Berlin
            *Resolved by you* · Mon 23 Nov 2026, 11:20 Europe/Berlin
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -555,12 +557,12 @@ async def test_acknowledge_updates_every_managers_copy_in_place(console, clock) 
 
 async def test_resolve_without_acknowledging_first(console) -> None:
     await _two_managers_and_a_concern(console)
-    assert await console.say("lena", "press 2") == said("""
+    assert await console.say("lena", "press 6") == said("""
            @lena pressed [Resolve]
         🔒 mentorbot (only you see this):
            You marked the concern resolved.
            (@sam, who raised it, has been told that it is resolved.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -568,7 +570,7 @@ async def test_resolve_without_acknowledging_first(console) -> None:
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > He shouted at me
            *Resolved by you* · Mon 23 Nov 2026, 10:00 Europe/Berlin
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            *Urgent concern: conduct*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -586,20 +588,20 @@ async def test_resolve_without_acknowledging_first(console) -> None:
 async def test_a_second_press_is_politely_refused(console, rows) -> None:
     await _two_managers_and_a_concern(console)
     buttons = dict(console.session.messenger.buttons)
-    await console.say("maya", "press 3")
+    await console.say("maya", "press 7")
     # Lena's copy still showed its buttons when she clicked (the update was on its way).
-    console.session.messenger.buttons[1] = buttons[1]
+    console.session.messenger.buttons[5] = buttons[5]
     async with rows.unchanged(contact_may_change=True):  # Lena's first contact is noted
-        answer = await console.say("lena", "press 1")
+        answer = await console.say("lena", "press 5")
     assert answer == said("""
            @lena pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            This concern was already acknowledged by Maya Patel.
     """)
-    await console.say("lena", "press 5")
-    console.session.messenger.buttons[4] = replace(buttons[4])
+    await console.say("lena", "press 9")
+    console.session.messenger.buttons[8] = replace(buttons[8])
     async with rows.unchanged():
-        answer = await console.say("maya", "press 4")
+        answer = await console.say("maya", "press 8")
     assert answer == said("""
            @maya pressed [Resolve]
         🔒 mentorbot (only you see this):
@@ -611,19 +613,19 @@ async def test_only_a_manager_can_press(console, rows) -> None:
     await _two_managers_and_a_concern(console)
     # In the console you can press only the buttons of messages you received.
     async with rows.unchanged():
-        others = await console.say("sam", "press 3")
-        missing = await console.say("maya", "press 99")
+        others = await console.say("sam", "press 7")
+        missing = await console.say("maya", "press 103")
         not_a_number = await console.say("maya", "press first")
         nothing = await console.say("maya", "press")
-    assert others == "   (@sam has no button 3 to press; you have no buttons now)"
-    assert missing == "   (@maya has no button 99 to press; yours are 3, 4)"
-    assert not_a_number == "   (@maya has no button first to press; yours are 3, 4)"
-    assert nothing == "   (say which button, as in `press 1`: yours are 3, 4)"
+    assert others == "   (@sam has no button 7 to press; you have no buttons now)"
+    assert missing == "   (@maya has no button 103 to press; yours are 7, 8)"
+    assert not_a_number == "   (@maya has no button first to press; yours are 7, 8)"
+    assert nothing == "   (say which button, as in `press 1`: yours are 7, 8)"
     # Someone removed as manager loses the buttons, and a click from the old message
     # (a client that had not refreshed it) is refused.
     await console.say("maya", "managers remove @lena")
-    assert await console.say("lena", "press 1") == (
-        "   (@lena has no button 1 to press; you have no buttons now)"
+    assert await console.say("lena", "press 5") == (
+        "   (@lena has no button 5 to press; you have no buttons now)"
     )
     async with rows.unchanged(contact_may_change=True):
         answer = await handle_action(
@@ -639,9 +641,9 @@ async def test_a_manager_cannot_act_on_a_concern_about_their_own_pair(console, r
     buttons = console.session.messenger.buttons
     # Omar became a manager later; had the DM reached him, he still could not act on it,
     # and is told no more than for a concern that does not exist (ids are sequential).
-    buttons[1] = replace(buttons[1], owner="omar")
+    buttons[5] = replace(buttons[5], owner="omar")
     async with rows.unchanged():
-        answer = await console.say("omar", "press 1")
+        answer = await console.say("omar", "press 5")
     assert answer == said("""
            @omar pressed [Acknowledge]
         🔒 mentorbot (only you see this):
@@ -664,7 +666,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)
     assert (await console.say("lena", "status")).endswith(
@@ -676,12 +678,12 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         "   • concern #1 DM to manager @maya: their account was not found (user_not_found)"
     )
     # Acknowledging updates the copy that arrived; the undelivered one is left alone.
-    assert await console.say("lena", "press 1") == said("""
+    assert await console.say("lena", "press 5") == said("""
            @lena pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Concern: missed meeting*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -689,7 +691,7 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
            *Acknowledged by you* · Mon 23 Nov 2026, 10:00 Europe/Berlin
-           [3: Resolve]
+           [7: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (missed meeting, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @lena.
            (I will tell you when it is resolved. Your partner has not been told.)
@@ -727,16 +729,16 @@ async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> N
     assert answer == said("""
         🔒 mentorbot (only you see this):
            @maya no longer manages *Demo Mentoring*.
-        ✏️  DM to @maya updated (message 4)
+        ✏️  DM to @maya updated (message 8)
            (This concern is handled by the program's managers.)
     """)
     # What happens to the concern later reaches only the managers: Maya's copy stays empty.
-    assert await console.say("lena", "press 1") == said("""
+    assert await console.say("lena", "press 5") == said("""
            @lena pressed [Acknowledge]
         🔒 mentorbot (only you see this):
            You acknowledged the concern. The other managers can see that you have it.
            (@sam, who raised it, has been told that you acknowledged it.)
-        ✏️  DM to @lena updated (message 3)
+        ✏️  DM to @lena updated (message 7)
            *Concern: other*
            Program: Demo Mentoring
            Pair: @omar (mentor) and @sam (mentee)
@@ -744,7 +746,7 @@ async def test_a_removed_managers_copy_loses_the_words_and_buttons(console) -> N
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > private words
            *Acknowledged by you* · Mon 23 Nov 2026, 10:00 Europe/Berlin
-           [5: Resolve]
+           [9: Resolve]
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (other, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @lena.
            (I will tell you when it is resolved. Your partner has not been told.)
@@ -769,7 +771,7 @@ async def test_a_pair_in_two_programs_says_which_program(console, rows) -> None:
             ("maya", 'program create "Second"'),
             ("maya", 'enrol @omar mentor program "Second"'),
             ("maya", 'enrol @sam mentee program "Second"'),
-            ("maya", 'pair @omar @sam program "Second"'),
+            ("maya", 'pair @omar @sam program "Second" confirm'),
         ]
     )
     async with rows.unchanged(contact_may_change=True):
@@ -797,7 +799,7 @@ async def test_a_pair_in_two_programs_says_which_program(console, rows) -> None:
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > he left early
-           [1: Acknowledge]  [2: Resolve]
+           [7: Acknowledge]  [8: Resolve]
            (The other member of the pair has not been told.)
     """)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
+from fakes.transcripts import briefed
 
 from bot.console.session import DEMO_SETUP
 from handlers.confirmations import CONFIRM
@@ -44,10 +45,10 @@ async def test_a_second_mentor_is_confirmed_with_one_click(console, rows) -> Non
                *Please confirm*
                @sam already has a mentor in *Demo Mentoring*: @omar. Paired with @lena too, they will have 2 mentors.
                This cannot be undone, so I have done nothing yet.
-               [1: Pair them]
+               [5: Pair them]
                (The button works for 30 minutes. Or type the same command with `confirm` at the end.)
         """)
-    assert await console.say("maya", "press 1") == "\n".join(
+    assert await console.say("maya", "press 5") == "\n".join(
         [
             "   @maya pressed [Pair them]",
             "🔒 mentorbot (only you see this):",
@@ -59,7 +60,7 @@ async def test_a_second_mentor_is_confirmed_with_one_click(console, rows) -> Non
     assert await rows.count(Pair) == 2
     # Pressed again: everything is checked afresh, and nothing is done twice.
     async with rows.unchanged():
-        assert await console.say("maya", "press 1") == said("""
+        assert await console.say("maya", "press 5") == said("""
                @maya pressed [Pair them]
             🔒 mentorbot (only you see this):
                Those two are already a pair in this program.
@@ -69,6 +70,7 @@ async def test_a_second_mentor_is_confirmed_with_one_click(console, rows) -> Non
 async def test_a_manager_in_a_pair_is_told_who_its_concerns_would_reach(console, rows) -> None:
     await console.setup(DEMO_SETUP)
     await console.say("maya", "enrol @maya mentor")
+    await console.say("maya", "press 5")  # Maya reads her briefing as a mentor
     await console.say("maya", "managers add @priya backup")
     async with rows.unchanged():
         no_one = await console.say("maya", "pair @maya @priya")
@@ -77,7 +79,7 @@ async def test_a_manager_in_a_pair_is_told_who_its_concerns_would_reach(console,
            *Please confirm*
            @maya manages *Demo Mentoring*. @priya is a backup manager of it. A concern never goes to someone in the pair it is about, so concerns about this pair would reach no one: Demo Mentoring has no manager or backup manager outside this pair. Add one first: `managers add @user [backup]`.
            This cannot be undone, so I have done nothing yet.
-           [1: Pair them]
+           [6: Pair them]
            (The button works for 30 minutes. Or type the same command with `confirm` at the end.)
     """)
     await console.say("maya", "managers add @lena backup")
@@ -108,17 +110,17 @@ async def test_a_mentee_enrolled_as_a_mentor_is_confirmed(console, rows) -> None
                *Please confirm*
                @sam is enrolled as a mentee in *Demo Mentoring*. Enrolled as a mentor too, they can be paired as either.
                This cannot be undone, so I have done nothing yet.
-               [1: Enrol them]
+               [5: Enrol them]
                (The button works for 30 minutes. Or type the same command with `confirm` at the end.)
         """)
-    assert await console.say("maya", "press 1") == said("""
+    assert briefed(await console.say("maya", "press 5"), "sam") == said("""
            @maya pressed [Enrol them]
         🔒 mentorbot (only you see this):
            Enrolled @sam as a mentor in *Demo Mentoring*.
     """)
     assert await rows.count(Membership) == 6  # Maya, 2 mentors, 2 mentees, and Sam again
     # A mentor enrolled as a mentee, or a new person, needs no confirmation.
-    assert (await console.say("maya", "enrol @omar mentee")).endswith(
+    assert briefed(await console.say("maya", "enrol @omar mentee"), "omar").endswith(
         "Enrolled @omar as a mentee in *Demo Mentoring*."
     )
 
@@ -128,7 +130,7 @@ async def test_a_click_after_something_changed_asks_again(console, rows) -> None
     await console.say("maya", "pair @lena @sam")  # button 1: a second mentor
     await console.say("maya", "managers add @lena")  # and now a manager in the pair too
     async with rows.unchanged():
-        assert await console.say("maya", "press 1") == said("""
+        assert await console.say("maya", "press 5") == said("""
                @maya pressed [Pair them]
             🔒 mentorbot (only you see this):
                *Please confirm*
@@ -136,10 +138,10 @@ async def test_a_click_after_something_changed_asks_again(console, rows) -> None
                @sam already has a mentor in *Demo Mentoring*: @omar. Paired with @lena too, they will have 2 mentors.
                @lena manages *Demo Mentoring*. A concern never goes to someone in the pair it is about, so concerns about this pair would go only to @maya.
                This cannot be undone, so I have done nothing yet.
-               [2: Pair them]
+               [6: Pair them]
                (The button works for 30 minutes. Or type the same command with `confirm` at the end.)
         """)
-    assert "Paired @lena (mentor) with @sam (mentee)" in await console.say("maya", "press 2")
+    assert "Paired @lena (mentor) with @sam (mentee)" in await console.say("maya", "press 6")
 
 
 async def test_an_expired_button_asks_again_or_does_nothing(console, clock, rows) -> None:
@@ -148,26 +150,26 @@ async def test_an_expired_button_asks_again_or_does_nothing(console, clock, rows
     await console.say("maya", "enrol @priya mentor")  # button 2
     clock.advance(31 * 60)
     async with rows.unchanged():
-        assert await console.say("maya", "press 1") == said("""
+        assert await console.say("maya", "press 5") == said("""
                @maya pressed [Pair them]
             🔒 mentorbot (only you see this):
                *Please confirm*
                That button had expired. As things stand now:
                @sam already has a mentor in *Demo Mentoring*: @omar. Paired with @lena too, they will have 2 mentors.
                This cannot be undone, so I have done nothing yet.
-               [3: Pair them]
+               [7: Pair them]
                (The button works for 30 minutes. Or type the same command with `confirm` at the end.)
         """)
     # Priya's enrolment as a mentee ended meanwhile (as `unenrol` will do): nothing to
     # warn of now, but an old click still does nothing by itself.
     await _drop_membership(console, "priya", "mentee")
     async with rows.unchanged():
-        assert await console.say("maya", "press 2") == said("""
+        assert await console.say("maya", "press 6") == said("""
                @maya pressed [Enrol them]
             🔒 mentorbot (only you see this):
                That button has expired, so I did nothing. Things may have changed since: type the command again to go ahead.
         """)
-    assert "Paired @lena (mentor) with @sam (mentee)" in await console.say("maya", "press 3")
+    assert "Paired @lena (mentor) with @sam (mentee)" in await console.say("maya", "press 7")
 
 
 async def _drop_membership(console, handle: str, role: str) -> None:
@@ -190,7 +192,7 @@ async def _drop_membership(console, handle: str, role: str) -> None:
 async def test_only_a_manager_of_the_program_can_confirm(console, rows) -> None:
     await console.setup(DEMO_SETUP)
     await console.say("maya", "pair @lena @sam")
-    value = console.session.messenger.buttons[1].value
+    value = console.session.messenger.buttons[5].value
     async with rows.unchanged(contact_may_change=True):
         answer = await handle_action(
             console.session.deps, Caller("console", "omar"), CONFIRM, value

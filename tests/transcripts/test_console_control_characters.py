@@ -38,7 +38,7 @@ async def test_control_sequences_in_a_concern_reach_the_manager_as_visible_text(
            Raised by: @omar
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > ␛[2J␛[31mred␛[0m then␍overwritten␇ ␛]8;;https://evil.example␛\\link␛]8;;␛\\ �1m␡
-           [1: Acknowledge]  [2: Resolve]
+           [5: Acknowledge]  [6: Resolve]
            (The other member of the pair has not been told.)
     """)  # noqa: E501  (a transcript line is as long as the console prints it)
     assert _controls(out) == set()

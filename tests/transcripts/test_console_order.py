@@ -20,16 +20,21 @@ SCRIPT = [
     ("omar", "concern conduct @sam He shouted"),
 ]
 EXPECTED = [
-    "📨 DM to @omar",
+    "📨 DM to @omar",  # the demo's briefings: buttons 1 to 4
+    "📨 DM to @lena",
     "📨 DM to @sam",
+    "📨 DM to @priya",
+    "📨 DM to @omar",  # the demo's greetings
+    "📨 DM to @sam",
+    "📨 DM to @priya",  # Priya's briefing as a mentor: button 5
     "📨 DM to @priya",
     "📨 DM to @sam",
     "📨 DM to @lena",
-    "[1: Acknowledge]  [2: Resolve]",
+    "[6: Acknowledge]  [7: Resolve]",
     "📨 DM to @maya",
-    "[3: Acknowledge]  [4: Resolve]",
+    "[8: Acknowledge]  [9: Resolve]",
     "📨 DM to @priya",
-    "[5: Acknowledge]  [6: Resolve]",
+    "[10: Acknowledge]  [11: Resolve]",
 ]
 
 

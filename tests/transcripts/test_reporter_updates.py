@@ -20,7 +20,7 @@ def said(transcript: str) -> str:
 async def test_the_reporter_hears_each_step_and_the_partner_nothing(console, engine) -> None:
     await console.setup(DEMO_SETUP)
     await console.say("omar", 'concern missed-preparation @sam "No agenda again"')
-    acknowledged = await console.say("maya", "press 1")
+    acknowledged = await console.say("maya", "press 5")
     assert acknowledged.endswith(
         said("""
         📨 DM to @omar

@@ -24,7 +24,7 @@ async def test_each_undelivered_message_says_what_it_was_and_why(console) -> Non
     await console.say("maya", "managers add @lena")
     await console.say("sam", 'concern conduct "He shouted"')  # to Lena (1, 2), Maya (3, 4)
     console.session.messenger.unreachable.add("lena")
-    await console.say("maya", "press 3")  # Lena's copy cannot be updated any more
+    await console.say("maya", "press 7")  # Lena's copy cannot be updated any more
     await console.say("maya", "pair @lena @priya confirm")  # Lena's greeting fails
     assert undelivered(await console.say("maya", "status")) == said("""
            *Messages that could not be delivered: 2*
@@ -72,7 +72,7 @@ async def test_long_lists_of_pairs_and_undelivered_messages_are_cut_short(consol
     for n in range(16):
         await console.say("maya", f"enrol @mentee{n} mentee")
         console.session.messenger.unreachable.add(f"mentee{n}")
-        await console.say("maya", f"pair @lena @mentee{n}")
+        await console.say("maya", f"pair @lena @mentee{n} confirm")
     lines = (await console.say("maya", "status")).splitlines()
     pairs = lines.index("   *Active pairs: 17*")
     assert lines[pairs + 1] == "   • @omar mentors @sam"
@@ -116,7 +116,7 @@ async def test_status_reads_everything_in_a_few_queries_however_much_there_is(
     for n in range(12):
         await console.say("maya", f"enrol @mentee{n} mentee")
         console.session.messenger.unreachable.add(f"mentee{n}")
-        await console.say("maya", f"pair @lena @mentee{n}")
+        await console.say("maya", f"pair @lena @mentee{n} confirm")
         await console.say(f"mentee{n}", "concern missed-meeting")
     large = await _queries_for_status(console, queries)
     assert large == small

@@ -4,11 +4,13 @@ through its text form, and the tricky inputs people really type parse as they me
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from handlers.cadence import Cadence
 from handlers.checkin_command import CheckIn
 from handlers.commands import (
     CONCERN_KINDS,
@@ -23,8 +25,12 @@ from handlers.commands import (
     MyConcerns,
     Overview,
     PairUp,
+    Pause,
     ProgramCreate,
+    ProgramSet,
+    ProgramSettings,
     RaiseConcern,
+    Resume,
     Status,
     Usage,
     parse,
@@ -83,6 +89,14 @@ names = st.builds(
 )
 people = st.one_of(handles, emails, names)
 
+zones = st.sampled_from(["Europe/Vilnius", "America/New_York", "UTC", "Asia/Kolkata"])
+# A cadence as stored: what parse_cadence gives back as text.
+cadences = st.builds(
+    lambda first, every: Cadence(tuple(sorted(set(first))), every).to_text(),
+    st.lists(st.integers(1, 60).map(lambda n: timedelta(days=n)), max_size=4),
+    st.none() | st.integers(1, 8).map(lambda n: timedelta(weeks=n)),
+).filter(bool)
+
 commands = st.one_of(
     st.just(Help()),
     st.just(Overview()),
@@ -108,6 +122,12 @@ commands = st.one_of(
         st.none() | free_text.filter(lambda note: len(note) <= MAX_WORDS),
     ),
     st.just(MyConcerns()),
+    st.builds(ProgramSet, st.just("timezone"), zones, programs),
+    st.builds(ProgramSet, st.just("checkins"), cadences, programs),
+    st.builds(ProgramSet, st.just("weekly-cap"), st.integers(1, 20).map(str), programs),
+    st.builds(ProgramSettings, programs),
+    st.builds(Pause, st.integers(1, 28)),
+    st.just(Resume()),
     st.builds(CheckIn, st.none() | people, st.just(False), programs).filter(
         lambda c: c.person is not None or c.program is None
     ),
@@ -482,3 +502,62 @@ def _strings(value: object) -> list[str]:
             s for field in dataclasses.fields(value) for s in _strings(getattr(value, field.name))
         ]
     return []
+
+
+# ---------------------------------------------------------------------- settings and pausing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("program set timezone Europe/Vilnius", ProgramSet("timezone", "Europe/Vilnius")),
+        ("program set checkins 2w, 4w, every 4w", ProgramSet("checkins", "2w,4w,every 4w")),
+        ("program set checkins 14d,every 2w", ProgramSet("checkins", "2w,every 2w")),
+        ('program set weekly-cap 07 program "X"', ProgramSet("weekly-cap", "7", "X")),
+        ("program set", ProgramSettings()),
+        ('program set program "X"', ProgramSettings("X")),
+        ("pause 2w", Pause(14)),
+        ("pause 10d", Pause(10)),
+        ("PAUSE 4W", Pause(28)),
+        ("resume", Resume()),
+    ],
+)
+def test_settings_and_pausing_parse(text: str, expected: Command) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "form"),
+    [
+        (
+            "program set weekly-cap 0",
+            "The weekly cap is a whole number from 1 to 20.",
+            "program set",
+        ),
+        (
+            "program set weekly-cap lots",
+            "The weekly cap is a whole number from 1 to 20.",
+            "program set",
+        ),
+        (
+            "program set timezone",
+            "Give the value, as in `program set timezone Europe/Vilnius`.",
+            "program set",
+        ),
+        ("pause", "Say how long, in days or weeks: `pause 2w` or `pause 10d`.", "pause"),
+        ("pause 29d", "A pause lasts at most 4 weeks (`pause 4w`).", "pause"),
+        ("pause 2 weeks", "Say how long, in days or weeks: `pause 2w` or `pause 10d`.", "pause"),
+        ("resume now", "`resume` takes nothing after it.", "resume"),
+    ],
+)
+def test_settings_and_pausing_refusals(text: str, problem: str, form: str) -> None:
+    assert parse(text) == Usage(problem, USAGE[form])
+
+
+def test_an_unknown_setting_shows_the_settings_and_says_why() -> None:
+    parsed = parse("program set colour blue")
+    assert parsed == ProgramSettings()
+    assert isinstance(parsed, ProgramSettings)
+    assert parsed.problem == (
+        "I don't know the setting “colour”: it is one of timezone, checkins, weekly-cap."
+    )
