@@ -11,6 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers.briefings  # registers its due kinds with run_due
 import handlers.checkins.prompts  # noqa: F401  (registers the check-ins' due work)
+from handlers import carried
 from handlers.context import Deps
 from handlers.due_work import run_due
 from scheduler.dispatcher import Dispatcher
@@ -19,6 +20,9 @@ log = structlog.get_logger("mentorbot.schedule")
 OUTBOX_SWEEP_SECONDS = 30
 # A due item is done within this long of falling due (and the outbox then sends it).
 DUE_SWEEP_SECONDS = 30
+# Requests acknowledged and then left undone by a process that died are run again within
+# this long of their lease running out (handlers/carried.py).
+CARRIED_SWEEP_SECONDS = 15
 
 
 class Schedule:
@@ -27,6 +31,7 @@ class Schedule:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._every(self.sweep_outbox, "outbox-sweep", OUTBOX_SWEEP_SECONDS)
         self._every(self.sweep_due, "due-sweep", DUE_SWEEP_SECONDS)
+        self._every(self.sweep_carried, "carried-sweep", CARRIED_SWEEP_SECONDS)
 
     def _every(self, job: object, job_id: str, seconds: int) -> None:
         self.scheduler.add_job(
@@ -51,6 +56,15 @@ class Schedule:
             return
         if done:
             log.info("due_sweep", done=done)
+
+    async def sweep_carried(self) -> None:
+        try:
+            taken = await carried.run_left_behind(self.deps)
+        except Exception as error:  # the database may be down: the next sweep tries again
+            log.error("carried_sweep_failed", error=type(error).__name__)
+            return
+        if taken:
+            log.info("carried_sweep", taken=taken)
 
     def start(self) -> None:
         self.scheduler.start()

@@ -271,6 +271,23 @@ class ProcessedEvent(SQLModel, table=True):
     answer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
+class CarriedRequest(SQLModel, table=True):
+    """A request acknowledged before its work was done (Slack's 3 seconds ran out, or the
+    bot was too busy to start it): what it takes to run it again if this process dies
+    first. Deleted once the work is done; a row whose lease ran out is run again."""
+
+    __tablename__ = "carried_request"
+    key: str = Field(primary_key=True, max_length=200)  # the request's once-key
+    kind: str = Field(max_length=16)
+    caller: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # What was typed, or the button pressed: people's words, kept only until done.
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    reply_to: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    received_at: datetime = _required_ts()
+    lease_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    attempts: int = 0
+
+
 class AuditEntry(SQLModel, table=True):
     """Who did what to whom. Holds ids and kinds, never people's words."""
 

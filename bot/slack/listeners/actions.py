@@ -15,10 +15,9 @@ from bot.slack import parse
 from bot.slack.answering import Answering
 from bot.slack.listeners import views
 from bot.slack.workspace import HOME
+from handlers.carried import Inbound, Kind
 from handlers.context import Deps
-from handlers.deadline import Deadline
 from handlers.form_router import opens_form
-from handlers.router import handle_action
 
 # Every block action, known or not: a button on an old message (from an earlier version of
 # the bot) must still be acked and answered, or Bolt answers 404 and Slack shows an error.
@@ -50,20 +49,19 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
             click = (action_id, value, body.get("trigger_id"))
             await views.open_form(deps, client, caller, click, respond)
             return
-        deadline = Deadline(parse.reply_to(body), late=True)
-        work = handle_action(
-            deps,
+        inbound = Inbound(
+            Kind.CLICK,
+            parse.request_key(body, request.raw_body),
             caller,
-            action_id,
-            value,
-            event_key=parse.request_key(body, request.raw_body),
-            deadline=deadline,
+            action=action_id,
+            value=value,
+            reply_to=parse.reply_to(body),
         )
-        await answering.within_budget(
-            work,
-            deadline,
+        await answering.answer(
+            deps,
+            inbound,
+            inbound.deadline(),
             listener=f"{__name__}.button",
-            request="block_actions",
             context=context,
             respond=respond,
         )

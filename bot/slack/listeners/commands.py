@@ -15,9 +15,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.slack import parse, render
 from bot.slack.answering import Answering
 from bot.slack.workspace import HOME
+from handlers.carried import Inbound, Kind
 from handlers.context import Deps
-from handlers.deadline import Deadline
-from handlers.router import handle_text
 
 log = structlog.get_logger("mentorbot.slack")
 # Slack always sends these; a command without them cannot be answered for anyone.
@@ -48,19 +47,18 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
     ) -> None:
         caller = parse.command_caller(command, home=context.get(HOME, False))
         assert caller is not None  # refuse_malformed answered anything else
-        deadline = Deadline(parse.reply_to(command))
-        work = handle_text(
-            deps,
+        inbound = Inbound(
+            Kind.TEXT,
+            parse.request_key(command, request.raw_body),
             caller,
-            parse.command_text(command.get("text") or ""),
-            event_key=parse.request_key(command, request.raw_body),
-            deadline=deadline,
+            text=parse.command_text(command.get("text") or ""),
+            reply_to=parse.reply_to(command),
         )
-        answer = await answering.within_budget(
-            work,
-            deadline,
+        answer = await answering.answer(
+            deps,
+            inbound,
+            inbound.deadline(),
             listener=f"{__name__}.mentoring",
-            request="command",
             context=context,
             respond=respond,
         )

@@ -13,8 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import parse, render
 from bot.slack.answering import Answering
 from bot.slack.workspace import HOME
+from handlers.carried import Inbound, Kind
 from handlers.context import Deps
-from handlers.router import handle_direct_message, home_view
+from handlers.router import home_view
 
 # A message a person typed: plain, or with a file attached (a screenshot with a concern).
 TYPED = (None, "file_share")
@@ -32,18 +33,14 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
         caller = parse.caller(event["user"], body.get("team_id"), home=context.get(HOME, False))
         # The answer goes through the outbox (to the person's DM): Slack being down
         # when it is posted delays it instead of losing it.
-        work = handle_direct_message(
-            deps,
+        inbound = Inbound(
+            Kind.DIRECT,
+            f"slack:{body.get('event_id')}",
             caller,
-            parse.command_text(event.get("text", "")),
-            event_key=f"slack:{body.get('event_id')}",
+            text=parse.command_text(event.get("text", "")),
         )
-        await answering.within_budget(
-            work,
-            None,
-            listener=f"{__name__}.direct_message",
-            request="event:message",
-            context=context,
+        await answering.answer(
+            deps, inbound, None, listener=f"{__name__}.direct_message", context=context
         )
 
     @app.event("app_home_opened")
