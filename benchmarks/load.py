@@ -13,6 +13,7 @@ import asyncio
 import json
 import tempfile
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 from children import Child, start_bare_bolt, start_bot, start_fake_slack
@@ -20,11 +21,12 @@ from people import ADMIN, EVERYONE, MANAGERS, MEMBERS, PAIRS, setup_steps
 from report import ANSWER_WINDOW, LEGEND, print_goal, print_scenario
 from scene import Scene
 from slash import Command, burst, one
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from storage import db
+from storage.models import Membership
 
 SCENARIOS = ("mix", "help", "status", "concern")
 KINDS = ("help", "status", "concern")
@@ -103,7 +105,10 @@ async def seed(scene: Scene) -> dict[str, dict]:
     (a step's commands ten at a time); then mentorbot's answers to help, status and a
     concern, for the bare app to give."""
     url = f"{scene.bot.url}/slack/events"
-    for step in setup_steps():
+    steps = setup_steps()
+    for number, step in enumerate(steps):
+        if number == len(steps) - 1:  # pairing: an unread briefing would ask to confirm
+            await briefings_read(scene.engine)
         for at in range(0, len(step), SETUP_AT_ONCE):
             chunk = [Command(user, words, "setup") for user, words in step[at : at + SETUP_AT_ONCE]]
             for reply in await burst(url, chunk, scene.fake.url, ANSWER_WINDOW):
@@ -122,6 +127,12 @@ async def seed(scene: Scene) -> dict[str, dict]:
     # The pairs' greetings and the setup concern's DMs, sent before anything is measured.
     await scene.until(scene.all_dms, 2 * PAIRS + len(MANAGERS))
     return answers
+
+
+async def briefings_read(engine: AsyncEngine) -> None:
+    """Every member's briefing marked read, as each member's button would mark it."""
+    async with engine.begin() as connection:
+        await connection.execute(update(Membership).values(briefing_confirmed_at=datetime.now(UTC)))
 
 
 async def fresh_database(url: str) -> AsyncEngine:

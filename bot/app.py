@@ -194,7 +194,9 @@ async def _serve(
                 secret = settings.slack_signing_secret
                 web_app.router.add_post(
                     "/slack/events",
-                    http_handler(bolt, secret.get_secret_value() if secret else None),
+                    http_handler(
+                        bolt, secret.get_secret_value() if secret else None, edge.answering
+                    ),
                 )
         if teams is not None:
             web_app.router.add_post("/api/messages", teams_http_handler(teams, runtime.deps))

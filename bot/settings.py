@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     port: int = Field(3000, alias="PORT", ge=0, le=65535)
     log_format: Literal["auto", "console", "json"] = Field("auto", alias="MENTORBOT_LOG_FORMAT")
     log_level: str = Field("INFO", alias="MENTORBOT_LOG_LEVEL")
-    max_connections: int = Field(512, alias="MENTORBOT_MAX_CONNECTIONS", ge=1, le=100_000)
+    max_connections: int = Field(2048, alias="MENTORBOT_MAX_CONNECTIONS", ge=1, le=100_000)
     read_timeout: float = Field(10.0, alias="MENTORBOT_READ_TIMEOUT", gt=0, le=300)
 
     @field_validator(

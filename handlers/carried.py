@@ -12,7 +12,7 @@ Kept rows hold people's words until done: minutes, not the life of the database.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -79,23 +79,28 @@ async def run(deps: Deps, inbound: Inbound, deadline: Deadline | None) -> Messag
             return None
 
 
-async def keep(deps: Deps, inbound: Inbound, *, lease: timedelta = LEASE) -> None:
-    """Keep the request until `forget`; a row already kept for that key is left alone."""
+async def keep(deps: Deps, inbounds: list[Inbound], *, lease: timedelta = LEASE) -> None:
+    """Keep the requests until `forget`, in one transaction (a burst's requests are kept
+    together); a row already kept for a key is left alone."""
     now = deps.clock.now()
-    values = {
+    rows = [_row(inbound, now, lease) for inbound in inbounds]
+    async with deps.sessions() as session, session.begin():
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(CarriedRequest).values(rows)
+        await session.exec(statement.on_conflict_do_nothing(index_elements=["key"]))  # type: ignore[call-overload]
+
+
+def _row(inbound: Inbound, now: datetime, lease: timedelta) -> dict[str, Any]:
+    return {
         "key": inbound.key,
         "kind": inbound.kind.value,
-        "caller": _caller_json(inbound.caller),
+        "caller": asdict(inbound.caller),
         "payload": {"text": inbound.text, "action": inbound.action, "value": inbound.value},
         "reply_to": inbound.reply_to,
         "received_at": now,
         "lease_until": now + lease,
         "attempts": 0,
     }
-    async with deps.sessions() as session, session.begin():
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(CarriedRequest).values(**values)
-        await session.exec(statement.on_conflict_do_nothing(index_elements=["key"]))  # type: ignore[call-overload]
 
 
 async def forget(deps: Deps, key: str) -> None:
@@ -173,10 +178,6 @@ async def _done(deps: Deps, key: str) -> bool:
 async def _answer_queued(session: AsyncSession, key: str) -> bool:
     query = select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == f"answer:{key}")
     return (await session.exec(query)).first() is not None
-
-
-def _caller_json(caller: Caller) -> dict[str, Any]:
-    return asdict(caller)
 
 
 def _inbound(row: CarriedRequest) -> Inbound:

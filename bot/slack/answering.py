@@ -14,13 +14,15 @@ Two things keep that promise under a burst and through a crash:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import structlog
 from slack_bolt.async_app import AsyncRespond
 
+from bot.keeper import Keeper
 from bot.repeats import Repeats
 from bot.slack.failures import apologise, log_failure
 from handlers import carried
@@ -37,7 +39,10 @@ BUDGET_SECONDS = 2.0
 # Keeping a request is one small insert; a database too busy to take it within this long
 # must not cost the acknowledgement: the work then carries on unkept (and this is logged).
 KEEP_SECONDS = 0.4
-MOST_RUNNING = 64
+MOST_RUNNING = 16
+# Work that waited its turn gives way to acknowledgements for at most this long: under a
+# burst the loop acknowledges everyone first, but steady traffic never starves the work.
+YIELD_SECONDS = 2.0
 # When the request reached the bot (time.monotonic()), in Bolt's context: the budget counts
 # from there, so time spent before the listener (reading the body, Bolt's checks, a first
 # auth.test) comes out of it. Without it (Socket Mode), from the listener's start.
@@ -51,6 +56,12 @@ class Answering:
         self._carrying_on: set[asyncio.Task[Any]] = set()
         self.repeats = Repeats()
         self._flushing: asyncio.Future[None] | None = None
+        self._keeper: Keeper | None = None
+        # Requests read but not yet acknowledged (the HTTP edge counts them): work that
+        # waited its turn starts only when none are, or after YIELD_SECONDS.
+        self.arriving = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
     async def answer(
         self,
@@ -143,7 +154,10 @@ class Answering:
         request: str,
         respond: AsyncRespond | None,
     ) -> None:
-        """A request acknowledged while every turn was taken: its work, when one frees."""
+        """A request acknowledged while every turn was taken: its work, when one frees
+        and no acknowledgement is waiting for the loop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._quiet.wait(), YIELD_SECONDS)
         async with self.turns:
             try:
                 await carried.run(deps, inbound, deadline)
@@ -155,11 +169,25 @@ class Answering:
 
     async def _keep(self, deps: Deps, inbound: Inbound) -> None:
         try:
-            await asyncio.wait_for(carried.keep(deps, inbound), KEEP_SECONDS)
+            if self._keeper is None:
+                self._keeper = Keeper(deps)
+            await asyncio.wait_for(self._keeper.keep(inbound), KEEP_SECONDS)
         except Exception as error:  # a crash now would lose it: say so, once a window
             self.repeats.note("carried_request_not_kept", error=type(error).__name__)
             if self._flushing is None:
                 self._flushing = asyncio.ensure_future(self.repeats.flush_every_window())
+
+    @contextlib.contextmanager
+    def acknowledging(self) -> Iterator[None]:
+        """Around a request from its arrival to its acknowledgement."""
+        self.arriving += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self.arriving -= 1
+            if not self.arriving:
+                self._quiet.set()
 
     def _later(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)

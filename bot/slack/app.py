@@ -133,13 +133,17 @@ def _client_like(
 
 
 def http_handler(
-    app: AsyncApp, signing_secret: str | None
+    app: AsyncApp, signing_secret: str | None, answering: Answering
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """POST /slack/events: checked before Bolt sees it (bot.slack.inbound): junk is a 400,
     a bad signature a 401, a signed body of the wrong shape a 400. One log line each,
     naming what was wrong, never what the body said."""
 
     async def handle(request: web.Request) -> web.Response:
+        with answering.acknowledging():  # from arrival: reading the body is part of it
+            return await check_and_dispatch(request)
+
+    async def check_and_dispatch(request: web.Request) -> web.Response:
         arrived = time.monotonic()  # Slack's 3 seconds started about now
         raw = await request.read()
         # The signature first: one HMAC over the bytes, before any parsing, so a stranger's

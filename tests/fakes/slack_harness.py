@@ -495,7 +495,7 @@ async def slack_app(
         )
         bolt = attach_slack(edge, settings, runtime.deps)  # exactly as production
         web_app = build_web_app(runtime)
-        web_app.router.add_post("/slack/events", http_handler(bolt, SIGNING_SECRET))
+        web_app.router.add_post("/slack/events", http_handler(bolt, SIGNING_SECRET, edge.answering))
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

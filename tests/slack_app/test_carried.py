@@ -145,3 +145,24 @@ async def test_a_request_that_fails_every_time_is_given_up_after_three_tries(
     assert await carried.run_left_behind(demo.runtime.deps) == 1
     assert await _rows(demo, CarriedRequest) == []
     assert len(await _rows(demo, OutboxMessage)) == outbox
+
+
+async def test_a_burst_while_busy_is_kept_together_and_each_request_answered_once(
+    demo: SlackHarness,
+) -> None:
+    demo.edge.answering.turns = asyncio.Semaphore(1)
+    await _enrol_held_by_the_directory(demo)
+    forms = [demo.command_form("UOMAR", "help", response_id=f"h{n}") for n in range(30)]
+    replies = await asyncio.gather(
+        *(demo.post_form(form) for form in forms),
+        demo.post_form(forms[0]),  # the same request delivered twice
+    )
+    assert {(reply.status, reply.text) for reply in replies} == {(200, "")}
+    kept = await _rows(demo, CarriedRequest)
+    assert len(kept) == 31  # the enrolment and thirty helps: the repeat is one of them
+    demo.fake.release_hanging()
+    await demo.finish()
+    assert await _rows(demo, CarriedRequest) == []
+    assert await demo.deliver() == 32  # thirty-one answers, and the newcomer's briefing
+    assert all(demo.fake.responses_to(f"h{n}") == [HELP] for n in range(30))
+    assert await demo.deliver() == 0

@@ -315,7 +315,7 @@ def test_the_limits_come_from_the_settings() -> None:
     )
     assert limits_of(settings) == ServerLimits(max_connections=20, read_timeout=0.5)
     defaults = limits_of(Settings(_env_file=None))  # type: ignore[call-arg]
-    assert (defaults.max_connections, defaults.read_timeout) == (512, 10.0)
+    assert (defaults.max_connections, defaults.read_timeout) == (2048, 10.0)
 
 
 def _rlimits(soft: int, hard: int, settable: bool = True) -> tuple[Any, Any, list[Any]]:
