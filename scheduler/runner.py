@@ -15,6 +15,7 @@ from handlers import carried
 from handlers.context import Deps
 from handlers.due_work import run_due
 from scheduler.dispatcher import Dispatcher
+from storage.pruning import prune_requests
 
 log = structlog.get_logger("mentorbot.schedule")
 OUTBOX_SWEEP_SECONDS = 30
@@ -23,6 +24,7 @@ DUE_SWEEP_SECONDS = 30
 # Requests acknowledged and then left undone by a process that died are run again within
 # this long of their lease running out (handlers/carried.py).
 CARRIED_SWEEP_SECONDS = 15
+PRUNE_SECONDS = 3600
 
 
 class Schedule:
@@ -32,6 +34,7 @@ class Schedule:
         self._every(self.sweep_outbox, "outbox-sweep", OUTBOX_SWEEP_SECONDS)
         self._every(self.sweep_due, "due-sweep", DUE_SWEEP_SECONDS)
         self._every(self.sweep_carried, "carried-sweep", CARRIED_SWEEP_SECONDS)
+        self._every(self.prune, "prune", PRUNE_SECONDS)
 
     def _every(self, job: object, job_id: str, seconds: int) -> None:
         self.scheduler.add_job(
@@ -65,6 +68,16 @@ class Schedule:
             return
         if taken:
             log.info("carried_sweep", taken=taken)
+
+    async def prune(self) -> None:
+        try:
+            async with self.deps.sessions() as session, session.begin():
+                pruned = await prune_requests(session, now=self.deps.clock.now())
+        except Exception as error:
+            log.error("prune_failed", error=type(error).__name__)
+            return
+        if pruned:
+            log.info("pruned", requests=pruned)
 
     def start(self) -> None:
         self.scheduler.start()

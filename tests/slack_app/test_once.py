@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import timedelta
 
 from fakes.slack_harness import SlackHarness, context, ephemeral, late, section
 from sqlmodel import select
@@ -145,3 +146,20 @@ async def test_read_only_commands_are_not_recorded(demo: SlackHarness) -> None:
     first, again = await demo.post_form(form), await demo.post_form(form)
     assert first.json == again.json and first.json["text"] == "Status of Demo"
     assert await demo.counts() == before
+
+
+async def test_a_request_is_remembered_for_a_day_then_forgotten(demo: SlackHarness, clock) -> None:
+    from scheduler.runner import Schedule
+
+    before = len(await _rows(demo, ProcessedEvent))  # the demo's setup, made just now
+    await demo.command("UOMAR", "concern other first")
+    clock.advance(23 * 3600)
+    await demo.command("UOMAR", "concern other second")
+    assert len(await _rows(demo, ProcessedEvent)) == before + 2
+    schedule = Schedule(demo.runtime.dispatcher, demo.runtime.deps)
+    await schedule.prune()
+    assert len(await _rows(demo, ProcessedEvent)) == before + 2  # Slack may retry any
+    clock.advance(3600 + 1)
+    await schedule.prune()
+    [kept] = await _rows(demo, ProcessedEvent)
+    assert kept.received_at == clock.now() - timedelta(hours=1, seconds=1)
