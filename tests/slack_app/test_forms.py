@@ -133,6 +133,8 @@ async def test_a_click_opens_the_form_as_a_modal_with_its_trigger(demo, survey: 
 async def test_a_form_that_will_not_open_says_why_privately(demo, survey: Survey) -> None:
     await _click(demo, "USAM", CLOSED, "sam-click")
     assert demo.fake.calls_to("views.open") == []
+    assert demo.fake.responses == []  # queued in the outbox: Slack down delays it
+    assert await demo.deliver() == 1
     assert demo.fake.responses_to("sam-click") == [
         {
             "response_type": "ephemeral",
@@ -146,6 +148,7 @@ async def test_a_form_that_will_not_open_says_why_privately(demo, survey: Survey
 async def test_a_trigger_that_expired_is_explained(demo, survey: Survey) -> None:
     demo.fake.fail_next("views.open", error="expired_trigger_id")
     await _click(demo, "USAM", "week-1", "sam-click")
+    assert await demo.deliver() == 1
     assert demo.fake.responses_to("sam-click") == [
         {
             "response_type": "ephemeral",

@@ -45,13 +45,14 @@ def register(app: AsyncApp, deps: Deps, answering: Answering) -> None:
             user["id"], user.get("team_id") or team.get("id"), home=context.get(HOME, False)
         )
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
+        key = parse.request_key(body, request.raw_body)
         if opens_form(action_id):  # the modal must open within 3 s of the click
             click = (action_id, value, body.get("trigger_id"))
-            await views.open_form(deps, client, caller, click, respond)
+            await views.open_form(deps, client, caller, click, (key, parse.reply_to(body)))
             return
         inbound = Inbound(
             Kind.CLICK,
-            parse.request_key(body, request.raw_body),
+            key,
             caller,
             action=action_id,
             value=value,

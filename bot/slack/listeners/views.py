@@ -12,15 +12,17 @@ from typing import Any
 
 import structlog
 from slack_bolt import BoltResponse
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import modals, parse, render
+from bot.slack import modals, parse
 from bot.slack.workspace import HOME
 from handlers.context import Caller, Deps
+from handlers.deadline import Deadline
 from handlers.form_router import handle_open_form, handle_submission
 from handlers.forms import FormErrors, Submission
+from handlers.once import remember_event
 from handlers.views import MessageView, simple
 
 log = structlog.get_logger("mentorbot.slack")
@@ -35,14 +37,15 @@ async def open_form(
     client: AsyncWebClient,
     caller: Caller,
     click: tuple[str, str, object],
-    respond: AsyncRespond | None,
+    answer_to: tuple[str, dict[str, Any] | None],
 ) -> None:
     """After a click (action, value, trigger id) is acknowledged: the form its button
-    opens, in a modal, or a private word in the conversation saying why not."""
+    opens, in a modal, or a private word saying why not, queued in the outbox for the
+    click's (key, response_url) `answer_to`, so that Slack being down delays it."""
     action, value, trigger_id = click
     opened = await handle_open_form(deps, caller, action, value)
     if isinstance(opened, MessageView):
-        await _say(respond, opened)
+        await _say(deps, caller, answer_to, opened)
         return
     try:
         if not isinstance(trigger_id, str):
@@ -52,13 +55,19 @@ async def open_form(
         # expired_trigger_id: more than 3 s since the click. Ids and Slack's code only.
         reason = error.response.get("error") if isinstance(error, SlackApiError) else "no_trigger"
         log.warning("slack_form_not_opened", action=action, error=str(reason))
-        await _say(respond, simple(NOT_OPENED))
+        await _say(deps, caller, answer_to, simple(NOT_OPENED))
 
 
-async def _say(respond: AsyncRespond | None, answer: MessageView) -> None:
-    if respond is None:  # a click always has a response_url: nothing to answer it through
+async def _say(
+    deps: Deps,
+    caller: Caller,
+    answer_to: tuple[str, dict[str, Any] | None],
+    answer: MessageView,
+) -> None:
+    key, reply_to = answer_to
+    if reply_to is None:  # a click always has a response_url: nothing to answer it through
         return
-    await respond(response_type="ephemeral", replace_original=False, **render.message(answer))
+    await remember_event(deps, caller, key, answer, deadline=Deadline(reply_to, late=True))
 
 
 async def refuse_malformed(
