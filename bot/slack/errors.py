@@ -51,14 +51,18 @@ MESSAGE_REFUSED = {
     "cant_update_message": "the message can no longer be edited",
     "edit_window_closed": "the message can no longer be edited",
 }
-# The app itself cannot send: an operator's alarm, and every message waits for the fix.
-APP_CANNOT_SEND = {
+# The token itself is wrong: at start, the bot stops and says so (bot.slack.startup).
+TOKEN_REFUSED = {
     "invalid_auth": "Slack refused the bot token",
     "not_authed": "no Slack bot token was sent",
     "token_revoked": "the Slack bot token was revoked",
     "token_expired": "the Slack bot token has expired",
     "not_allowed_token_type": "SLACK_BOT_TOKEN is not a bot token (xoxb-…)",
     "account_inactive": "the bot's Slack account or workspace is no longer active",
+}
+# The app itself cannot send: an operator's alarm, and every message waits for the fix.
+APP_CANNOT_SEND = {
+    **TOKEN_REFUSED,
     "team_access_not_granted": "the Slack app is not allowed into the workspace",
     "ekm_access_denied": "the workspace's encryption keys refuse the app access",
     "restricted_action": "a Slack workspace setting stops the bot from posting",

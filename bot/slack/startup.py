@@ -18,23 +18,14 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.settings import Settings, StartupProblem
 from bot.slack.app import SlackEdge, attach
-from bot.slack.errors import error_code, failure_reason
+from bot.slack.errors import TOKEN_REFUSED, error_code, failure_reason
 from handlers.context import Deps
 
 log = structlog.get_logger("mentorbot")
 
 # Slack's answers that mean the token itself is wrong: starting anyway would only fail on
 # every request (bot token) or retry the websocket forever (app token).
-SLACK_REFUSALS = frozenset(
-    {
-        "invalid_auth",
-        "not_authed",
-        "not_allowed_token_type",
-        "token_revoked",
-        "token_expired",
-        "account_inactive",
-    }
-)
+SLACK_REFUSALS = frozenset(TOKEN_REFUSED)
 # At start nobody is waiting on an answer: Slack gets longer than inside a request.
 STARTUP_CHECK_SECONDS = 10.0
 # While Slack cannot be reached at start, Socket Mode tries again after these many seconds,
