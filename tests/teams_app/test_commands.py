@@ -437,6 +437,11 @@ async def test_status_at_a_glance(demo: TeamsHarness) -> None:
             "Active pairs: 1\n"
             "• Omar Khayyam mentors Sam Cooke\n\n"
             "Open concerns: 0\n\n"
+            "At risk: 2\n"
+            "• Omar Khayyam (with Sam Cooke) · briefing not confirmed when paired"
+            " · since Mon 23 Nov 2026, 09:00 UTC\n"
+            "• Sam Cooke (with Omar Khayyam) · briefing not confirmed when paired"
+            " · since Mon 23 Nov 2026, 09:00 UTC\n\n"
             "Briefings not yet confirmed:\n• Omar Khayyam (mentor)\n• Sam Cooke (mentee)\n\n"
             "Every message has been delivered or is on its way.",
             "Status of Demo",

@@ -671,6 +671,9 @@ async def test_a_manager_of_two_programs_names_the_program(console, rows) -> Non
            *Active pairs: 1*
            • @omar mentors @lena
            *Open concerns: 0*
+           *At risk: 2*
+           • @omar (with @lena) · briefing not confirmed when paired · since Mon 23 Nov 2026, 09:00 Europe/London
+           • @lena (with @omar) · briefing not confirmed when paired · since Mon 23 Nov 2026, 09:00 Europe/London
            *Briefings not yet confirmed:*
            • @lena (mentee)
            • @omar (mentor)
