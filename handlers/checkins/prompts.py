@@ -173,7 +173,7 @@ async def remind(work: Work, item: DueItem) -> None:
         f"checkin:{checkin.id}:reminder",
         person,
         prompt_view(checkin, partner, reminder=True),
-        subject=Subject.CHECKIN,
+        subject=Subject.CHECKIN_REMINDER,
         program_id=pair.program_id,
         pair_id=pair.id,
     )
