@@ -115,17 +115,33 @@ async def _make_room(
     than the one being placed, to the next week with room. False if there is none."""
     next_week = next_working_slot(end, placing.zone)
     for row_id, subject in await _less_important(session, placing, start, end):
-        # Moved first to next week's first slot: the guarded UPDATE both checks that the
-        # row is still not on its way and keeps it ours (its row lock, or SQLite's one
-        # writer) while its final place is found.
-        if not await _move(session, row_id, next_week, placing.now):
-            continue  # claimed meanwhile: the dispatcher's now
-        moved = replace(placing, subject=subject, moving_id=row_id)
-        final = await _place(session, moved, next_week)
-        if final != next_week:
-            await _move(session, row_id, final, placing.now)
-        return True
+        if await move_on(session, replace(placing, subject=subject), row_id, next_week):
+            return True
     return False
+
+
+async def move_on(
+    session: AsyncSession,
+    placing: Placing,
+    row_id: int,
+    slot: datetime,
+    *,
+    only_if: ColumnElement[bool] | None = None,
+) -> bool:
+    """Move a queued message (of `placing.subject`) to `slot`, or to the first later week
+    with room, placed by the rule above as if queued now. False, and nothing moved, if it
+    is on its way (or `only_if` no longer holds)."""
+    # Moved to `slot` first: the guarded UPDATE both checks that the row is still not on
+    # its way and keeps it ours (its row lock, or SQLite's one writer) while its final
+    # place is found.
+    if not await _move(session, row_id, slot, placing.now, only_if):
+        return False  # claimed meanwhile (by a dispatcher whose clock runs ahead)
+    if placing.subject in UNCAPPED:
+        return True
+    final = await _place(session, replace(placing, moving_id=row_id), slot)
+    if final != slot:
+        await _move(session, row_id, final, placing.now)
+    return True
 
 
 async def _less_important(
@@ -135,7 +151,7 @@ async def _less_important(
     important first, and of those the one due last (it would have gone last anyway)."""
     query = select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.next_attempt_at).where(
         *_counted(placing.recipient_id, start, end, placing.moving_id),
-        *_not_on_its_way(placing.now),
+        *not_on_its_way(placing.now),
     )
     rows = [
         (row_id, subject, due)
@@ -146,10 +162,17 @@ async def _less_important(
     return [(row_id, subject) for row_id, subject, _ in rows]
 
 
-async def _move(session: AsyncSession, row_id: int, to: datetime, now: datetime) -> bool:
+async def _move(
+    session: AsyncSession,
+    row_id: int,
+    to: datetime,
+    now: datetime,
+    only_if: ColumnElement[bool] | None = None,
+) -> bool:
+    also = [] if only_if is None else [only_if]
     statement = (
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id, *_not_on_its_way(now))
+        .where(col(OutboxMessage.id) == row_id, *not_on_its_way(now), *also)
         .values(next_attempt_at=to)
         .execution_options(synchronize_session=False)
     )
@@ -157,7 +180,7 @@ async def _move(session: AsyncSession, row_id: int, to: datetime, now: datetime)
     return bool(result.rowcount == 1)
 
 
-def _not_on_its_way(now: datetime) -> tuple[ColumnElement[bool], ...]:
+def not_on_its_way(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """Pending, not due yet, never tried, never claimed: the dispatcher has not seen it."""
     return (
         col(OutboxMessage.status) == OutboxStatus.PENDING,

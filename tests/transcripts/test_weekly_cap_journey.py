@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from fakes.transcripts import run_until
 from sqlmodel import col, func, select
 
-from handlers import due_work
-from storage.models import DueItem, DueStatus, OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus
 
 SETUP = [
     ("maya", 'program create "Pilot"'),
@@ -26,40 +26,12 @@ SETUP = [
 ]
 
 
-async def _next_event(console) -> datetime | None:
-    """When something next falls due: a due item, or a queued message."""
-    async with console.session.deps.sessions() as session:
-        item = select(func.min(DueItem.due_at)).where(DueItem.status == DueStatus.PENDING)
-        message = select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == OutboxStatus.PENDING
-        )
-        times = [(await session.exec(q)).one() for q in (item, message)]
-    return min((t for t in times if t is not None), default=None)
-
-
-async def _run_until(console, clock, end: datetime) -> list[str]:
-    """Time passes event by event (as the sweeps and the dispatcher see it, only sooner):
-    each DM, with the time it was delivered and its first line."""
-    delivered = []
-    while (at := await _next_event(console)) is not None and at <= end:
-        clock.advance(max((at - clock.now()).total_seconds(), 0))
-        start = len(console.lines)
-        await due_work.run_due(console.session.deps)
-        await console.session.drain()
-        lines = console.lines[start:]
-        for i, line in enumerate(lines):
-            if line.startswith("📨 DM to"):
-                said = lines[i + 2].strip()  # the line after the title
-                delivered.append(f"{clock.now():%a %d %b %H:%M} UTC {line[2:]}: {said}")
-    return delivered
-
-
 async def test_a_prompt_takes_the_place_of_an_unsent_reminder_never_of_a_sent_one(
     console, clock
 ) -> None:
     await console.setup(SETUP)
     console.session.deps.routine_waits = True  # from here on, as in production
-    assert await _run_until(console, clock, datetime(2027, 1, 1, tzinfo=UTC)) == [
+    assert await run_until(console, clock, datetime(2027, 1, 1, tzinfo=UTC)) == [
         # Round 1, a week after the start: Omar at once (10:00 in Berlin), Sam at 09:00 in
         # New York. Each has had this week's one message.
         "Mon 30 Nov 09:00 UTC DM to @omar: How is it going with @sam?",
