@@ -122,16 +122,24 @@ class Work:
 
     async def _routine_time(self, to: Person, program_id: int | None, subject: Subject) -> datetime:
         """Now, or the start of the recipient's next working hours after any pause (in
-        their time zone, else the program's, else UTC), in a week with room under the cap."""
+        their time zone, else the program's, else UTC), in a week with room under the cap
+        (made, if need be, by moving a less important message on)."""
         assert to.id is not None
         program = await self.session.get(Program, program_id) if program_id else None
         zone = zone_for(to.timezone, program.timezone if program else None)
-        slot = weekly_cap.first_slot(self.now, to.paused_until, zone)
+        now = self.now  # one instant for every decision below
+        slot = weekly_cap.first_slot(now, to.paused_until, zone)
         if subject in weekly_cap.UNCAPPED:
             return slot
         cap = program.weekly_cap if program else weekly_cap.DEFAULT_CAP
         return await weekly_cap.capped_slot(
-            self.session, recipient_id=to.id, slot=slot, zone=zone, cap=cap
+            self.session,
+            recipient_id=to.id,
+            subject=subject,
+            slot=slot,
+            zone=zone,
+            cap=cap,
+            now=now,
         )
 
 

@@ -25,26 +25,50 @@ EVERYONE = [
         "concern status",
         "where the concerns you raised stand, and who acknowledged or resolved them",
     ),
-    ("pause 2w", "pause your check-ins and reminders for up to 4 weeks (concerns still go)"),
-    ("resume", "end your pause"),
+    (
+        "pause 2w",
+        "pause your check-ins, reminders and other routine messages for up to 4 weeks (or "
+        "`pause 10d`); concerns still go at once, and your program managers see the pause",
+    ),
+    ("resume", "end your pause early: what waited comes in your next working hours"),
     (
         "checkin [@partner]",
         "check in now, privately, on how your pair is going; your partner is never told",
     ),
+    (
+        "",
+        "I also write to you privately, in your working hours and a few times a week at most: "
+        "a role briefing when you are enrolled (press I've read it), and a check-in on your "
+        "program's schedule. Struggling with something in the way, confidentiality, or asking "
+        "to be contacted reaches the program manager at once",
+    ),
 ]
 MANAGERS = [
-    ("enrol @person mentor|mentee", "add someone to your program"),
-    ("pair @mentor @mentee", "start a mentoring pair; both are greeted privately"),
+    (
+        "enrol @person mentor|mentee",
+        "add someone to your program; they get a role briefing to read and confirm",
+    ),
+    (
+        "pair @mentor @mentee",
+        "start a mentoring pair; both are greeted privately, then checked in with on the "
+        "program's schedule. It asks first for a second mentor, a manager in the pair, or "
+        "a member who has not confirmed their briefing",
+    ),
     ("managers add @person [backup]", "add a manager or a backup manager"),
     ("managers remove @person", "remove a manager"),
     (
         "status",
-        "people, pairs, open concerns (with their numbers), who is at risk, unconfirmed "
-        "briefings, who is paused or at the weekly cap, undelivered messages",
+        "people, pairs, open concerns (with their numbers), who is at risk and why (two "
+        "check-ins in a row unanswered, struggling twice with no concern, paired before "
+        "confirming their briefing), unconfirmed briefings, who is paused or at the weekly "
+        "cap, undelivered messages",
     ),
     (
         "program set timezone|checkins|weekly-cap <value>",
-        "change a setting; `program set` alone shows them",
+        "change a setting: `timezone Europe/Vilnius` (working hours for people whose own zone "
+        "is unknown), `checkins 2w,4w,every 4w` (when pairs are asked how it is going), "
+        "`weekly-cap 4` (routine messages a person a week, check-ins before reminders); "
+        "`program set` alone shows them",
     ),
     ("checkin @person|all", "send a check-in now, in each recipient's working hours"),
     (

@@ -12,10 +12,12 @@ from sqlalchemy import ColumnElement, ScalarSelect
 from sqlmodel import col, func, or_, select
 
 from handlers import undelivered
-from handlers.checkins.flags import at_risk, flags_section
+from handlers.briefing_flags import briefing_flags
+from handlers.checkins.flags import checkin_flags
 from handlers.commands import Status
 from handlers.concerns import seen_by
 from handlers.context import Context
+from handlers.flags import flags_section, in_order
 from handlers.mentions import UNKNOWN, mentions_of
 from handlers.roles import managed_program
 from handlers.status_people import people_lists, people_sections
@@ -67,7 +69,7 @@ async def status(ctx: Context, command: Status) -> MessageView:
     pairs = await _pairs(ctx, program)
     concerns = await _open_concerns(ctx, program)
     failed, failed_pairs = await _failed(ctx, program)
-    flags = await at_risk(ctx, program)
+    flags = in_order(await checkin_flags(ctx, program), await briefing_flags(ctx, program))
     lists = await people_lists(ctx, program, LIST_LIMIT)
     ids = {person_id for person_id, _ in managers} | lists.ids
     ids |= {i for flag in flags[:LIST_LIMIT] for i in (flag.person_id, flag.partner_id)}

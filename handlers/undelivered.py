@@ -34,6 +34,10 @@ def what(failed: Failed, to: Mention, pair: tuple[Mention, Mention] | None) -> l
         return [f"concern #{failed.concern_id} update to manager ", to]
     if failed.subject == Subject.BRIEFING:
         return ["role briefing to ", to]
+    if failed.subject == Subject.CHECKIN:
+        return ["check-in to ", to]
+    if failed.subject == Subject.CHECKIN_REMINDER:
+        return ["check-in reminder to ", to]
     if failed.subject == Subject.REPORTER_UPDATE:
         return [f"concern #{failed.concern_id} update to its reporter ", to]
     return ["message to ", to]

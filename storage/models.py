@@ -67,6 +67,7 @@ class Subject(StrEnum):
     GREETING = "greeting"  # to a pair member: the pair has started
     BRIEFING = "briefing"  # to someone enrolled: their role, to read and confirm
     CHECKIN = "checkin"  # to a pair member: how is it going
+    CHECKIN_REMINDER = "checkin_reminder"  # to a pair member: a check-in still unanswered
     CONCERN = "concern"  # to a manager: a concern's DM, updated in place as it moves on
     CONCERN_UPDATE = "concern_update"  # an update in place of a concern DM
     REPORTER_UPDATE = "reporter_update"  # to the reporter: their concern moved on

@@ -1,33 +1,21 @@
-"""At-risk flags from check-ins, for `status`: a member whose last two check-ins went
-unanswered, or who answered `struggling` twice in a row with no concern raised. Read in
-one query, whatever the number of pairs; never about a pair the viewer is in (its other
-member would learn how their partner answered)."""
+"""At-risk flags from check-ins, for `status` (handlers/flags.py): a member whose last two
+check-ins went unanswered, or who answered `struggling` twice in a row with no concern
+raised. Read in one query, whatever the number of pairs; never about a pair the viewer is
+in (its other member would learn how their partner answered)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import col, func, select
 
 from handlers.context import Context
-from handlers.timefmt import when
-from handlers.views import Inline, Mention, Section, bold, section, text
+from handlers.flags import Flag
 from storage.models import Checkin, Feeling, Pair, PairState, Program
 
 UNANSWERED = "two check-ins in a row unanswered"
 STRUGGLING = "struggling twice in a row, no concern raised"
 
 
-@dataclass(frozen=True)
-class Flag:
-    person_id: int
-    partner_id: int
-    reason: str
-    since: datetime
-
-
-async def at_risk(ctx: Context, program: Program) -> list[Flag]:
+async def checkin_flags(ctx: Context, program: Program) -> list[Flag]:
     recent = func.row_number().over(
         partition_by=(col(Checkin.pair_id), col(Checkin.person_id)),
         order_by=(col(Checkin.asked_at).desc(), col(Checkin.id).desc()),
@@ -71,31 +59,11 @@ def _flag(two: list) -> Flag | None:
     latest, before = two
     partner = before.mentee_id if before.mentor_id == before.person_id else before.mentor_id
     if latest.answered_at is None and before.answered_at is None:
-        return Flag(before.person_id, partner, UNANSWERED, before.asked_at)
+        return Flag(before.pair_id, before.person_id, partner, UNANSWERED, before.asked_at)
     struggling = all(
         r.answered_at is not None and r.feeling == Feeling.STRUGGLING and r.concern_id is None
         for r in two
     )
     if struggling:
-        return Flag(before.person_id, partner, STRUGGLING, before.answered_at)
+        return Flag(before.pair_id, before.person_id, partner, STRUGGLING, before.answered_at)
     return None
-
-
-def flags_section(
-    ctx: Context, flags: list[Flag], people: dict[int, Mention], limit: int
-) -> list[Section]:
-    """Nothing when no one is at risk: `status` stays short."""
-    if not flags:
-        return []
-    lines: list[Inline] = [bold(f"At risk: {len(flags)}")]
-    for flag in flags[:limit]:
-        lines += text(
-            "\n• ",
-            people[flag.person_id],
-            " (with ",
-            people[flag.partner_id],
-            f") · {flag.reason} · since {when(flag.since, ctx.me.timezone)}",
-        )
-    if len(flags) > limit:
-        lines += text(f"\n…and {len(flags) - limit} more")
-    return [section(*lines)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import structlog
+from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from handlers.cadence import Cadence, parse_cadence
@@ -20,6 +21,7 @@ from storage import due
 from storage.models import (
     Checkin,
     DueItem,
+    DueStatus,
     OutboxMessage,
     Pair,
     PairState,
@@ -94,6 +96,22 @@ async def round_falls_due(work: Work, item: DueItem) -> None:
         return
     await ask(work, pair, person, round_)
     await schedule_round(work, pair, round_ + 1, int(person_id))
+
+
+async def resume_held_rounds(work: Work, person: Person, paused_until: datetime) -> None:
+    """`resume`: the rounds that fell due in the pause wait for the moment it was to end
+    (see above); they fall due now instead, and are asked in the next working hours."""
+    await work.session.exec(  # type: ignore[call-overload]
+        update(DueItem)
+        .where(
+            col(DueItem.status) == DueStatus.PENDING,
+            col(DueItem.kind) == CHECKIN,
+            col(DueItem.person_id) == person.id,
+            col(DueItem.due_at) == paused_until,
+        )
+        .values(due_at=work.now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _asked(work: Work, pair: Pair, person: Person, round_: int) -> bool:
@@ -173,7 +191,7 @@ async def remind(work: Work, item: DueItem) -> None:
         f"checkin:{checkin.id}:reminder",
         person,
         prompt_view(checkin, partner, reminder=True),
-        subject=Subject.CHECKIN,
+        subject=Subject.CHECKIN_REMINDER,
         program_id=pair.program_id,
         pair_id=pair.id,
     )

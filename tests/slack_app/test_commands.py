@@ -436,6 +436,9 @@ async def test_pair_refusals(demo) -> None:
 
 # ---------------------------------------------------------------------- status
 
+# The demo's Omar and Sam were paired before confirming their briefings.
+UNBRIEFED = "briefing not confirmed when paired · since Mon 23 Nov 2026, 09:00 Europe/London"
+
 
 async def test_status_shows_people_pairs_concerns_and_failed_deliveries(demo) -> None:
     demo.fake.unreachable["ULENA"] = "user_not_found"
@@ -472,6 +475,13 @@ async def test_status_shows_people_pairs_concerns_and_failed_deliveries(demo) ->
                 "`/mentoring concern resolve &lt;n&gt; [note]`"
             ),
             section(
+                "*At risk: 4*"
+                f"\n• <@UOMAR> (with <@USAM>) · {UNBRIEFED}"
+                f"\n• <@USAM> (with <@UOMAR>) · {UNBRIEFED}"
+                f"\n• <@UOMAR> (with <@ULENA>) · {UNBRIEFED}"
+                f"\n• <@ULENA> (with <@UOMAR>) · {UNBRIEFED}"
+            ),
+            section(
                 "*Briefings not yet confirmed:*\n• <@UOMAR> (mentor)\n• <@USAM> (mentee)\n"
                 "• <@ULENA> (mentee)"
             ),
@@ -499,7 +509,42 @@ async def test_status_when_all_is_well(demo) -> None:
             ),
             section("*Active pairs: 1*\n• <@UOMAR> mentors <@USAM>"),
             section("*Open concerns: 0*"),
+            section(
+                "*At risk: 2*"
+                f"\n• <@UOMAR> (with <@USAM>) · {UNBRIEFED}"
+                f"\n• <@USAM> (with <@UOMAR>) · {UNBRIEFED}"
+            ),
             section("*Briefings not yet confirmed:*\n• <@UOMAR> (mentor)\n• <@USAM> (mentee)"),
+            context("Every message has been delivered or is on its way."),
+        ],
+    )
+
+
+async def test_status_flags_a_member_paired_unbriefed_until_they_confirm(demo, clock) -> None:
+    async with session_factory(demo.runtime.engine)() as session:
+        query = select(Membership.id).where(Membership.role == "mentee")
+        sams = str((await session.exec(query)).one())
+    clock.advance(3600)
+    reply = await demo.click("USAM", "briefing.confirm", sams, response_id="sam")
+    assert reply.status == 200
+    before = await demo.counts()
+    reply = await demo.command("UMAX", "status")
+    assert await demo.counts() == before  # shown in status, never sent as a DM
+    assert reply.json == ephemeral(
+        "Status of Demo",
+        [
+            header("Demo: status"),
+            section("Purpose: Help new graduates settle in"),
+            fields(
+                "*Managers*\n<@UADA>, <@UMAX>",
+                "*Backup managers*\n<@UBEA>",
+                "*Mentors*\n1",
+                "*Mentees*\n1",
+            ),
+            section("*Active pairs: 1*\n• <@UOMAR> mentors <@USAM>"),
+            section("*Open concerns: 0*"),
+            section(f"*At risk: 1*\n• <@UOMAR> (with <@USAM>) · {UNBRIEFED}"),
+            section("*Briefings not yet confirmed:*\n• <@UOMAR> (mentor)"),
             context("Every message has been delivered or is on its way."),
         ],
     )

@@ -97,6 +97,11 @@ async def test_status_shows_when_a_concern_was_raised_in_the_managers_zone(
         "Asia/Kolkata · not acknowledged\n\n"
         "To act on one by its number: `concern ack <n> [note]` or `concern resolve <n> [note]`"
         "\n\n"
+        "At risk: 2\n"
+        "• Omar Khayyam (with Sam Cooke) · briefing not confirmed when paired"
+        " · since Mon 23 Nov 2026, 14:30 Asia/Kolkata\n"
+        "• Sam Cooke (with Omar Khayyam) · briefing not confirmed when paired"
+        " · since Mon 23 Nov 2026, 14:30 Asia/Kolkata\n\n"
         "Briefings not yet confirmed:\n• Omar Khayyam (mentor)\n• Sam Cooke (mentee)\n\n"
         "Every message has been delivered or is on its way."
     )

@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (a transcript line is as long as the console prints it)
 """Role briefings: on `enrol` each mentor and mentee is briefed privately and confirms
 with a button; unconfirmed after 3 working days, one reminder; `status` lists who has
-not confirmed; `pair` with an unconfirmed member warns, and goes ahead on the click."""
+not confirmed; `pair` with an unconfirmed member warns, and goes ahead on the click; a
+member so paired is at risk in `status` until they confirm."""
 
 from __future__ import annotations
 
@@ -135,6 +136,81 @@ async def test_status_lists_who_has_not_confirmed_and_pair_warns(console) -> Non
         "   @maya pressed [Pair them]",
         "🔒 mentorbot (only you see this):",
         "   Paired @omar (mentor) with @sam (mentee) in *Pilot*.",
+    ]
+
+
+async def test_a_member_paired_before_confirming_is_at_risk_until_they_confirm(
+    console, clock, rows
+) -> None:
+    await console.setup([*SETUP, ("maya", "enrol @omar mentor"), ("maya", "enrol @sam mentee")])
+    await console.say("omar", "press 1")
+    clock.advance(2 * 24 * 3600)  # Sam, briefed on Monday, is paired on Wednesday
+    await console.say("maya", "pair @omar @sam confirm")
+    clock.advance(24 * 3600)
+    async with rows.unchanged(contact_may_change=True):  # a flag is shown, never sent
+        assert await console.say("maya", "status") == said("""
+            🔒 mentorbot (only you see this):
+               *Pilot: status*
+               Purpose: Help new graduates settle in
+               Managers: @maya
+               Mentors: 1
+               Mentees: 1
+               *Active pairs: 1*
+               • @omar mentors @sam
+               *Open concerns: 0*
+               *At risk: 1*
+               • @sam (with @omar) · briefing not confirmed when paired · since Wed 25 Nov 2026, 09:00 Europe/London
+               *Briefings not yet confirmed:*
+               • @sam (mentee)
+               (Every message has been delivered or is on its way.)
+        """)
+    await console.say("sam", "press 2")
+    assert await console.say("maya", "status") == said("""
+        🔒 mentorbot (only you see this):
+           *Pilot: status*
+           Purpose: Help new graduates settle in
+           Managers: @maya
+           Mentors: 1
+           Mentees: 1
+           *Active pairs: 1*
+           • @omar mentors @sam
+           *Open concerns: 0*
+           (Every message has been delivered or is on its way.)
+    """)
+
+
+async def test_the_briefing_flag_is_per_role_and_never_about_the_viewers_own_pair(
+    console,
+) -> None:
+    await console.setup(
+        [
+            *SETUP,
+            ("maya", "managers add @lena"),
+            ("maya", "enrol @omar mentor"),
+            ("maya", "enrol @omar mentee"),  # briefed as a mentee too, which he confirms
+            ("omar", "press 2"),
+            ("maya", "enrol @maya mentor"),
+            ("maya", "enrol @sam mentee"),
+            ("sam", "press 4"),
+            ("maya", "pair @maya @sam confirm"),
+            ("maya", "enrol @priya mentee"),
+            ("maya", "pair @omar @priya confirm"),
+        ]
+    )
+    lena_sees = (await console.say("lena", "status")).splitlines()
+    at_risk = lena_sees.index("   *At risk: 3*")
+    assert lena_sees[at_risk : at_risk + 4] == [
+        "   *At risk: 3*",
+        "   • @maya (with @sam) · briefing not confirmed when paired · since Mon 23 Nov 2026, 10:00 Europe/Berlin",
+        "   • @omar (with @priya) · briefing not confirmed when paired · since Mon 23 Nov 2026, 10:00 Europe/Berlin",
+        "   • @priya (with @omar) · briefing not confirmed when paired · since Mon 23 Nov 2026, 10:00 Europe/Berlin",
+    ]
+    maya_sees = (await console.say("maya", "status")).splitlines()
+    at_risk = maya_sees.index("   *At risk: 2*")
+    assert maya_sees[at_risk : at_risk + 3] == [
+        "   *At risk: 2*",
+        "   • @omar (with @priya) · briefing not confirmed when paired · since Mon 23 Nov 2026, 09:00 Europe/London",
+        "   • @priya (with @omar) · briefing not confirmed when paired · since Mon 23 Nov 2026, 09:00 Europe/London",
     ]
 
 

@@ -390,5 +390,7 @@ async def test_flags_cost_status_one_query_however_many_pairs(console, clock, en
     await sweep(console, clock, 28 * DAY)  # round 1 of the new pairs, then round 2 is due
     await sweep(console, clock, 30)  # the next sweep asks it
     status = await console.say("maya", "status")
-    assert "*At risk: 14*" in status  # omar and sam, lena in six pairs, six mentees
+    # Check-ins: omar and sam, lena in six pairs, six mentees; and the six mentees, paired
+    # before confirming their briefings.
+    assert "*At risk: 20*" in status
     assert await queries_for_status() == small

@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from textwrap import dedent
 
+from fakes.transcripts import run_until
 from sqlmodel import select
 
+from bot.console.session import DEMO_SETUP
 from handlers.context import Work
 from handlers.views import simple
 from storage.db import session_factory
@@ -148,4 +151,42 @@ async def test_status_says_who_is_at_the_weekly_cap(console, engine) -> None:
         "   *At the weekly cap (2) this week, the rest waits:*",
         "   • @sam",
         "   (Every message has been delivered or is on its way.)",
+    ]
+
+
+async def _prompt_times(console) -> list[str]:
+    async with console.session.deps.sessions() as session:
+        query = (
+            select(OutboxMessage.next_attempt_at)
+            .where(OutboxMessage.subject == Subject.CHECKIN)
+            .order_by(OutboxMessage.id)
+        )
+        return [f"{at:%a %d %b %H:%M}" for at in (await session.exec(query)).all()]
+
+
+async def test_pause_holds_what_was_queued_and_resume_brings_it_back(console, clock) -> None:
+    await console.setup(DEMO_SETUP)
+    console.session.deps.routine_waits = True  # as in production
+    await console.say("maya", "checkin @sam")  # Monday 09:00 UTC: 04:00 for Sam in New York
+    assert await _prompt_times(console) == ["Mon 23 Nov 14:00"]  # 09:00 in New York
+    await console.say("sam", "pause 1w")  # until Monday 30 November, 09:00 UTC
+    assert await _prompt_times(console) == ["Mon 30 Nov 14:00"]
+    clock.advance(24 * 3600)
+    await console.say("sam", "resume")
+    assert await _prompt_times(console) == ["Tue 24 Nov 14:00"]
+
+
+async def test_a_round_held_by_a_pause_is_asked_once_they_resume(console, clock) -> None:
+    await console.setup(DEMO_SETUP)  # paired Monday 23 November: round 1 two weeks on
+    console.session.deps.routine_waits = True
+    clock.advance(13 * 24 * 3600)
+    await console.say("sam", "pause 2w")  # Sunday 6 December, until Sunday 20th
+    tuesday = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    assert await run_until(console, clock, tuesday) == [
+        "Mon 07 Dec 09:00 UTC DM to @omar: How is it going with @sam?",
+    ]
+    clock.advance((tuesday - clock.now()).total_seconds())
+    await console.say("sam", "resume")
+    assert await run_until(console, clock, tuesday + timedelta(days=1)) == [
+        "Tue 08 Dec 14:00 UTC DM to @sam: How is it going with @omar?",  # 09:00 New York
     ]

@@ -9,6 +9,7 @@ from textwrap import dedent
 from sqlalchemy import event
 
 from bot.console.session import DEMO_SETUP
+from handlers import due_work
 
 
 def said(transcript: str) -> str:
@@ -121,3 +122,17 @@ async def test_status_reads_everything_in_a_few_queries_however_much_there_is(
     large = await _queries_for_status(console, queries)
     assert large == small
     assert small <= 16
+
+
+async def test_an_undelivered_check_in_and_its_reminder_are_named(console, clock) -> None:
+    await console.setup(DEMO_SETUP)
+    console.session.messenger.unreachable.add("sam")
+    await console.say("maya", "checkin @sam")
+    clock.advance(4 * 24 * 3600)  # three working days on, in New York: the reminder
+    await due_work.run_due(console.session.deps)
+    await console.session.drain()
+    assert undelivered(await console.say("maya", "status")) == said("""
+           *Messages that could not be delivered: 2*
+           • check-in reminder to @sam: their account was not found (user_not_found)
+           • check-in to @sam: their account was not found (user_not_found)
+    """)
