@@ -22,6 +22,7 @@ from bot.database import (
     schema_is_current,
     until_ready,
 )
+from bot.repeats import Repeats
 from bot.server import Server, ServerLimits, within_open_file_limit
 from bot.settings import Settings, StartupProblem
 
@@ -53,6 +54,9 @@ class Runtime:
     database_ready: bool = True
     # Awaited when stopping, once no more requests come: work still running past its ack.
     finishing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Errors from outside that may come in floods (slow clients, refused requests):
+    # the first of a kind in a window is logged, the rest counted (the server flushes it).
+    repeats: Repeats = field(default_factory=Repeats)
 
 
 def build_runtime(
@@ -194,7 +198,9 @@ async def _serve(
                 secret = settings.slack_signing_secret
                 web_app.router.add_post(
                     "/slack/events",
-                    http_handler(bolt, secret.get_secret_value() if secret else None),
+                    http_handler(
+                        bolt, secret.get_secret_value() if secret else None, runtime.repeats
+                    ),
                 )
         if teams is not None:
             web_app.router.add_post("/api/messages", teams_http_handler(teams, runtime.deps))
@@ -215,7 +221,7 @@ async def _run_until_stopped(
         loop.add_signal_handler(sig, stop.set)
     runtime.database_ready = False
     web_app.middlewares.append(until_ready(lambda: runtime.database_ready))
-    server = Server(web_app, within_open_file_limit(limits_of(runtime.settings)))
+    server = Server(web_app, within_open_file_limit(limits_of(runtime.settings)), runtime.repeats)
     try:
         # Without `listen` first (a test's serve()): a port taken is a StartupProblem here.
         sock = runtime.listening or listen(runtime.settings.port)
