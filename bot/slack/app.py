@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from aiohttp import ClientSession, web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -33,8 +32,6 @@ from bot.slack.failures import (
 from bot.slack.messenger import SlackDirectory, SlackMessenger
 from bot.slack.workspace import home_only
 from handlers.context import Deps
-
-log = structlog.get_logger("mentorbot.slack")
 
 
 @dataclass
