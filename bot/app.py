@@ -19,7 +19,7 @@ from bot.database import (
     first_of,
     open_database,
     prepare_until_ready,
-    schema_is_current,
+    schema_problem,
     until_ready,
 )
 from bot.repeats import Repeats
@@ -96,12 +96,10 @@ def build_web_app(runtime: Runtime) -> web.Application:
         problem = None
         if not await db.ping(runtime.engine):
             problem = "the database cannot be reached"
-        elif not runtime.database_ready:
-            problem = "the database schema is being brought up to date"
         elif not schema_current:
-            schema_current = await schema_is_current(runtime.engine)
-            if not schema_current:
-                problem = "the database schema is not the one this version needs"
+            migrating = not runtime.database_ready
+            problem = await schema_problem(runtime.engine, migrating=migrating)
+            schema_current = problem is None
         alarms = delivery_alarms(runtime)  # the app itself cannot send on a platform
         if problem or alarms:
             body = {"ok": False, **({"problem": problem} if problem else {}), **alarms}
@@ -228,10 +226,15 @@ async def _run_until_stopped(
         await server.start(sock)
         # /healthz answers from here on; /readyz and the platforms wait for the schema.
         ready = await first_of(prepare_until_ready(runtime.engine), stop.wait())
+    except db.SchemaTooNew:
+        # Not this version's database: nothing here may touch it. /healthz answers, and
+        # /readyz says why it is not ready, until the bot is stopped.
+        ready = False
+        await stop.wait()
     except BaseException:
         await _close(server, socket_handler, runtime)
         raise
-    if not ready:  # stopped while the database was being prepared
+    if not ready:  # stopped while the database was being prepared, or not this version's
         await _close(server, socket_handler, runtime)
         return
     runtime.database_ready = True

@@ -16,12 +16,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.cuts import is_cut
-from storage.migrate import alembic_config, head_revision, schema_is_current, upgrade
+from storage.migrate import (
+    SchemaTooNew,
+    alembic_config,
+    current_revision,
+    head_revision,
+    known_revisions,
+    schema_is_current,
+    upgrade,
+)
 from storage.urls import async_url
 from storage.urls import is_sqlite as _is_sqlite
 
 # Migrations live in storage.migrate; these names are where the rest of the bot finds them.
-__all__ = ["alembic_config", "head_revision", "schema_is_current", "upgrade"]
+__all__ = [
+    "SchemaTooNew",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "known_revisions",
+    "schema_is_current",
+    "upgrade",
+]
 
 log = structlog.get_logger("mentorbot.storage")
 
