@@ -595,21 +595,30 @@ def refused(problem: str, form: str | None = None) -> dict[str, Any]:
     return ephemeral(COULD_NOT, blocks)
 
 
-# The sections of `help` (and of App Home), as each kind of person sees them.
-EVERYONE = section(
-    "*For everyone*\n"
-    "• `/mentoring help` what I can do for you\n"
-    "• (nothing) your pairs and programs\n"
+# The sections of `help` (and of App Home), as each kind of person sees them: EVERYONE
+# for whoever is in no pair, IN_A_PAIR (concern and checkin besides) for pair members.
+_HELP = "• `/mentoring help` what I can do for you\n• (nothing) your pairs and programs\n"
+_CONCERN = (
     "• `/mentoring concern &lt;kind&gt; [@partner] [what happened]` tell the program manager "
     "privately that something is wrong; kinds: missed-preparation, missed-meeting, "
     "confidentiality, mismatch, conduct, other\n"
+)
+_STATUS_AND_PAUSE = (
     "• `/mentoring concern status` where the concerns you raised stand, and who acknowledged "
     "or resolved them\n"
     "• `/mentoring pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns "
     "still go)\n"
-    "• `/mentoring resume` end your pause\n"
-    "• `/mentoring checkin [@partner]` check in now, privately, on how your pair is going; "
+    "• `/mentoring resume` end your pause"
+)
+_CHECKIN = (
+    "\n• `/mentoring checkin [@partner]` check in now, privately, on how your pair is going; "
     "your partner is never told"
+)
+EVERYONE = section("*For everyone*\n" + _HELP + _STATUS_AND_PAUSE)
+IN_A_PAIR = section("*For everyone*\n" + _HELP + _CONCERN + _STATUS_AND_PAUSE + _CHECKIN)
+ONCE_PAIRED = context(
+    "Once you are paired you can raise a concern at any time: `/mentoring concern &lt;kind&gt; "
+    "[what happened]` tells the program manager privately that something is wrong."
 )
 MANAGERS = section(
     "*For program managers*\n"

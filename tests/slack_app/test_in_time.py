@@ -10,7 +10,7 @@ import asyncio
 import time
 
 from fakes.slack_harness import (
-    EVERYONE,
+    IN_A_PAIR,
     SlackHarness,
     context,
     ephemeral,
@@ -149,7 +149,7 @@ async def test_a_late_answer_refused_by_slack_for_now_is_retried_by_the_outbox(
     clock.advance(2)  # the outbox's first back-off
     assert await demo.deliver() == 1
     assert demo.fake.responses_to("help") == [
-        late(ephemeral("What mentorbot can do", [header("mentorbot"), EVERYONE]))
+        late(ephemeral("What mentorbot can do", [header("mentorbot"), IN_A_PAIR]))
     ]
 
 
@@ -175,7 +175,7 @@ async def test_a_dm_event_past_the_budget_is_acked_and_still_answered(demo: Slac
     assert answer.args == {
         "channel": "UOMAR",
         "text": "What mentorbot can do",
-        "blocks": [header("mentorbot"), EVERYONE],
+        "blocks": [header("mentorbot"), IN_A_PAIR],
         "metadata": await demo.metadata_of(answer),
     }
 

@@ -28,19 +28,14 @@ WELCOME = (
     "Hi, I'm mentorbot. I help your mentoring pair keep going, and I tell your program "
     "manager at once if something is wrong. Type help to see what I can do."
 )
-EVERYONE = (
+EVERYONE = (  # for whoever is in no pair: no concern, no checkin to offer them
     "For everyone\n"
     "• `help` what I can do for you\n"
     "• (nothing) your pairs and programs\n"
-    "• `concern <kind> [@partner] [what happened]` tell the program manager privately that "
-    "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
-    "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
     "them\n"
     "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
-    "• `resume` end your pause\n"
-    "• `checkin [@partner]` check in now, privately, on how your pair is going; "
-    "your partner is never told"
+    "• `resume` end your pause"
 )
 MANAGERS = (
     "For program managers\n"

@@ -27,15 +27,10 @@ HELP = (
     "For everyone\n"
     "• `help` what I can do for you\n"
     "• (nothing) your pairs and programs\n"
-    "• `concern <kind> [@partner] [what happened]` tell the program manager privately that "
-    "something is wrong; kinds: missed-preparation, missed-meeting, confidentiality, mismatch, "
-    "conduct, other\n"
     "• `concern status` where the concerns you raised stand, and who acknowledged or resolved "
     "them\n"
     "• `pause 2w` pause your check-ins and reminders for up to 4 weeks (concerns still go)\n"
-    "• `resume` end your pause\n"
-    "• `checkin [@partner]` check in now, privately, on how your pair is going; "
-    "your partner is never told"
+    "• `resume` end your pause"
 )
 NOT_ADMIN = (
     "Only the people named in MENTORBOT_ADMINS can create programs. "
