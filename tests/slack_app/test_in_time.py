@@ -40,8 +40,11 @@ URL = {"platform": "slack", "response_url": "http://127.0.0.1:9/response"}
 
 
 async def _rows(slack: SlackHarness, model: type) -> list:
+    """In the order written: PostgreSQL returns rows without ORDER BY as its heap has them,
+    and an updated row (one sent, say) may move."""
     async with session_factory(slack.runtime.engine)() as session:
-        return list((await session.exec(select(model))).all())
+        in_order = select(model).order_by(model.id)  # type: ignore[attr-defined]
+        return list((await session.exec(in_order)).all())
 
 
 async def _until_asked(slack: SlackHarness, method: str) -> None:
