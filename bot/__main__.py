@@ -109,6 +109,9 @@ async def _upgrade(settings: Settings) -> int:
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)  # under the same lock as replicas starting
+    except db.SchemaTooNew as newer:
+        _problem(str(newer))
+        return 2
     except Exception as error:  # one line, as at start: the message may quote the URL
         _problem(f"the database could not be upgraded ({innermost_error(error)})")
         return 2

@@ -19,9 +19,10 @@ from bot.database import (
     first_of,
     open_database,
     prepare_until_ready,
-    schema_is_current,
+    schema_problem,
     until_ready,
 )
+from bot.repeats import Repeats
 from bot.server import Server, ServerLimits, within_open_file_limit
 from bot.settings import Settings, StartupProblem
 
@@ -53,6 +54,9 @@ class Runtime:
     database_ready: bool = True
     # Awaited when stopping, once no more requests come: work still running past its ack.
     finishing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Errors from outside that may come in floods (slow clients, refused requests):
+    # the first of a kind in a window is logged, the rest counted (the server flushes it).
+    repeats: Repeats = field(default_factory=Repeats)
 
 
 def build_runtime(
@@ -92,12 +96,10 @@ def build_web_app(runtime: Runtime) -> web.Application:
         problem = None
         if not await db.ping(runtime.engine):
             problem = "the database cannot be reached"
-        elif not runtime.database_ready:
-            problem = "the database schema is being brought up to date"
         elif not schema_current:
-            schema_current = await schema_is_current(runtime.engine)
-            if not schema_current:
-                problem = "the database schema is not the one this version needs"
+            migrating = not runtime.database_ready
+            problem = await schema_problem(runtime.engine, migrating=migrating)
+            schema_current = problem is None
         alarms = delivery_alarms(runtime)  # the app itself cannot send on a platform
         if problem or alarms:
             body = {"ok": False, **({"problem": problem} if problem else {}), **alarms}
@@ -195,7 +197,10 @@ async def _serve(
                 web_app.router.add_post(
                     "/slack/events",
                     http_handler(
-                        bolt, secret.get_secret_value() if secret else None, edge.answering
+                        bolt,
+                        secret.get_secret_value() if secret else None,
+                        edge.answering,
+                        runtime.repeats,
                     ),
                 )
         if teams is not None:
@@ -217,17 +222,22 @@ async def _run_until_stopped(
         loop.add_signal_handler(sig, stop.set)
     runtime.database_ready = False
     web_app.middlewares.append(until_ready(lambda: runtime.database_ready))
-    server = Server(web_app, within_open_file_limit(limits_of(runtime.settings)))
+    server = Server(web_app, within_open_file_limit(limits_of(runtime.settings)), runtime.repeats)
     try:
         # Without `listen` first (a test's serve()): a port taken is a StartupProblem here.
         sock = runtime.listening or listen(runtime.settings.port)
         await server.start(sock)
         # /healthz answers from here on; /readyz and the platforms wait for the schema.
         ready = await first_of(prepare_until_ready(runtime.engine), stop.wait())
+    except db.SchemaTooNew:
+        # Not this version's database: nothing here may touch it. /healthz answers, and
+        # /readyz says why it is not ready, until the bot is stopped.
+        ready = False
+        await stop.wait()
     except BaseException:
         await _close(server, socket_handler, runtime)
         raise
-    if not ready:  # stopped while the database was being prepared
+    if not ready:  # stopped while the database was being prepared, or not this version's
         await _close(server, socket_handler, runtime)
         return
     runtime.database_ready = True

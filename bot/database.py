@@ -45,12 +45,18 @@ DATABASE_RETRY_SECONDS = (1.0, 30.0)
 
 async def prepare_until_ready(engine: AsyncEngine) -> bool:
     """prepare_database, again and again while it fails (the database still starting, a
-    network not up yet): one warning line per try, /readyz 503 meanwhile."""
+    network not up yet): one warning line per try, /readyz 503 meanwhile. A schema newer
+    than this code is not tried again (db.SchemaTooNew raised, after one error line)."""
     delay, longest = DATABASE_RETRY_SECONDS
     while True:
         try:
             await prepare_database(engine)
             return True
+        except db.SchemaTooNew as newer:
+            log.error(
+                "database_schema_newer", revision=newer.revision, newest_known=db.head_revision()
+            )
+            raise
         except Exception as error:  # types only: a message may quote the URL
             log.warning("database_not_ready", error=innermost_error(error), retry_in=delay)
         await asyncio.sleep(delay)
@@ -80,11 +86,22 @@ async def first_of(work: Awaitable[bool], stopped: Awaitable[object]) -> bool:
     return working.result() if working.done() and not working.cancelled() else False
 
 
-async def schema_is_current(engine: AsyncEngine) -> bool:
+MIGRATING = "the database schema is being brought up to date"
+NOT_CURRENT = "the database schema is not the one this version needs"
+
+
+async def schema_problem(engine: AsyncEngine, *, migrating: bool) -> str | None:
+    """What /readyz says of the schema (None: current, and nothing left to do at start).
+    A schema newer than this code is said plainly: no migration of this code will help."""
     try:
-        return await db.schema_is_current(engine)
+        revision = await db.current_revision(engine)
     except Exception:  # unreachable since the ping: not ready, as when it cannot be reached
-        return False
+        return MIGRATING if migrating else NOT_CURRENT
+    if revision is not None and revision not in db.known_revisions():
+        return str(db.SchemaTooNew(revision))
+    if migrating:
+        return MIGRATING
+    return None if revision == db.head_revision() else NOT_CURRENT
 
 
 def until_ready(is_ready: Callable[[], bool]) -> Any:

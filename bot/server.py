@@ -1,9 +1,11 @@
 """The one HTTP server, hardened against slow and idle clients: a request's headers and
 then its body must each arrive within a time limit, and the number of open connections is
 capped. At the cap, a new connection pushes out the connection that has waited longest
-without a request in progress (a slow or idle client), so `/healthz` and Slack still get
-in; when every connection is busy with a request, the new one is closed at once. Nothing
-piles up: file descriptors stay bounded, and repeats are logged once with a count."""
+without a request being handled: idle between requests, or still sending a request's
+headers or body (a client trickling its body a byte at a time is as slow as one that sends
+nothing). So `/healthz` and Slack still get in; only when every connection has a whole
+request being answered is the new one closed at once. Nothing piles up: file descriptors
+stay bounded, and repeats are logged once with a count."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import socket
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
 import structlog
@@ -72,6 +75,15 @@ def within_open_file_limit(
     return replace(limits, max_connections=fitted)
 
 
+class Phase(Enum):
+    """Where a connection is in its request's life. All but HANDLING may be pushed out."""
+
+    HEAD = "head"  # the connection just opened, or a request's headers are arriving
+    BODY = "body"  # the headers are in; the body is arriving
+    HANDLING = "handling"  # the whole request is in, and is being answered
+    IDLE = "idle"  # kept alive between requests
+
+
 class _Connection(asyncio.Protocol):
     """aiohttp's protocol for one connection, seen by the guard on the way in."""
 
@@ -79,7 +91,7 @@ class _Connection(asyncio.Protocol):
         self.inner, self.guard = inner, guard
         self.transport: asyncio.Transport | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.reading_head = True  # a request is on its way (or the connection just opened)
+        self.phase = Phase.HEAD
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -87,7 +99,7 @@ class _Connection(asyncio.Protocol):
         self.guard.opened(self)
 
     def data_received(self, data: bytes) -> None:
-        if not self.reading_head and self in self.guard.idle:
+        if self.phase is Phase.IDLE and self in self.guard.waiting:
             self.guard.head_started(self)  # the next request on a kept-alive connection
         self.inner.data_received(data)
 
@@ -112,8 +124,9 @@ class _Connection(asyncio.Protocol):
 class ConnectionGuard:
     def __init__(self, limits: ServerLimits, repeats: Repeats) -> None:
         self.limits, self.repeats = limits, repeats
-        # Connections without a request in progress, the longest-waiting first.
-        self.idle: OrderedDict[_Connection, None] = OrderedDict()
+        # Connections without a whole request being handled, in the order they started to
+        # wait (opened, began their next request, or finished one): the first makes room.
+        self.waiting: OrderedDict[_Connection, None] = OrderedDict()
         self.busy: set[_Connection] = set()
         self._by_transport: dict[Any, _Connection] = {}
         self.most_open = 0  # the most connections open at once, for tests and operators
@@ -121,7 +134,7 @@ class ConnectionGuard:
 
     @property
     def open(self) -> int:
-        return len(self.idle) + len(self.busy)
+        return len(self.waiting) + len(self.busy)
 
     def protocol_factory(self, make: Callable[[], asyncio.Protocol]) -> Callable[[], _Connection]:
         return lambda: _Connection(make(), self)
@@ -129,12 +142,12 @@ class ConnectionGuard:
     def opened(self, connection: _Connection) -> None:
         self.accepted += 1
         self._by_transport[connection.transport] = connection
-        self.idle[connection] = None
+        self.waiting[connection] = None
         self._time_out(connection, self.limits.read_timeout)
         if self.open > self.limits.max_connections:
-            # The longest-waiting idle one: a slow client, never a request being answered.
-            # The new connection itself is idle, so it is the one closed when all are busy.
-            victim = next(iter(self.idle))
+            # The longest-waiting one: a slow or idle client, never a request being
+            # answered. The new connection waits too: it is the one closed when all are busy.
+            victim = next(iter(self.waiting))
             self.repeats.note(
                 "server_connection_limit", max_connections=self.limits.max_connections
             )
@@ -143,26 +156,35 @@ class ConnectionGuard:
         self.most_open = max(self.most_open, self.open)
 
     def head_started(self, connection: _Connection) -> None:
-        connection.reading_head = True
+        connection.phase = Phase.HEAD
+        self.waiting.move_to_end(connection)  # its wait for this request starts now
         self._time_out(connection, self.limits.read_timeout)
 
-    def request_started(self, transport: Any) -> None:
+    def body_started(self, transport: Any) -> _Connection | None:
+        """The headers are in: the body has the read timeout (the middleware's) to come.
+        The connection keeps its place among the waiting: its request is not whole yet."""
         connection = self._by_transport.get(transport)
-        if connection is not None and connection in self.idle:
-            del self.idle[connection]
-            self.busy.add(connection)
-            connection.reading_head = False
+        if connection is not None and connection in self.waiting:
+            connection.phase = Phase.BODY
             self._cancel_timer(connection)
+        return connection
 
-    def request_finished(self, transport: Any) -> None:
-        connection = self._by_transport.get(transport)
-        if connection is not None and connection in self.busy:
+    def request_read(self, connection: _Connection) -> None:
+        if connection in self.waiting:
+            del self.waiting[connection]
+            self.busy.add(connection)
+            connection.phase = Phase.HANDLING
+
+    def request_finished(self, connection: _Connection) -> None:
+        if connection in self.busy or connection in self.waiting:  # not if pushed out
             self.busy.discard(connection)
-            self.idle[connection] = None  # now the most recently active idle connection
+            self.waiting.pop(connection, None)
+            self.waiting[connection] = None  # now the most recently active waiting one
+            connection.phase = Phase.IDLE
             self._time_out(connection, self.limits.idle_timeout)
 
     def closed(self, connection: _Connection) -> None:
-        self.idle.pop(connection, None)
+        self.waiting.pop(connection, None)
         self.busy.discard(connection)
         self._by_transport.pop(connection.transport, None)
         self._cancel_timer(connection)
@@ -174,8 +196,8 @@ class ConnectionGuard:
 
     def _timed_out(self, connection: _Connection) -> None:
         connection.timer = None
-        if connection in self.idle:
-            if connection.reading_head:
+        if connection in self.waiting:
+            if connection.phase is Phase.HEAD:
                 self.repeats.note("server_request_head_timeout", seconds=self.limits.read_timeout)
             self.closed(connection)
             connection.close()
@@ -187,13 +209,13 @@ class ConnectionGuard:
             connection.timer = None
 
     def middleware(self) -> Any:
-        """Marks a connection busy while its request is handled, and reads the body
-        within the time limit (aiohttp keeps it: the handler's own read returns it)."""
+        """Reads the body within the time limit (aiohttp keeps it: the handler's own read
+        returns it), and marks the connection busy while its whole request is handled."""
         timeout = self.limits.read_timeout
 
         @web.middleware
         async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
-            self.request_started(request.transport)
+            connection = self.body_started(request.transport)
             try:
                 if request.body_exists:
                     try:
@@ -202,9 +224,14 @@ class ConnectionGuard:
                     except TimeoutError:
                         self.repeats.note("server_request_body_timeout", seconds=timeout)
                         return await _answered_and_closed(request, 408, BODY_TOO_SLOW)
+                    except ConnectionError:  # pushed out at the cap, or the client left
+                        return web.Response(status=400)  # to no one: aiohttp drops it
+                if connection is not None:
+                    self.request_read(connection)
                 return await handler(request)
             finally:
-                self.request_finished(request.transport)
+                if connection is not None:
+                    self.request_finished(connection)
 
         return guarded
 
@@ -228,9 +255,16 @@ async def _answered_and_closed(
 class Server:
     """The aiohttp app served on a listening socket behind the guard."""
 
-    def __init__(self, web_app: web.Application, limits: ServerLimits | None = None) -> None:
+    def __init__(
+        self,
+        web_app: web.Application,
+        limits: ServerLimits | None = None,
+        repeats: Repeats | None = None,
+    ) -> None:
+        """`repeats`: the process's, shared with the platform edges (a flood of refused
+        requests is counted as slow clients are); by default one of the server's own."""
         self.limits = limits or ServerLimits()
-        self.repeats = Repeats(self.limits.repeat_window)
+        self.repeats = repeats or Repeats(self.limits.repeat_window)
         self.guard = ConnectionGuard(self.limits, self.repeats)
         web_app.middlewares.insert(0, self.guard.middleware())
         # keepalive_timeout: the guard closes idle connections itself, and earlier.

@@ -77,6 +77,8 @@ MANAGERS = [
     ),
 ]
 ADMINS = [('program create "<name>" [purpose "<text>"]', "create a program you manage")]
+# What only a member of a pair can do: shown to nobody else, as `help` lists what works.
+FOR_PAIRS = frozenset({"concern <kind> [@partner] [what happened]", "checkin [@partner]"})
 
 
 async def help_view(ctx: Context) -> MessageView:
@@ -86,7 +88,17 @@ async def help_view(ctx: Context) -> MessageView:
 
 
 async def _command_blocks(ctx: Context) -> list:
-    blocks: list = [_commands("For everyone", EVERYONE)]
+    paired = bool(await active_pairs_of(ctx, ctx.me))
+    rows = EVERYONE if paired else [row for row in EVERYONE if row[0] not in FOR_PAIRS]
+    blocks: list = [_commands("For everyone", rows)]
+    if not paired and await _waiting_for_a_partner(ctx):
+        blocks.append(
+            note(
+                "Once you are paired you can raise a concern at any time: ",
+                CommandHint(text="concern <kind> [what happened]"),
+                " tells the program manager privately that something is wrong.",
+            )
+        )
     managed = await programs_managed_by(ctx, ctx.me)
     if managed:
         blocks.append(_commands("For program managers", MANAGERS))
@@ -97,6 +109,15 @@ async def _command_blocks(ctx: Context) -> list:
     if is_admin(ctx):
         blocks.append(_commands("For mentorbot admins", ADMINS))
     return blocks
+
+
+async def _waiting_for_a_partner(ctx: Context) -> bool:
+    """Enrolled as a mentor or mentee somewhere, and in no pair now."""
+    query = select(Membership.id).where(
+        Membership.person_id == ctx.me.id,
+        col(Membership.role).in_([Role.MENTOR, Role.MENTEE]),
+    )
+    return (await ctx.session.exec(query.limit(1))).first() is not None
 
 
 def _commands(heading: str, rows: list[tuple[str, str]]) -> Section:

@@ -15,12 +15,29 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.migrate import alembic_config, head_revision, schema_is_current, upgrade
+from storage.cuts import is_cut
+from storage.migrate import (
+    SchemaTooNew,
+    alembic_config,
+    current_revision,
+    head_revision,
+    known_revisions,
+    schema_is_current,
+    upgrade,
+)
 from storage.urls import async_url
 from storage.urls import is_sqlite as _is_sqlite
 
 # Migrations live in storage.migrate; these names are where the rest of the bot finds them.
-__all__ = ["alembic_config", "head_revision", "schema_is_current", "upgrade"]
+__all__ = [
+    "SchemaTooNew",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "known_revisions",
+    "schema_is_current",
+    "upgrade",
+]
 
 log = structlog.get_logger("mentorbot.storage")
 
@@ -77,9 +94,10 @@ def attempts(sessions: SessionFactory, tries: int = 2) -> Attempts:
 
 class Attempts:
     """A unit of work that survives a dropped database connection: run once more, on a
-    fresh connection, when SQLAlchemy reports the connection cut while the work ran (a
-    database restart or failover, the server ending the connection). pool_pre_ping finds
-    connections that died while idle in the pool; this covers the rest.
+    fresh connection, when the connection was cut while the work ran (a database restart
+    or failover, the server ending the connection: storage.cuts tells a cut from a
+    refusal). pool_pre_ping finds connections that died while idle in the pool; this
+    covers the rest.
 
         async for attempt in attempts(sessions):
             async with attempt as session:
@@ -122,22 +140,21 @@ class _Attempt:
                 self.owner.done = True
                 await session.commit()  # a failure here is not retried (see Attempts)
                 return False
-            if _is_disconnect(error):
-                with suppress(DBAPIError):  # the connection is gone: nothing to roll back
-                    await session.rollback()
+            cut = is_cut(error)
+            if cut:
+                # Nothing to roll back; and a cut SQLAlchemy did not recognise would leave
+                # the dead connection in the pool: it is dropped instead.
+                with suppress(DBAPIError, OSError):
+                    await session.invalidate()
             else:
                 await session.rollback()
         finally:
             await session.close()
-        if not (retries_left and _is_disconnect(error)):
+        if not (retries_left and cut):
             self.owner.done = True
             return False
         log.warning("database_connection_lost", retrying=True, error=type(error).__name__)
         return True  # the error is swallowed, and the work runs again
-
-
-def _is_disconnect(error: BaseException) -> bool:
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 async def create_all(engine: AsyncEngine) -> None:

@@ -38,6 +38,26 @@ def head_revision() -> str:
     return head
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(migration.revision for migration in script.walk_revisions())
+
+
+class SchemaTooNew(Exception):
+    """The database's schema is at a revision this code has no migration for: a newer
+    mentorbot migrated it (this one is older, e.g. after a rollback). Trying again cannot
+    help, and this code must not touch that schema."""
+
+    def __init__(self, revision: str) -> None:
+        self.revision = revision
+        super().__init__(
+            f"the database belongs to a newer version of mentorbot: its schema is at "
+            f"revision {revision}, which this version does not know (it knows up to "
+            f"{head_revision()}); run that newer version"
+        )
+
+
 async def upgrade(engine: AsyncEngine) -> bool:
     """Bring the schema to the newest migration; True if anything had to change. On
     PostgreSQL this holds a session-level advisory lock, on a connection of its own, for
@@ -63,6 +83,8 @@ async def _upgrade(engine: AsyncEngine) -> bool:
 
     def run(connection: Any) -> bool:
         before = MigrationContext.configure(connection).get_current_revision()
+        if before is not None and before not in known_revisions():
+            raise SchemaTooNew(before)
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -72,10 +94,12 @@ async def _upgrade(engine: AsyncEngine) -> bool:
         return await conn.run_sync(run)
 
 
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The database's schema revision (None: no schema yet)."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
 async def schema_is_current(engine: AsyncEngine) -> bool:
     """Whether the database's schema is the newest migration (False if it has none)."""
-    async with engine.connect() as conn:
-        current = await conn.run_sync(
-            lambda c: MigrationContext.configure(c).get_current_revision()
-        )
-    return current == head_revision()
+    return await current_revision(engine) == head_revision()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from collections.abc import Callable, Iterable
 
 from bot.console.forms import CANCEL, FormFill
@@ -16,6 +17,7 @@ from handlers.context import Caller, Deps
 from handlers.form_router import handle_open_form, handle_submission, opens_form
 from handlers.forms import FormErrors, Submission
 from handlers.router import handle_action, handle_text
+from handlers.text import clean
 from handlers.views import MessageView
 from scheduler.dispatcher import Dispatcher
 
@@ -58,7 +60,9 @@ class ConsoleSession:
 
     async def send(self, line: str) -> bool:
         """Handle one line typed by the current person. False when they want to leave."""
-        line = line.strip()
+        # As everywhere in the bot (handlers.text): a control character typed (NUL, ESC …)
+        # becomes its visible picture, so nothing echoed back can act on the terminal.
+        line = clean(line).strip()
         if line in ("quit", "exit"):
             return False
         word, _, rest = line.partition(" ")
@@ -169,8 +173,20 @@ async def interactive(session: ConsoleSession) -> None:
     session.write(HELP)
     while True:
         try:
-            line = await loop.run_in_executor(None, input, f"@{session.me} › ")
+            line = await loop.run_in_executor(None, typed_line, f"@{session.me} › ")
         except EOFError:
             return
         if not await session.send(line):
             return
+
+
+def typed_line(prompt: str) -> str:
+    """One line typed, without its line break; EOFError at the end of input. Not input():
+    on a terminal it reads a C string, so a NUL typed loses the rest of the line and the
+    next line is joined on to what came before it."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.removesuffix("\n").removesuffix("\r")

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from aiohttp import ClientSession, web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -17,6 +16,7 @@ from slack_bolt.request.payload_utils import is_action, is_slash_command
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bodies import BadBody
+from bot.repeats import Repeats
 from bot.settings import Settings
 from bot.slack import inbound, listeners, modals
 from bot.slack.answering import ARRIVED, Answering
@@ -32,8 +32,6 @@ from bot.slack.failures import (
 from bot.slack.messenger import SlackDirectory, SlackMessenger
 from bot.slack.workspace import home_only
 from handlers.context import Deps
-
-log = structlog.get_logger("mentorbot.slack")
 
 
 @dataclass
@@ -133,11 +131,16 @@ def _client_like(
 
 
 def http_handler(
-    app: AsyncApp, signing_secret: str | None, answering: Answering
+    app: AsyncApp, signing_secret: str | None, answering: Answering, repeats: Repeats
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """POST /slack/events: checked before Bolt sees it (bot.slack.inbound): junk is a 400,
-    a bad signature a 401, a signed body of the wrong shape a 400. One log line each,
-    naming what was wrong, never what the body said."""
+    a bad signature a 401, a signed body of the wrong shape a 400. One log line naming
+    what was wrong, never what the body said; a flood of the same refusal is that line
+    and a count at the end of the window (`repeats`: the process's, see bot.repeats)."""
+
+    def refused(status: int, reason: str, **fields: str) -> web.Response:
+        repeats.note("slack_request_refused", status=status, reason=reason, **fields)
+        return web.json_response(BAD_BODY if status == 400 else UNSIGNED, status=status)
 
     async def handle(request: web.Request) -> web.Response:
         with answering.acknowledging():  # from arrival: reading the body is part of it
@@ -150,18 +153,18 @@ def http_handler(
         # large or deep body costs nothing to refuse (Slack's certificate check is unsigned).
         checked = signing_secret is None or inbound.may_be_ssl_check(request.content_type, raw)
         if not checked and (problem := _unsigned(signing_secret, request, raw)):
-            return _refused(401, problem)
+            return refused(401, problem)
         try:
             payload = inbound.slack_body(request.content_type, request.charset, raw)
         except BadBody as bad:
-            return _refused(400, bad.reason)
+            return refused(400, bad.reason)
         # A body that only looked like the certificate check is checked after all.
         recheck = signing_secret is not None and checked and not inbound.is_ssl_check(payload)
         if recheck and (problem := _unsigned(signing_secret, request, raw)):
-            return _refused(401, problem)
+            return refused(401, problem)
         bad_field = inbound.malformed_field(payload) or modals.malformed_submission(payload)
         if bad_field:
-            return _refused(400, "malformed", field=bad_field)
+            return refused(400, "malformed", field=bad_field)
         bolt_request = await to_bolt_request(request)
         bolt_request.context[ARRIVED] = arrived
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
@@ -176,8 +179,3 @@ UNSIGNED = {"error": "invalid request"}  # Bolt's own answer to a bad signature
 def _unsigned(secret: str | None, request: web.Request, raw: bytes) -> str | None:
     assert secret is not None
     return inbound.signature_problem(secret, request.headers, raw)
-
-
-def _refused(status: int, reason: str, **fields: str) -> web.Response:
-    log.warning("slack_request_refused", status=status, reason=reason, **fields)
-    return web.json_response(BAD_BODY if status == 400 else UNSIGNED, status=status)

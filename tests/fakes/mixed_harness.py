@@ -89,7 +89,8 @@ async def mixed_app(
         bolt = attach_slack(slack_edge, settings, runtime.deps)
         web_app = build_web_app(runtime)
         web_app.router.add_post(
-            "/slack/events", slack_http_handler(bolt, SIGNING_SECRET, slack_edge.answering)
+            "/slack/events",
+            slack_http_handler(bolt, SIGNING_SECRET, slack_edge.answering, runtime.repeats),
         )
         web_app.router.add_post("/api/messages", teams_http_handler(teams_edge, runtime.deps))
         runner, port = await serve(web_app)

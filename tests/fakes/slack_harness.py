@@ -22,6 +22,7 @@ import hmac
 import itertools
 import json
 import secrets
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from bot.app import Runtime, build_runtime, build_web_app
+from bot.server import Server, ServerLimits
 from bot.settings import Settings
 from bot.slack.app import SlackEdge, build_client, build_edge, http_handler
 from bot.slack.startup import attach_slack
@@ -141,8 +143,10 @@ class SlackHarness:
         edge: SlackEdge,
         url: str,
         http: aiohttp.ClientSession,
+        server: Server | None = None,
     ) -> None:
         self.fake, self.runtime, self.edge, self.url, self.http = fake, runtime, edge, url, http
+        self.server = server  # bot.server's, when served as mentorbot serves (`limits`)
         self._ids = itertools.count(1)
         # DMs sent before this harness existed (while a scenario's database was built):
         # user -> the (channel, ts) each chat.postMessage to them was answered with.
@@ -477,8 +481,11 @@ async def slack_app(
     *,
     admins: str = ADMIN,
     people: dict[str, tuple[str, str]] | None = None,
+    limits: ServerLimits | None = None,
 ) -> AsyncIterator[SlackHarness]:
-    """The whole Slack edge on 127.0.0.1:<free port>, with the fake Web API behind it."""
+    """The whole Slack edge on 127.0.0.1:<free port>, with the fake Web API behind it.
+    With `limits`, served as `mentorbot` serves it (bot.server: read timeouts, the cap on
+    connections) under those limits; else by aiohttp alone, which is quicker to stop."""
     # The bot's own pool of connections to Slack, as serve() gives it.
     async with RecordingSlackApi() as fake, aiohttp.ClientSession() as bot_http:
         for user_id, (name, email) in (PEOPLE if people is None else people).items():
@@ -495,19 +502,43 @@ async def slack_app(
         )
         bolt = attach_slack(edge, settings, runtime.deps)  # exactly as production
         web_app = build_web_app(runtime)
-        web_app.router.add_post("/slack/events", http_handler(bolt, SIGNING_SECRET, edge.answering))
-        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = int(runner.addresses[0][1])
+        web_app.router.add_post(
+            "/slack/events", http_handler(bolt, SIGNING_SECRET, edge.answering, runtime.repeats)
+        )
+        async with (
+            _served(web_app, runtime, limits) as (port, server),
+            aiohttp.ClientSession() as http,
+        ):
+            url = f"http://127.0.0.1:{port}/slack/events"
+            yield SlackHarness(fake, runtime, edge, url, http, server)
+
+
+@asynccontextmanager
+async def _served(
+    web_app: web.Application, runtime: Runtime, limits: ServerLimits | None
+) -> AsyncIterator[tuple[int, Server | None]]:
+    """The app on 127.0.0.1:<free port>: by bot.server.Server with `limits`, else aiohttp's."""
+    if limits is not None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        sock.setblocking(False)
+        server = Server(web_app, limits, runtime.repeats)
+        await server.start(sock)
         try:
-            async with aiohttp.ClientSession() as http:
-                yield SlackHarness(
-                    fake, runtime, edge, f"http://127.0.0.1:{port}/slack/events", http
-                )
+            yield sock.getsockname()[1], server
         finally:
-            await runner.cleanup()
+            await server.stop()
+            sock.close()
+        return
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield int(runner.addresses[0][1]), None
+    finally:
+        await runner.cleanup()
 
 
 # ---------------------------------------------------------------------- expected Block Kit
@@ -564,14 +595,15 @@ def refused(problem: str, form: str | None = None) -> dict[str, Any]:
     return ephemeral(COULD_NOT, blocks)
 
 
-# The sections of `help` (and of App Home), as each kind of person sees them.
-EVERYONE = section(
-    "*For everyone*\n"
-    "• `/mentoring help` what I can do for you\n"
-    "• (nothing) your pairs and programs\n"
+# The sections of `help` (and of App Home), as each kind of person sees them: EVERYONE
+# for whoever is in no pair, IN_A_PAIR (concern and checkin besides) for pair members.
+_HELP = "• `/mentoring help` what I can do for you\n• (nothing) your pairs and programs\n"
+_CONCERN = (
     "• `/mentoring concern &lt;kind&gt; [@partner] [what happened]` tell the program manager "
     "privately that something is wrong; kinds: missed-preparation, missed-meeting, "
     "confidentiality, mismatch, conduct, other\n"
+)
+_STATUS_AND_PAUSE = (
     "• `/mentoring concern status` where the concerns you raised stand, and who acknowledged "
     "or resolved them\n"
     "• `/mentoring pause 2w` pause your check-ins, reminders and other routine messages for "
@@ -579,12 +611,22 @@ EVERYONE = section(
     "see the pause\n"
     "• `/mentoring resume` end your pause early: what waited comes in your next working "
     "hours\n"
+)
+_CHECKIN = (
     "• `/mentoring checkin [@partner]` check in now, privately, on how your pair is going; "
     "your partner is never told\n"
+)
+_WRITES = (
     "• I also write to you privately, in your working hours and a few times a week at most: "
     "a role briefing when you are enrolled (press I've read it), and a check-in on your "
     "program's schedule. Struggling with something in the way, confidentiality, or asking to "
     "be contacted reaches the program manager at once"
+)
+EVERYONE = section("*For everyone*\n" + _HELP + _STATUS_AND_PAUSE + _WRITES)
+IN_A_PAIR = section("*For everyone*\n" + _HELP + _CONCERN + _STATUS_AND_PAUSE + _CHECKIN + _WRITES)
+ONCE_PAIRED = context(
+    "Once you are paired you can raise a concern at any time: `/mentoring concern &lt;kind&gt; "
+    "[what happened]` tells the program manager privately that something is wrong."
 )
 MANAGERS = section(
     "*For program managers*\n"

@@ -134,3 +134,46 @@ async def test_a_refusal_is_not_retried(deps, engine):
     answer = await run(deps, MAYA, create_spring_again)
     assert answer is not None and "already a program" in str(answer.to_json())
     assert tries == [1]
+
+
+async def test_a_cut_sqlalchemy_did_not_recognise_is_retried_too(deps, engine, admin, monkeypatch):
+    """asyncpg may report a cut before it notices the socket has gone: SQLAlchemy then asks
+    it "is the connection closed?", hears no, and raises a generic error, unmarked. Here
+    SQLAlchemy never recognises one: the driver's own error (storage.cuts) still tells."""
+    monkeypatch.setattr(engine.dialect, "is_disconnect", lambda *_args: False)
+    tries: list[int] = []
+    errors: list[BaseException] = []
+
+    async def create_autumn(ctx: Context) -> MessageView:
+        tries.append(await backend_pid(ctx))
+        if len(tries) == 1:
+            assert await terminate(admin, tries[0]) == 1
+            try:
+                await (await ctx.session.connection()).execute(text("SELECT 1"))
+            except DBAPIError as error:
+                errors.append(error)
+                raise
+        return await programs.create_program(ctx, ProgramCreate(name="Autumn"))
+
+    answer = await run(deps, MAYA, create_autumn)
+    assert answer is not None and "Autumn" in answer.notification
+    [unmarked] = errors
+    assert not unmarked.connection_invalidated  # SQLAlchemy did not see the cut
+    assert len(tries) == 2 and tries[0] != tries[1]
+    assert await program_names(engine) == ["Autumn"]
+
+
+async def test_a_database_error_that_is_no_cut_is_not_retried(deps, engine):
+    """A statement the database refuses (here: bad SQL) fails at once: running it again
+    would only fail again."""
+    tries: list[int] = []
+
+    async def bad_sql(ctx: Context) -> MessageView:
+        tries.append(1)
+        await (await ctx.session.connection()).execute(text("SELEC 1"))
+        raise AssertionError("not reached")
+
+    with pytest.raises(DBAPIError) as refused:
+        await run(deps, MAYA, bad_sql)
+    assert not refused.value.connection_invalidated
+    assert tries == [1]

@@ -178,6 +178,7 @@ def _unchanged(name: str) -> Any:
     def unchanged(request) -> SlackHarness:
         harness = request.getfixturevalue(f"shared_{name}")
         harness.fake.forget()  # this test sees only its own calls
+        harness.runtime.repeats.flush()  # ... and logs its first refusal of a kind again
         return harness
 
     unchanged.__doc__ = f"The module's shared `{name}` scenario, its fake's records cleared."

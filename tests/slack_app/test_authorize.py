@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import pytest
 import structlog
-from fakes.slack_harness import EVERYONE, SlackHarness, ephemeral, header
+from fakes.slack_harness import IN_A_PAIR, SlackHarness, ephemeral, header
 
 import bot.slack.authorize
 from bot.slack.authorize import RETRY_AFTER_SECONDS
 
-HELP_FOR_A_MENTOR = ephemeral("What mentorbot can do", [header("mentorbot"), EVERYONE])
+HELP_FOR_A_MENTOR = ephemeral("What mentorbot can do", [header("mentorbot"), IN_A_PAIR])
 
 
 def _drop(slack: SlackHarness) -> str:
@@ -107,7 +107,7 @@ async def test_a_dm_command_is_answered_when_slack_was_unreachable(demo: SlackHa
         {
             "channel": "UOMAR",
             "text": "What mentorbot can do",
-            "blocks": [header("mentorbot"), EVERYONE],
+            "blocks": [header("mentorbot"), IN_A_PAIR],
             "metadata": await demo.metadata_of(answer),
         },
     )

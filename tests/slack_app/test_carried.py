@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from fakes.slack_harness import EVERYONE, SlackHarness, ephemeral, header, late, section
+from fakes.slack_harness import IN_A_PAIR, SlackHarness, ephemeral, header, late, section
 from sqlmodel import select
 
 from bot.slack.parse import command_text
@@ -22,7 +22,7 @@ ENROL = "enrol <@UNEW|newbie> mentee"
 ENROLLED = late(
     ephemeral("Enrolled a mentee in Demo.", [section("Enrolled <@UNEW> as a mentee in *Demo*.")])
 )
-HELP = late(ephemeral("What mentorbot can do", [header("mentorbot"), EVERYONE]))
+HELP = late(ephemeral("What mentorbot can do", [header("mentorbot"), IN_A_PAIR]))
 PAST_THE_LEASE = (carried.LEASE + timedelta(seconds=1)).total_seconds()
 
 

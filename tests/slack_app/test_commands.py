@@ -5,7 +5,9 @@ from __future__ import annotations
 from fakes.slack_harness import (
     ADMINS,
     EVERYONE,
+    IN_A_PAIR,
     MANAGERS,
+    ONCE_PAIRED,
     SlackHarness,
     context,
     ephemeral,
@@ -62,7 +64,16 @@ async def test_help_for_a_manager_adds_the_managers_commands(demo) -> None:
     reply = await demo.command("UMAX", "help")
     assert reply.json == _help(EVERYONE, MANAGERS)
     reply = await demo.command("UOMAR", "help")  # a mentor is no manager
-    assert reply.json == _help(EVERYONE)
+    assert reply.json == _help(IN_A_PAIR)
+
+
+async def test_help_offers_concern_and_checkin_to_members_of_a_pair_only(demo) -> None:
+    """Who is in no pair has no pair to raise a concern about: not offered; told instead,
+    if they wait for a partner, that it will be there once they are paired."""
+    assert (await demo.command("USAM", "help")).json == _help(IN_A_PAIR)
+    assert (await demo.command("ULENA", "help")).json == _help(EVERYONE)  # in no program
+    await run_script(demo, [("UADA", "enrol <@ULENA|lena> mentee")])
+    assert (await demo.command("ULENA", "help")).json == _help(EVERYONE, ONCE_PAIRED)
 
 
 async def test_help_for_an_admin_adds_program_create(slack) -> None:

@@ -7,6 +7,7 @@ import pytest
 from fakes.slack_harness import (
     ADMINS,
     EVERYONE,
+    IN_A_PAIR,
     MANAGERS,
     SlackHarness,
     context,
@@ -162,7 +163,7 @@ async def test_app_home_shows_my_mentoring_and_what_i_can_do(demo) -> None:
                 "blocks": [
                     header("Your mentoring"),
                     section("Your mentor is <@UOMAR> in *Demo*."),
-                    EVERYONE,
+                    IN_A_PAIR,
                 ],
             },
             "team_id": "T0001",

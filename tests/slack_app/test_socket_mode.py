@@ -8,6 +8,7 @@ from fakes.slack_harness import (
     ADMINS,
     DEMO_SETUP,
     EVERYONE,
+    IN_A_PAIR,
     MANAGERS,
     ephemeral,
     header,
@@ -90,7 +91,7 @@ async def test_a_redelivered_event_is_acked_and_handled_once(engine, clock) -> N
             {
                 "channel": "UOMAR",
                 "text": "What mentorbot can do",
-                "blocks": [header("mentorbot"), EVERYONE],
+                "blocks": [header("mentorbot"), IN_A_PAIR],
                 "metadata": await slack.metadata_of(answer),
             },
         )

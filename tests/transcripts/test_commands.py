@@ -18,7 +18,16 @@ def said(transcript: str) -> str:
     return dedent(transcript).strip("\n")
 
 
+# What everyone sees; a member of a pair also sees what only they can do (FOR_PAIRED).
 FOR_EVERYONE = """\
+   *For everyone*
+   • `help` what I can do for you
+   • (nothing) your pairs and programs
+   • `concern status` where the concerns you raised stand, and who acknowledged or resolved them
+   • `pause 2w` pause your check-ins, reminders and other routine messages for up to 4 weeks (or `pause 10d`); concerns still go at once, and your program managers see the pause
+   • `resume` end your pause early: what waited comes in your next working hours
+   • I also write to you privately, in your working hours and a few times a week at most: a role briefing when you are enrolled (press I've read it), and a check-in on your program's schedule. Struggling with something in the way, confidentiality, or asking to be contacted reaches the program manager at once"""
+FOR_PAIRED = """\
    *For everyone*
    • `help` what I can do for you
    • (nothing) your pairs and programs
@@ -28,6 +37,7 @@ FOR_EVERYONE = """\
    • `resume` end your pause early: what waited comes in your next working hours
    • `checkin [@partner]` check in now, privately, on how your pair is going; your partner is never told
    • I also write to you privately, in your working hours and a few times a week at most: a role briefing when you are enrolled (press I've read it), and a check-in on your program's schedule. Struggling with something in the way, confidentiality, or asking to be contacted reaches the program manager at once"""
+ONCE_PAIRED = "   (Once you are paired you can raise a concern at any time: `concern <kind> [what happened]` tells the program manager privately that something is wrong.)"
 FOR_MANAGERS = """\
    *For program managers*
    • `enrol @person mentor|mentee` add someone to your program; they get a role briefing to read and confirm
@@ -54,6 +64,26 @@ NOT_A_MANAGER = said("""
 async def test_help_for_someone_in_no_program(console) -> None:
     # Console callers count as admins, so even a newcomer sees how to create a program.
     assert await console.say("sam", "help") == "\n".join([HELP_HEADING, FOR_EVERYONE, FOR_ADMINS])
+
+
+async def test_help_for_someone_waiting_for_a_partner_says_how_to_raise_a_concern(console):
+    """A concern is about a pair: whoever is in none is not offered the command, but is
+    told it will be there once they are paired."""
+    await console.say("maya", 'program create "Demo"')
+    await console.say("maya", "enrol @sam mentee")
+    assert await console.say("sam", "help") == "\n".join(
+        [HELP_HEADING, FOR_EVERYONE, ONCE_PAIRED, FOR_ADMINS]
+    )
+
+
+async def test_help_for_a_member_of_a_pair_lists_concern_and_checkin(console) -> None:
+    await console.setup(DEMO_SETUP)
+    assert await console.say("sam", "help") == "\n".join([HELP_HEADING, FOR_PAIRED, FOR_ADMINS])
+    assert await console.say("omar", "help") == "\n".join([HELP_HEADING, FOR_PAIRED, FOR_ADMINS])
+    # Still waiting for a partner, in the same program: as before.
+    assert await console.say("lena", "help") == "\n".join(
+        [HELP_HEADING, FOR_EVERYONE, ONCE_PAIRED, FOR_ADMINS]
+    )
 
 
 async def test_help_for_a_manager_lists_the_managers_commands(console) -> None:

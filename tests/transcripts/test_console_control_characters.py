@@ -69,3 +69,17 @@ def test_every_kind_of_text_is_made_printable() -> None:
         "> two\tthree␛",
         "> four",
     ]
+
+
+async def test_control_characters_typed_in_a_console_line_are_shown_not_obeyed(console) -> None:
+    """What is typed is cleaned as everywhere in the bot (handlers.text): echoed back in
+    a hint, a NUL or an escape sequence is its picture, never the raw byte."""
+    pressed = await console.say("maya", "press 1\x00")
+    assert pressed == "   (@maya has no button 1␀ to press; you have no buttons now)"
+    became = await console.say("maya", f"as @omar{ESC}[2J")
+    assert became == "   (say who you are, as in `as @omar`)"
+    assert console.session.me == "maya"
+    assert await console.session.send("quit\x00") is True  # not `quit`: still here
+    assert console.lines[-1] == (
+        "   I don't know the command “quit␀”. Type `help` to see what I can do."
+    )

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from structlog.testing import capture_logs
 
-from bot.server import Server, ServerLimits
+from bot.server import Phase, Server, ServerLimits
 
 WAIT = 5.0  # bound on waiting for the server to act; the timeouts under test are 0.3 s
 LIMITS = ServerLimits(max_connections=20, read_timeout=0.3, idle_timeout=60.0, repeat_window=600)
@@ -368,3 +368,61 @@ def test_the_cap_is_lowered_to_the_open_file_limit_with_one_warning() -> None:
         within_open_file_limit(ServerLimits(max_connections=512), get, set_).max_connections == 512
     )
     assert calls == []  # enough already: left alone
+
+
+async def _trickling_clients(port: int, count: int) -> list[tuple[Any, Any]]:
+    """`count` connections whose request's headers are all in, and whose body (100 bytes)
+    comes a byte at a time: one byte each, so far."""
+    clients = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0")
+        await writer.drain()
+        clients.append((reader, writer))
+    return clients
+
+
+async def test_clients_trickling_their_bodies_make_room_as_slow_clients_do() -> None:
+    """Whole headers, then a body a byte at a time: slow, not busy. With the cap full of
+    such clients, /healthz and a whole POST still get in: the client that has been reading
+    its request longest makes room (a long read timeout here: the cap alone decides)."""
+    limits = ServerLimits(max_connections=8, read_timeout=60, idle_timeout=60, repeat_window=600)
+    with capture_logs() as logs:
+        async with served(limits) as (server, port):
+            guard = server.guard
+            bodies = await _trickling_clients(port, 8)
+            await _until(lambda: guard.open == 8 and all(_reading_bodies(guard)))
+            for _, writer in bodies:  # one more byte each: still not whole
+                writer.write(b"1")
+                await writer.drain()
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as health,
+            ):
+                assert (health.status, await health.json()) == (200, {"ok": True})
+                async with http.post(f"http://127.0.0.1:{port}/echo", data=b"x" * 10) as echo:
+                    assert (echo.status, await echo.json()) == (200, {"length": 10})
+            assert await _closed(bodies[0][0])  # the one reading longest made room
+            await _until(lambda: guard.open == 7)  # /healthz's client has gone
+            assert guard.most_open == 8
+            # Two more: one makes room, again the one reading its request longest.
+            later = await _slow_clients(port, 2)
+            assert await _closed(bodies[1][0])
+            await _until(lambda: guard.open == 8)
+            assert [not reader.at_eof() for reader, _ in bodies[2:]] == [True] * 6
+            for _, writer in [*bodies, *later]:
+                writer.close()
+            await _until(lambda: guard.open == 0)
+    assert _repeats(logs) == [
+        {"event": "server_connection_limit", "max_connections": 8},
+        {
+            "event": "repeated",
+            "repeated_event": "server_connection_limit",
+            "times": 1,
+            "max_connections": 8,
+        },
+    ]
+
+
+def _reading_bodies(guard: Any) -> list[bool]:
+    return [connection.phase is Phase.BODY for connection in guard.waiting]
