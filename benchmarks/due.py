@@ -18,7 +18,7 @@ from stats import percentile
 
 SIZES = (1_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
-QUICK_ROUND = 2_000
+QUICK_ROUND = 1_000
 SWEEP_GOAL = 2.0  # the larger size's median sweep, as a multiple of the smaller's
 RSS_GOAL_MB = 300.0
 
@@ -26,7 +26,7 @@ RSS_GOAL_MB = 300.0
 async def run(databases: list[tuple[str, str]], quick: bool) -> None:
     sizes = QUICK_SIZES if quick else SIZES
     round_pairs = QUICK_ROUND if quick else due_send.ROUND_PAIRS
-    rounds = 3 if quick else due_sweep.ROUNDS
+    rounds = 2 if quick else due_sweep.ROUNDS
     for url, label in databases:
         print(
             f"\ndue check-ins ({label}): the due sweep (scheduler.runner.run_due) finding and "

@@ -31,7 +31,7 @@ from storage.models import Checkin, DueItem, DueStatus, OutboxMessage
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # working time in UTC
 DUE_PAIRS = 100  # 200 check-ins due per sweep
-ROUNDS = 5
+ROUNDS = 3
 GAP = timedelta(minutes=1)
 
 
