@@ -33,7 +33,7 @@ async def run(databases: list[tuple[str, str]], quick: bool) -> None:
             f"enqueuing {2 * due_sweep.DUE_PAIRS} due check-ins among idle pairs, "
             f"{rounds} sweeps per size after one to warm up"
         )
-        results = [await due_sweep.measure(url, pairs, rounds) for pairs in sizes]
+        results = await due_sweep.measure(url, sizes, rounds)
         print_sweeps(results)
         print(
             f"\n  a round for {round_pairs:,} pairs all due ({2 * round_pairs:,} check-ins), "

@@ -2,10 +2,12 @@
 (scheduler.runner.run_due, what the schedule's due-sweep job calls) with the same number
 of check-ins due among 1,000 and among 100,000 idle pairs (goal: at most 2× apart).
 
-Each size gets a fresh database. ROUNDS + 1 groups of DUE_PAIRS pairs fall due a minute
-apart; the clock is moved to each group in turn and the sweep timed (the first group warms
-caches and pools up and is not counted). Every sweep is checked: each due check-in asked
-once, its prompt queued once, its next round scheduled."""
+Each size gets a database of its own (PostgreSQL: a schema of its own in the database
+given, dropped at the end). ROUNDS + 1 groups of DUE_PAIRS pairs fall due a minute apart;
+the clock is moved to each group in turn and the sweep timed (the first group warms caches
+and pools up and is not counted). The sizes' sweeps take turns, in alternating order, so
+that a machine whose load drifts slows them alike. Every sweep is checked: each due
+check-in asked once, its prompt queued once, its next round scheduled."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from pathlib import Path
 from due_round import main_thread_seconds
 from due_seed import finish_seeding, seed_pairs, seed_program
 from load import fresh_database
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.context import Deps
@@ -65,17 +67,21 @@ class Sweeps:
         return statistics.median(s - w for s, w in zip(self.seconds, self.cpu_wait, strict=True))
 
 
-async def measure(url: str, pairs: int, rounds: int = ROUNDS) -> Sweeps:
-    """`pairs` idle pairs and (rounds + 1) × DUE_PAIRS due ones in a fresh database."""
-    with tempfile.TemporaryDirectory() as folder:
-        engine = await fresh_database(_sqlite_in(folder) if url == "sqlite" else url)
-        try:
-            seed_seconds = await _seed(engine, pairs, rounds)
-            result = Sweeps(pairs, seed_seconds)
-            clock = FixedClock(MONDAY_10)
-            deps = Deps(sessions=db.session_factory(engine), clock=clock)
-            for group in range(rounds + 1):
+async def measure(url: str, sizes: tuple[int, ...], rounds: int = ROUNDS) -> list[Sweeps]:
+    """For each size, that many idle pairs and (rounds + 1) × DUE_PAIRS due ones."""
+    async with AsyncExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        engines = [await _database(stack, url, folder, pairs) for pairs in sizes]
+        results = [
+            Sweeps(pairs, await _seed(engine, pairs, rounds))
+            for engine, pairs in zip(engines, sizes, strict=True)
+        ]
+        clocks = [FixedClock(MONDAY_10) for _ in sizes]
+        runs = list(zip(engines, clocks, results, strict=True))
+        for group in range(rounds + 1):
+            for engine, clock, result in runs if group % 2 else reversed(runs):
                 clock.at = _due_at(group) + timedelta(seconds=1)
+                deps = Deps(sessions=db.session_factory(engine), clock=clock)
                 done, seconds, cpu, waited, statements = await _sweep(engine, deps)
                 await _check(engine, group, done, clock.at)
                 if group:  # the first warms up
@@ -83,9 +89,37 @@ async def measure(url: str, pairs: int, rounds: int = ROUNDS) -> Sweeps:
                     result.cpu.append(cpu)
                     result.cpu_wait.append(waited)
                     result.statements.append(statements)
-            return result
-        finally:
-            await engine.dispose()
+        return results
+
+
+async def _database(stack: AsyncExitStack, url: str, folder: str, pairs: int) -> AsyncEngine:
+    """A migrated, empty database of its own (PostgreSQL: a schema), gone at the end."""
+    if url == "sqlite":
+        engine = await fresh_database(f"sqlite+aiosqlite:///{Path(folder) / f'due{pairs}.db'}")
+        stack.push_async_callback(engine.dispose)
+        return engine
+    schema = f"mentorbot_due_bench_{pairs}"
+    engine = db.create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    stack.push_async_callback(_drop, engine, schema)
+    await _drop(engine, schema)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def into_schema(dbapi_connection: object, _record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute(f"SET search_path TO {schema}")
+        cursor.close()
+
+    await engine.dispose()  # connections made from now on find the schema first
+    event.listen(engine.sync_engine, "connect", into_schema)
+    await db.upgrade(engine)
+    return engine
+
+
+async def _drop(engine: AsyncEngine, schema: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 async def _sweep(engine: AsyncEngine, deps: Deps) -> tuple[int, float, float, float, int]:
@@ -96,10 +130,6 @@ async def _sweep(engine: AsyncEngine, deps: Deps) -> tuple[int, float, float, fl
         done = await runner.run_due(deps)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     return done, seconds, cpu, main_thread_seconds()[1] - waited, statements[0]
-
-
-def _sqlite_in(folder: str) -> str:
-    return f"sqlite+aiosqlite:///{Path(folder) / 'due.db'}"
 
 
 def _due_at(group: int) -> datetime:
