@@ -47,6 +47,8 @@ async def _one_batch(deps: Deps, batch: int) -> tuple[int, int]:
         async with attempt as session:
             work = Work(session=session, deps=deps)
             items = await due.claim_due(session, now=work.now, limit=batch)
+            # Held until the batch is done: each item then finds them in the session.
+            held = await due.load_subjects(session, items)
             for item in items:
                 use_case = DUE.get(item.kind)
                 if use_case is None:  # a kind this version no longer knows: done, said once
@@ -54,5 +56,6 @@ async def _one_batch(deps: Deps, batch: int) -> tuple[int, int]:
                     continue
                 await use_case(work, item)
             await due.finish(session, items, now=work.now)
+            del held
             return len(items), work.queued
     raise AssertionError("attempts always runs once")  # pragma: no cover

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import DueItem, DueStatus
+from storage.models import DueItem, DueStatus, Pair, Person, Program
 
 
 async def schedule(
@@ -56,6 +56,32 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
     )
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    return list((await session.exec(query)).all())
+
+
+async def load_subjects(session: AsyncSession, items: list[DueItem]) -> list[object]:
+    """The programs, pairs and people `items` are about (with both members of each pair),
+    in three queries, for the caller to hold while it works through the items. The session
+    keeps an object in its identity map only while something else refers to it: held, each
+    is read once per batch, and `session.get` finds it there, instead of each item reading
+    its pair, its person, their partner and the program (several times over) again."""
+    pair_ids = {item.pair_id for item in items if item.pair_id is not None}
+    pairs = await _all(session, Pair, pair_ids)
+    person_ids = {item.person_id for item in items if item.person_id is not None}
+    person_ids |= {member for pair in pairs for member in (pair.mentor_id, pair.mentee_id)}
+    program_ids = {item.program_id for item in items if item.program_id is not None}
+    program_ids |= {pair.program_id for pair in pairs}
+    return [
+        *pairs,
+        *await _all(session, Person, person_ids),
+        *await _all(session, Program, program_ids),
+    ]
+
+
+async def _all(session: AsyncSession, model: type[Pair | Person | Program], ids: set[int]) -> list:
+    if not ids:
+        return []
+    query = select(model).where(col(model.id).in_(sorted(ids)))
     return list((await session.exec(query)).all())
 
 
