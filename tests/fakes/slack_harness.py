@@ -64,6 +64,9 @@ PEOPLE = {
     "ULENA": ("Lena", "lena@example.com"),
 }
 TZ = "Europe/London"
+# Ids of what Slack sends (trigger ids, response ids), unique across harnesses: a bot
+# restarted on the same database must not take a new request for a replay of an old one.
+_IDS = itertools.count(1)
 
 
 @dataclass
@@ -143,7 +146,7 @@ class SlackHarness:
         http: aiohttp.ClientSession,
     ) -> None:
         self.fake, self.runtime, self.edge, self.url, self.http = fake, runtime, edge, url, http
-        self._ids = itertools.count(1)
+        self._ids = _IDS
         # DMs sent before this harness existed (while a scenario's database was built):
         # user -> the (channel, ts) each chat.postMessage to them was answered with.
         self.earlier: dict[str, list[tuple[str, str]]] = {}
@@ -303,7 +306,7 @@ class SlackHarness:
             },
             "api_app_id": APP_ID,
             "token": "verification-token-unused",
-            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+            "trigger_id": self.trigger_id(),
             "view": {
                 **view,
                 "id": "V0000000001",
