@@ -23,7 +23,7 @@ from handlers.views import (
     section,
 )
 from handlers.working_time import add_working_days, zone_for
-from storage import due
+from storage import due, outbox
 from storage.models import (
     DueItem,
     Membership,
@@ -66,6 +66,10 @@ async def brief(ctx: Context, program: Program, person: Person, membership: Memb
 
 def _key(membership: Membership) -> str:
     return f"briefing:{membership.id}"
+
+
+def _reminder_key(membership: Membership) -> str:
+    return f"{_key(membership)}:reminder"
 
 
 def briefing(program: Program, membership: Membership, *, reminder: bool = False) -> MessageView:
@@ -157,13 +161,17 @@ async def confirm_read(ctx: Context, value: str) -> MessageView:
 
 
 async def _show_confirmed(ctx: Context, program: Program, membership: Membership) -> None:
-    """The briefing (and any reminder) updated in place: rewritten if not sent yet,
-    else replaced by an update."""
+    """The briefing (and any reminder sent) updated in place: rewritten if not sent yet,
+    else replaced by an update. A reminder still waiting for the recipient's working hours
+    is not sent at all: it would be one more message about something done."""
     view = confirmed_view(program, membership, ctx.me)
-    keys = [_key(membership), f"{_key(membership)}:reminder"]
-    rows = (
-        await ctx.session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(keys)))
-    ).all()
+    reminder = _reminder_key(membership)
+    await outbox.cancel_unsent(ctx.session, [reminder])
+    keys = [_key(membership), reminder]
+    query = select(OutboxMessage).where(
+        col(OutboxMessage.dedupe_key).in_(keys), col(OutboxMessage.status) != outbox.CANCELLED
+    )
+    rows = (await ctx.session.exec(query)).all()
     for row in rows:
         if await _rewrite_unsent(ctx, row, view):
             continue
@@ -210,7 +218,7 @@ async def remind(work: Work, item: DueItem) -> None:
         return
     for membership in memberships:
         await work.say(
-            f"{_key(membership)}:reminder",
+            _reminder_key(membership),
             person,
             briefing(program, membership, reminder=True),
             subject=Subject.BRIEFING,

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.working_time import next_working_slot
 from storage import outbox
-from storage.models import OutboxMessage, OutboxStatus, Subject
+from storage.models import OutboxMessage, Subject
 
 DEFAULT_CAP = 4
 UNCAPPED = frozenset({Subject.GREETING, Subject.BRIEFING})
@@ -60,7 +60,8 @@ async def capped_slot(
 async def queued_in(
     session: AsyncSession, recipient_id: int, start: datetime, end: datetime
 ) -> int:
-    """Routine, counted messages to that person due in [start, end) and not failed."""
+    """Routine, counted messages to that person due in [start, end) that reach them (sent
+    or waiting: not failed, and not cancelled because they no longer held)."""
     query = (
         select(func.count())
         .select_from(OutboxMessage)
@@ -68,7 +69,7 @@ async def queued_in(
             col(OutboxMessage.recipient_id) == recipient_id,
             col(OutboxMessage.priority) == outbox.ROUTINE,
             col(OutboxMessage.subject).not_in(list(UNCAPPED)),
-            col(OutboxMessage.status) != OutboxStatus.FAILED,
+            col(OutboxMessage.status).in_(outbox.DELIVERING),
             col(OutboxMessage.replaces_id).is_(None),
             col(OutboxMessage.next_attempt_at) >= start,
             col(OutboxMessage.next_attempt_at) < end,

@@ -40,6 +40,11 @@ def round_key(pair_id: int, round_: int, person_id: int) -> str:
     return f"checkin:{pair_id}:{round_}:{person_id}"
 
 
+def reminder_key(checkin_id: int | None) -> str:
+    """The outbox key of a check-in's one reminder."""
+    return f"checkin:{checkin_id}:reminder"
+
+
 def cadence_of(program: Program) -> Cadence:
     try:
         return parse_cadence(program.checkin_cadence)
@@ -170,7 +175,7 @@ async def remind(work: Work, item: DueItem) -> None:
         return
     partner = await mention(work.session, await _partner(work, pair, person))
     await work.say(
-        f"checkin:{checkin.id}:reminder",
+        reminder_key(checkin.id),
         person,
         prompt_view(checkin, partner, reminder=True),
         subject=Subject.CHECKIN,

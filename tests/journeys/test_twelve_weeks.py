@@ -13,7 +13,9 @@ from those rules, not by the code under test.
 Time moves in steps of 30 minutes (every expected time falls on one); at each step every
 bot process runs its runner's jobs and dispatcher (tests/fakes/journey.py). People act on
 what reaches them: Nora confirms her briefing the next day, Rasa two hours after its
-reminder; each answers the check-ins of their plan two hours after the prompt.
+reminder; most answer the check-ins of their plan two hours after the prompt. Kenji leaves
+things to the evening before their reminder goes out: decided at 17:00 his time, it waits
+for 09:00 the next morning, and by then he has answered, so it must not come.
 
 The same sequence, with nothing twice, when the bot is stopped mid-way and a new one
 started on the same database, and when two replicas sweep and dispatch one PostgreSQL
@@ -59,6 +61,9 @@ STEP = timedelta(minutes=30)
 # the outbox for his morning, Nora is about to answer hers; the next rounds are due items.
 RESTART_AFTER = datetime(2027, 4, 21, 14, 30, tzinfo=UTC)
 ANSWER_AFTER = timedelta(hours=2)
+# From 09:00 on a Thursday in Tokyo to 21:00 on the Monday after: after the reminder was
+# decided (17:00), before it goes out (Tuesday 09:00).
+THE_EVENING_BEFORE = timedelta(days=4, hours=12)
 
 
 @dataclass
@@ -67,18 +72,39 @@ class Member:
     platform: str
     id: str  # the Slack user id, or the Teams harness key
     zone: str  # where they work (the test's own knowledge)
-    answers: frozenset[int]  # the check-in rounds they answer
+    answers: dict[int, timedelta]  # the check-in rounds they answer, that long after
     confirms: tuple[str, timedelta] | None = None  # on receiving that, after that long
     client_zone: str | None = None  # the localTimezone their Teams client reports
 
 
 MEMBERS = [
     # Slack: the zone is users.info's `tz`.
-    Member("Nora", "slack", "UNORA", NEW_YORK, frozenset({2, 3}), ("briefing", timedelta(days=1))),
-    Member("Kenji", "slack", "UKENJI", TOKYO, frozenset({1, 3})),
+    Member(
+        "Nora",
+        "slack",
+        "UNORA",
+        NEW_YORK,
+        {2: ANSWER_AFTER, 3: ANSWER_AFTER},
+        ("briefing", timedelta(days=1)),
+    ),
+    Member(
+        "Kenji",
+        "slack",
+        "UKENJI",
+        TOKYO,
+        {1: ANSWER_AFTER, 2: THE_EVENING_BEFORE, 3: ANSWER_AFTER},
+        ("briefing", THE_EVENING_BEFORE),
+    ),
     # Teams: Rasa's client never says her zone, so the program's (Vilnius) is hers; Ned's says.
-    Member("Rasa", "teams", "rasa", VILNIUS, frozenset(), ("briefing reminder", ANSWER_AFTER)),
-    Member("Ned", "teams", "ned", NEW_YORK, frozenset({2, 3, 4}), client_zone=NEW_YORK),
+    Member("Rasa", "teams", "rasa", VILNIUS, {}, ("briefing reminder", ANSWER_AFTER)),
+    Member(
+        "Ned",
+        "teams",
+        "ned",
+        NEW_YORK,
+        {2: ANSWER_AFTER, 3: ANSWER_AFTER, 4: ANSWER_AFTER},
+        client_zone=NEW_YORK,
+    ),
 ]
 BY_NAME = {m.name: m for m in MEMBERS}
 SLACK_PEOPLE = {
@@ -119,12 +145,12 @@ EXPECTED = {
         ("Mon 24 May 2027 10:30", "check-in reminder"),
     ],
     "Kenji": [  # 23:30 in Tokyo: everything waits for the morning
-        ("Thu 25 Feb 2027 09:00", "briefing"),
+        ("Thu 25 Feb 2027 09:00", "briefing"),  # confirmed Mon 1 Mar, 21:00
         ("Thu 25 Feb 2027 09:00", "greeting"),
-        ("Tue 02 Mar 2027 09:00", "briefing reminder"),  # Thu, Fri, Mon counted
+        # (Its reminder, decided at the end of Thu, Fri, Mon, would go on Tue 2 Mar 09:00.)
         ("Thu 11 Mar 2027 09:00", "check-in"),  # answered
-        ("Thu 25 Mar 2027 09:00", "check-in"),
-        ("Tue 30 Mar 2027 09:00", "check-in reminder"),
+        ("Thu 25 Mar 2027 09:00", "check-in"),  # answered Mon 29 Mar, 21:00
+        # (Its reminder would go on Tue 30 Mar 09:00.)
         ("Thu 22 Apr 2027 09:00", "check-in"),  # answered
         ("Thu 20 May 2027 09:00", "check-in"),
         ("Tue 25 May 2027 09:00", "check-in reminder"),
@@ -154,7 +180,7 @@ EXPECTED = {
     ],
 }
 # Each answer and each confirmation updates what it answered, in place.
-UPDATES = {"Nora": 3, "Kenji": 2, "Rasa": 2, "Ned": 3}
+UPDATES = {"Nora": 3, "Kenji": 4, "Rasa": 2, "Ned": 3}
 
 Action = Callable[[], Awaitable[None]]
 
@@ -170,6 +196,7 @@ class Journey:
     bots: list[Bot] = field(default_factory=list)
     todo: list[tuple[datetime, int, Action]] = field(default_factory=list)
     check_ins: dict[str, int] = field(default_factory=dict)  # received so far, per person
+    confirming: set[str] = field(default_factory=set)  # who has decided to confirm
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _turns: itertools.count = field(default_factory=itertools.count)
     _order: itertools.count = field(default_factory=itertools.count)
@@ -240,9 +267,12 @@ class Journey:
         if received.label == "check-in":
             round_ = self.check_ins[member.name] = self.check_ins.get(member.name, 0) + 1
             if round_ in member.answers:
-                self.later(received.at + ANSWER_AFTER, partial(self._answer, member, received))
-        if member.confirms and received.label == member.confirms[0]:
-            self.later(received.at + member.confirms[1], partial(self._confirm, member, received))
+                answer = partial(self._answer, member, received)
+                self.later(received.at + member.answers[round_], answer)
+        confirms = member.confirms
+        if confirms and received.label == confirms[0] and member.name not in self.confirming:
+            self.confirming.add(member.name)  # once
+            self.later(received.at + confirms[1], partial(self._confirm, member, received))
 
     async def _answer(self, member: Member, prompt: Received) -> None:
         bot = self.serving()
@@ -293,8 +323,8 @@ def assert_the_twelve_weeks(lived: Journey) -> None:
     assert {r.person for r in received} <= set(BY_NAME)  # Ada, a manager, got no prompt
     assert [r for r in received if not in_working_hours(r)] == []
     for name, expected in EXPECTED.items():
-        got = sorted((local(r), r.label) for r in lived.inbox.of(name))
-        assert got == sorted(expected), name
+        in_order = sorted(lived.inbox.of(name), key=lambda r: (r.at, r.label))
+        assert [(local(r), r.label) for r in in_order] == expected, name
     updates = {name: len(lived.inbox.updates_of(name)) for name in BY_NAME}
     assert updates == UPDATES
 

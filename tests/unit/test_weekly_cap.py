@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from conftest import FakeClock
 from sqlmodel import select
 
+from handlers import weekly_cap
 from handlers.context import Deps, Work
 from handlers.views import simple
 from handlers.weekly_cap import first_slot, week_of
-from storage.db import session_factory
+from storage import outbox
+from storage.db import session_factory, transaction
 from storage.models import OutboxMessage, Person, Program, Subject
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
@@ -119,3 +121,14 @@ async def test_a_paused_person_gets_routine_messages_after_the_pause_and_urgent_
         await session.commit()
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert [row.next_attempt_at for row in rows] == [paused_until, MONDAY]
+
+
+async def test_a_message_cancelled_before_it_was_sent_leaves_room_under_the_cap(engine) -> None:
+    program_id, person_id = await _people(engine, cap=1)
+    clock = FakeClock(MONDAY)
+    assert await _say(engine, clock, program_id, person_id, [Subject.CHECKIN]) == [MONDAY]
+    async with transaction(session_factory(engine)) as session:
+        assert await outbox.cancel_unsent(session, ["m0"]) == 1  # answered meanwhile, say
+    async with session_factory(engine)() as session:
+        counted = await weekly_cap.queued_in(session, person_id, MONDAY, MONDAY + timedelta(days=7))
+    assert counted == 0
