@@ -43,7 +43,7 @@ GONE = "That briefing is no longer current: you are not enrolled in that role an
 
 
 async def brief(ctx: Context, program: Program, person: Person, membership: Membership) -> None:
-    """Queue the briefing, and its one reminder for 3 working days later."""
+    """Queue the briefing, and its one reminder for 3 working days after it goes out."""
     assert membership.id is not None and person.id is not None
     await ctx.say(
         _key(membership),
@@ -53,11 +53,13 @@ async def brief(ctx: Context, program: Program, person: Person, membership: Memb
         program_id=program.id,
     )
     zone = zone_for(person.timezone, program.timezone)
+    # Counted from when the briefing reaches them (after a pause they are on, say).
+    _, goes_at = await outbox.queued_at(ctx.session, _key(membership))
     await due.schedule(
         ctx.session,
         key=f"{REMINDER}:{membership.id}",
         kind=REMINDER,
-        due_at=add_working_days(ctx.now, REMIND_AFTER_WORKING_DAYS, zone),
+        due_at=add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone),
         now=ctx.now,
         program_id=program.id,
         person_id=person.id,

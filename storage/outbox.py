@@ -70,6 +70,16 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+async def queued_at(session: AsyncSession, key: str) -> tuple[int, datetime]:
+    """The id of the row queued under `key`, and when it is to be sent (its recipient's
+    working hours, the end of their pause, room under the weekly cap)."""
+    query = select(OutboxMessage.id, OutboxMessage.next_attempt_at).where(
+        OutboxMessage.dedupe_key == key
+    )
+    row_id, due_at = (await session.exec(query)).one()  # type: ignore[call-overload]
+    return int(row_id), due_at
+
+
 class Claimed(NamedTuple):
     row: OutboxMessage
     # Its last claim ended with no outcome recorded (the process died, or the send got no

@@ -16,11 +16,10 @@ from handlers.context import Work
 from handlers.due_work import on_due
 from handlers.people import mention
 from handlers.working_time import add_working_days, zone_for
-from storage import due
+from storage import due, outbox
 from storage.models import (
     Checkin,
     DueItem,
-    OutboxMessage,
     Pair,
     PairState,
     Person,
@@ -143,15 +142,16 @@ async def ask(
         pair_id=pair.id,
         urgent=urgent,
     )
-    query = select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
-    checkin.prompt_id = (await work.session.exec(query)).first()
+    checkin.prompt_id, goes_at = await outbox.queued_at(work.session, key)
     program = await work.session.get(Program, pair.program_id)
     zone = zone_for(person.timezone, program.timezone if program else None)
+    # Counted from when the prompt reaches them: it may wait for the end of a pause or for
+    # room under the weekly cap, and a reminder must not come before or with it.
     await due.schedule(
         work.session,
         key=f"{REMINDER}:{checkin.id}",
         kind=REMINDER,
-        due_at=add_working_days(work.now, REMIND_AFTER_WORKING_DAYS, zone),
+        due_at=add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone),
         now=work.now,
         program_id=pair.program_id,
         pair_id=pair.id,

@@ -15,6 +15,7 @@ What a request answers in its own turn (a Teams reply, a Slack modal) is not a p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -76,23 +77,20 @@ class Received:
 
 # What each kind of prompt says in its notification (Slack's `text`, Teams' `summary`).
 NOTIFICATIONS = {
-    "greeting": "You have a new mentoring partner in {program}.",
-    "check-in": "How is it going with your mentoring partner?",
-    "check-in reminder": "A reminder: how is it going with your mentoring partner?",
+    "briefing": re.compile(r"Your role as a (mentor|mentee) in .+: please read\."),
+    "greeting": re.compile(r"You have a new mentoring partner in .+\."),
+    "check-in": re.compile(r"How is it going with your mentoring partner\?"),
+    "check-in reminder": re.compile(r"A reminder: how is it going with your mentoring partner\?"),
 }
 BRIEFING_REMINDER = "A reminder: please read your briefing and confirm it."
 
 
-def label_of(notification: str, payload: dict[str, Any], program: str) -> str:
+def label_of(notification: str, payload: dict[str, Any]) -> str:
     """The kind of prompt, from its words; anything else is labelled so it shows in a diff."""
-    if notification.startswith("Your role as a ") and notification.endswith(
-        f" in {program}: please read."
-    ):
-        reminder = BRIEFING_REMINDER in json.dumps(payload)
-        return "briefing reminder" if reminder else "briefing"
-    for label, text in NOTIFICATIONS.items():
-        if notification == text.format(program=program):
-            return label
+    for label, words in NOTIFICATIONS.items():
+        if words.fullmatch(notification):
+            reminder = label == "briefing" and BRIEFING_REMINDER in json.dumps(payload)
+            return "briefing reminder" if reminder else label
     return f"unexpected: {notification}"
 
 
@@ -107,10 +105,9 @@ class Inbox:
         clock: Any,
         slack_people: dict[str, str],
         teams_people: dict[str, str],
-        program: str,
     ) -> None:
         """`slack_people`: Slack user id -> name; `teams_people`: harness key -> name."""
-        self.platforms, self.clock, self.program = platforms, clock, program
+        self.platforms, self.clock = platforms, clock
         self.slack_people = slack_people
         self.teams_by_conversation = {
             platforms.teams_people[key].conversation_id: name for key, name in teams_people.items()
@@ -144,7 +141,7 @@ class Inbox:
                 continue
             person = self.slack_people.get(str(call.args["channel"]))
             assert person is not None and api.answer_to(call)["ok"], call
-            label = label_of(call.args["text"], call.args, self.program)
+            label = label_of(call.args["text"], call.args)
             found.append(Received(now, person, label, call.args))
         return found
 
@@ -158,7 +155,7 @@ class Inbox:
             if call.operation not in SENDS:
                 continue
             assert person is not None and call.status == 200, call
-            label = label_of(call.body.get("summary", ""), call.body, self.program)
+            label = label_of(call.body.get("summary", ""), call.body)
             found.append(Received(now, person, label, call.body))
         return found
 
@@ -167,68 +164,3 @@ class Inbox:
 
     def updates_of(self, person: str) -> list[Received]:
         return [r for r in self.updates if r.person == person]
-
-
-# ---------------------------------------------------------------------- what people do
-
-CHECKIN_ANSWER, CONFIRM_READ = "checkin.answer", "briefing.confirm"  # the buttons' actions
-GOING_WELL = {"feeling": "good", "obstacle": "nothing"}  # an answer that raises no concern
-THANKS = (
-    "Thank you: your check-in is recorded. Only you see your answers; your partner is never told."
-)
-
-
-def slack_button(payload: dict[str, Any], action: str) -> str:
-    """The value of the button `action` in a chat.postMessage's blocks."""
-    [value] = [
-        element["value"]
-        for block in payload["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == action
-    ]
-    return str(value)
-
-
-def teams_button(activity: dict[str, Any], action: str) -> str:
-    """The value of the Action.Submit `action` on an activity's Adaptive Card."""
-    card = activity["attachments"][0]["content"]
-    [value] = [a["data"]["value"] for a in card["actions"] if a["data"]["action"] == action]
-    return str(value)
-
-
-async def answer_on_slack(slack: SlackHarness, user: str, prompt: dict[str, Any]) -> None:
-    """`user` presses Answer on the prompt, and sends the modal it opens: going well."""
-    click = slack.click_payload(user, CHECKIN_ANSWER, slack_button(prompt, CHECKIN_ANSWER))
-    opened = len(slack.fake.calls_to("views.open"))
-    reply = await slack.post_form({"payload": json.dumps(click)})
-    assert (reply.status, reply.text) == (200, "")
-    [modal] = slack.fake.calls_to("views.open")[opened:]
-    assert modal.args["trigger_id"] == click["trigger_id"]
-    reply = await slack.submit_view(user, modal.args["view"], GOING_WELL)
-    assert reply.status == 200 and THANKS in json.dumps(reply.json), reply
-
-
-async def confirm_on_slack(slack: SlackHarness, user: str, briefing: dict[str, Any]) -> None:
-    reply = await slack.click(user, CONFIRM_READ, slack_button(briefing, CONFIRM_READ))
-    assert (reply.status, reply.text) == (200, "")
-
-
-async def answer_on_teams(
-    teams: TeamsHarness, who: str, prompt: dict[str, Any], timezone: str | None
-) -> None:
-    """`who` presses Answer on the prompt's card, and submits the form card it answers."""
-    value = teams_button(prompt, CHECKIN_ANSWER)
-    [form] = await teams.click(who, CHECKIN_ANSWER, value, timezone=timezone)
-    card = form["attachments"][0]["content"]
-    inputs = {f"answer:{name}": choice for name, choice in GOING_WELL.items()}
-    [receipt] = await teams.send(teams.card_submit(who, card, inputs, timezone=timezone))
-    assert receipt["text"] == THANKS, receipt
-
-
-async def confirm_on_teams(
-    teams: TeamsHarness, who: str, briefing: dict[str, Any], timezone: str | None
-) -> None:
-    value = teams_button(briefing, CONFIRM_READ)
-    [thanks] = await teams.click(who, CONFIRM_READ, value, timezone=timezone)
-    assert thanks["text"].startswith("Thank you: your briefing as a "), thanks

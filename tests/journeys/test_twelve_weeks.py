@@ -1,7 +1,7 @@
-"""Twelve weeks of a program, lived in simulated time: two pairs whose four members work in
-New York, Vilnius and Tokyo, on Slack and on Teams, from late February to late May 2027.
-The weeks cross the US change to summer time (Sunday 14 March) and the EU one (Sunday 28
-March), and thirteen weekends.
+"""Twelve weeks of two programs, lived in simulated time by six people in New York, Vilnius
+and Tokyo, on Slack and on Teams, from late February to late May 2027. The weeks cross the
+US change to summer time (Sunday 14 March), the EU one (Sunday 28 March), and thirteen
+weekends.
 
 Each person receives exactly the prompts expected, at the local times expected, each in
 their working hours (Monday to Friday, 09:00-17:00 where they are): the role briefing on
@@ -10,129 +10,125 @@ check-ins 2 and 4 weeks after the pair started and then every 4 weeks, and a che
 reminder 3 working days on if unanswered. The expected lists below are worked out by hand
 from those rules, not by the code under test.
 
+"Twelve" has the default weekly cap (4), which this cadence never reaches. "Capped" has a
+cap of 1, and its manager sends check-ins of her own: what does not fit in a week waits for
+the next one's first working hours, reminders too.
+
 Time moves in steps of 30 minutes (every expected time falls on one); at each step every
 bot process runs its runner's jobs and dispatcher (tests/fakes/journey.py). People act on
-what reaches them: Nora confirms her briefing the next day, Rasa two hours after its
-reminder; most answer the check-ins of their plan two hours after the prompt. Kenji leaves
-things to the evening before their reminder goes out: decided at 17:00 his time, it waits
-for 09:00 the next morning, and by then he has answered, so it must not come.
+what reaches them (tests/fakes/journey_people.py): most confirm their briefing the next day
+and answer the check-ins of their plan two hours after the prompt. Kenji leaves things to
+the evening before their reminder goes out: decided at 17:00 his time, it waits for 09:00
+the next morning, and by then he has answered, so it must not come.
 
-The same sequence, with nothing twice, when the bot is stopped mid-way and a new one
-started on the same database, and when two replicas sweep and dispatch one PostgreSQL
-database at once, taking requests in turn."""
+The same sequence, with nothing twice and nothing failing on the way, when the bot is
+stopped mid-way and a new one started on the same database, and when two replicas sweep and
+dispatch one PostgreSQL database at once, taking requests in turn."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import FakeClock
-from fakes.journey import (
-    Bot,
-    Inbox,
-    Received,
-    answer_on_slack,
-    answer_on_teams,
-    confirm_on_slack,
-    confirm_on_teams,
-    running_bot,
-)
-from fakes.mixed_harness import MixedPlatforms, mixed_platforms
+from fakes.journey import Received
+from fakes.journey_people import Journey, Member
+from fakes.mixed_harness import mixed_platforms
 from fakes.teams_harness import TeamsPerson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from structlog.testing import capture_logs
 
-PROGRAM = "Twelve"
 NEW_YORK, VILNIUS, TOKYO = "America/New_York", "Europe/Vilnius", "Asia/Tokyo"
 
 # Wednesday 24 February 2027, 14:30 UTC: 09:30 in New York, 16:30 in Vilnius, 23:30 in Tokyo.
 START = datetime(2027, 2, 24, 14, 30, tzinfo=UTC)
-SECOND_PAIR = datetime(2027, 2, 26, 13, 30, tzinfo=UTC)  # Friday: 08:30 in New York
+SECOND_PAIR = datetime(2027, 2, 26, 13, 30, tzinfo=UTC)
 END = datetime(2027, 5, 26, 18, 0, tzinfo=UTC)  # after the last reminder of week 12
-STEP = timedelta(minutes=30)
-# Wednesday 21 April, 14:30 UTC: Nora's round-3 check-in has just gone out, Kenji's waits in
-# the outbox for his morning, Nora is about to answer hers; the next rounds are due items.
+# Wednesday 21 April, 14:30 UTC: Nora's round-3 check-in has just gone out, Kenji's and
+# Omar's wait in the outbox for their morning, Nora is about to answer hers; the next
+# rounds are due items.
 RESTART_AFTER = datetime(2027, 4, 21, 14, 30, tzinfo=UTC)
-ANSWER_AFTER = timedelta(hours=2)
+SOON = timedelta(hours=2)
+NEXT_DAY = timedelta(days=1)
 # From 09:00 on a Thursday in Tokyo to 21:00 on the Monday after: after the reminder was
 # decided (17:00), before it goes out (Tuesday 09:00).
 THE_EVENING_BEFORE = timedelta(days=4, hours=12)
 
-
-@dataclass
-class Member:
-    name: str
-    platform: str
-    id: str  # the Slack user id, or the Teams harness key
-    zone: str  # where they work (the test's own knowledge)
-    answers: dict[int, timedelta]  # the check-in rounds they answer, that long after
-    confirms: tuple[str, timedelta] | None = None  # on receiving that, after that long
-    client_zone: str | None = None  # the localTimezone their Teams client reports
-
-
 MEMBERS = [
-    # Slack: the zone is users.info's `tz`.
-    Member(
-        "Nora",
-        "slack",
-        "UNORA",
-        NEW_YORK,
-        {2: ANSWER_AFTER, 3: ANSWER_AFTER},
-        ("briefing", timedelta(days=1)),
-    ),
+    # "Twelve". On Slack, the zone is users.info's `tz`.
+    Member("Nora", "slack", "UNORA", NEW_YORK, {2: SOON, 3: SOON}, ("briefing", NEXT_DAY)),
     Member(
         "Kenji",
         "slack",
         "UKENJI",
         TOKYO,
-        {1: ANSWER_AFTER, 2: THE_EVENING_BEFORE, 3: ANSWER_AFTER},
+        {1: SOON, 2: THE_EVENING_BEFORE, 3: SOON},
         ("briefing", THE_EVENING_BEFORE),
     ),
-    # Teams: Rasa's client never says her zone, so the program's (Vilnius) is hers; Ned's says.
-    Member("Rasa", "teams", "rasa", VILNIUS, {}, ("briefing reminder", ANSWER_AFTER)),
+    # On Teams: Rasa's client never says her zone, so the program's (Vilnius) is hers; Ned's
+    # client says New York.
+    Member("Rasa", "teams", "rasa", VILNIUS, {}, ("briefing reminder", SOON)),
+    Member("Ned", "teams", "ned", NEW_YORK, {2: SOON, 3: SOON, 4: SOON}, client_zone=NEW_YORK),
+    # "Capped": check-ins counted as they reach each person (the manager's ones among them).
     Member(
-        "Ned",
-        "teams",
-        "ned",
+        "Omar",
+        "slack",
+        "UOMAR",
+        VILNIUS,
+        {1: SOON, 3: SOON, 4: SOON, 5: SOON},
+        ("briefing", NEXT_DAY),
+    ),
+    Member(
+        "Lena",
+        "slack",
+        "ULENA",
         NEW_YORK,
-        {2: ANSWER_AFTER, 3: ANSWER_AFTER, 4: ANSWER_AFTER},
-        client_zone=NEW_YORK,
+        {1: SOON, 2: SOON, 4: SOON, 5: SOON},
+        ("briefing", NEXT_DAY),
     ),
 ]
 BY_NAME = {m.name: m for m in MEMBERS}
-SLACK_PEOPLE = {
-    "UADA": ("Ada", "ada@example.com"),
-    "UNORA": ("Nora", "nora@example.com"),
-    "UKENJI": ("Kenji", "kenji@example.com"),
+SLACK_PEOPLE = {"UADA": ("Ada", "ada@example.com")} | {
+    m.id: (m.name, f"{m.name.lower()}@example.com") for m in MEMBERS if m.platform == "slack"
 }
-SLACK_ZONES = {"UADA": "Europe/London", "UNORA": NEW_YORK, "UKENJI": TOKYO}
+SLACK_ZONES = {"UADA": "Europe/London"} | {m.id: m.zone for m in MEMBERS if m.platform == "slack"}
 TEAMS_PEOPLE = {
     key: TeamsPerson(key, f"29:1{key}", name, f"aad-{key}", f"{key}@example.com")
     for key, name in [("rasa", "Rasa Jonaite"), ("ned", "Ned Lamont")]
 }
-SETUP = [  # Ada, on Slack, at START
-    f'program create "{PROGRAM}"',
+SETUP = [  # Ada, on Slack, at START; paired before their briefings are read
+    'program create "Twelve"',
     "program set timezone Europe/Vilnius",
     "enrol <@UNORA|nora> mentor",
     "enrol <@UKENJI|kenji> mentee",
     "enrol rasa@example.com mentor",
     "enrol ned@example.com mentee",
-    "pair <@UNORA|nora> <@UKENJI|kenji> confirm",  # before their briefings are read
+    "pair <@UNORA|nora> <@UKENJI|kenji> confirm",
+    'program create "Capped"',  # from here on Ada manages two: she names the program
+    'program set weekly-cap 1 program "Capped"',
+    'enrol <@UOMAR|omar> mentor program "Capped"',
+    'enrol <@ULENA|lena> mentee program "Capped"',
+    'pair <@UOMAR|omar> <@ULENA|lena> confirm program "Capped"',
 ]
-PAIR_AGAIN = "pair rasa@example.com ned@example.com confirm"  # at SECOND_PAIR
+SCRIPT = [  # (when, who, what they type on Slack)
+    # Friday 26 February, 08:30 in New York, 15:30 in Vilnius.
+    (SECOND_PAIR, "UADA", 'pair rasa@example.com ned@example.com confirm program "Twelve"'),
+    # Monday 8 March, 11:00 in Vilnius: a check-in for Omar now, in the week of his first.
+    (datetime(2027, 3, 8, 9, 0, tzinfo=UTC), "UADA", 'checkin <@UOMAR|omar> program "Capped"'),
+    # Monday 5 April, 10:30 in New York: Lena is away for two weeks, and Ada, not knowing,
+    # sends her a check-in on the Wednesday.
+    (datetime(2027, 4, 5, 14, 30, tzinfo=UTC), "ULENA", "pause 2w"),
+    (datetime(2027, 4, 7, 14, 30, tzinfo=UTC), "UADA", 'checkin <@ULENA|lena> program "Capped"'),
+]
 
-# Local times, each person's own. Nora and Kenji's pair started Wednesday 24 February at
-# 14:30 UTC, so its rounds fall due on Wednesdays at 14:30 UTC; Rasa and Ned's started
-# Friday 26 February at 13:30 UTC. Three working days are counted in local working hours
-# from the first working moment, and a reminder falling due at 17:00 goes out at 09:00 on
-# the next working day.
+# Local times, each person's own. Nora and Kenji's pair, like Omar and Lena's, started
+# Wednesday 24 February at 14:30 UTC, so its rounds fall due on Wednesdays at 14:30 UTC;
+# Rasa and Ned's started Friday 26 February at 13:30 UTC. Three working days are counted
+# in local working hours from when the prompt goes out, and a reminder falling due at 17:00
+# goes out at 09:00 on the next working day.
 EXPECTED = {
     "Nora": [
         ("Wed 24 Feb 2027 09:30", "briefing"),  # confirmed the next day: no reminder
@@ -178,115 +174,31 @@ EXPECTED = {
         ("Fri 23 Apr 2027 09:30", "check-in"),  # answered
         ("Fri 21 May 2027 09:30", "check-in"),  # answered
     ],
+    "Omar": [  # a cap of 1 a week
+        ("Wed 24 Feb 2027 16:30", "briefing"),  # briefings and greetings: never capped
+        ("Wed 24 Feb 2027 16:30", "greeting"),
+        ("Mon 08 Mar 2027 11:00", "check-in"),  # Ada's; answered
+        ("Mon 15 Mar 2027 09:00", "check-in"),  # round 1, due Wed 10 Mar 16:30: week full
+        ("Mon 22 Mar 2027 09:00", "check-in reminder"),  # due Wed 17 Mar 17:00: week full
+        ("Mon 29 Mar 2027 09:00", "check-in"),  # round 2, due Wed 24 Mar: week full; answered
+        ("Thu 22 Apr 2027 09:00", "check-in"),  # due Wed 17:30 (summer time); answered
+        ("Thu 20 May 2027 09:00", "check-in"),  # answered
+    ],
+    "Lena": [
+        ("Wed 24 Feb 2027 09:30", "briefing"),
+        ("Wed 24 Feb 2027 09:30", "greeting"),
+        ("Wed 10 Mar 2027 09:30", "check-in"),  # answered
+        ("Wed 24 Mar 2027 10:30", "check-in"),  # answered
+        ("Mon 19 Apr 2027 10:30", "check-in"),  # Ada's, held while she was away
+        ("Mon 26 Apr 2027 09:00", "check-in"),  # round 3, due Wed 21 Apr: week full; answered
+        # Ada's, unanswered: 3 working days after it reached her, Thu 22 Apr 10:30; both
+        # weeks full.
+        ("Mon 03 May 2027 09:00", "check-in reminder"),
+        ("Wed 19 May 2027 10:30", "check-in"),  # answered
+    ],
 }
 # Each answer and each confirmation updates what it answered, in place.
-UPDATES = {"Nora": 3, "Kenji": 4, "Rasa": 2, "Ned": 3}
-
-Action = Callable[[], Awaitable[None]]
-
-
-@dataclass
-class Journey:
-    """The people, the bots serving them, and what is still to be done, in time order."""
-
-    platforms: MixedPlatforms
-    clock: FakeClock
-    url: str
-    replicas: int = 1
-    bots: list[Bot] = field(default_factory=list)
-    todo: list[tuple[datetime, int, Action]] = field(default_factory=list)
-    check_ins: dict[str, int] = field(default_factory=dict)  # received so far, per person
-    confirming: set[str] = field(default_factory=set)  # who has decided to confirm
-    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
-    _turns: itertools.count = field(default_factory=itertools.count)
-    _order: itertools.count = field(default_factory=itertools.count)
-
-    def __post_init__(self) -> None:
-        slack = {m.id: m.name for m in MEMBERS if m.platform == "slack"} | {"UADA": "Ada"}
-        teams = {m.id: m.name for m in MEMBERS if m.platform == "teams"}
-        self.inbox = Inbox(self.platforms, self.clock, slack, teams, PROGRAM)
-
-    async def start_bots(self) -> None:
-        for _ in range(self.replicas):
-            bot = await self._stack.enter_async_context(
-                running_bot(self.platforms, self.url, self.clock)
-            )
-            self.bots.append(bot)
-
-    async def stop_bots(self) -> None:
-        await self._stack.aclose()
-        self._stack, self.bots = AsyncExitStack(), []
-
-    def serving(self) -> Bot:
-        """The bot a request reaches: replicas take requests in turn."""
-        return self.bots[next(self._turns) % len(self.bots)]
-
-    async def set_up(self) -> None:
-        """Rasa and Ned write to the bot on Teams (so it can reach them), then Ada sets the
-        program up on Slack; the pair of Rasa and Ned comes two days later."""
-        for member in MEMBERS:
-            if member.platform == "teams":
-                teams = self.serving().teams
-                await teams.send(teams.message(member.id, "help", timezone=member.client_zone))
-        for bot in self.bots:
-            await bot.tick()  # their answers to `help`: not prompts
-        self.inbox.skip()
-        for line in SETUP:
-            await self.ada(line)
-        self.later(SECOND_PAIR, partial(self.ada, PAIR_AGAIN))
-
-    async def ada(self, line: str) -> None:
-        reply = await self.serving().slack.command("UADA", line)
-        assert reply.status == 200 and "blocks" in reply.json, (line, reply)
-
-    def later(self, at: datetime, action: Action) -> None:
-        self.todo.append((at, next(self._order), action))
-        self.todo.sort(key=lambda item: item[:2])
-
-    async def live_until(self, end: datetime, *, restart_after: datetime | None = None) -> None:
-        while self.clock.now() <= end:
-            await self._act()
-            await asyncio.gather(*(bot.tick() for bot in self.bots))  # replicas at once
-            for received in self.inbox.collect():
-                self._react(received)
-            if self.clock.now() == restart_after:
-                await self.stop_bots()  # what was in flight is only in the database now
-                await self.start_bots()
-            self.clock.advance(STEP.total_seconds())
-
-    async def _act(self) -> None:
-        while self.todo and self.todo[0][0] <= self.clock.now():
-            _, _, action = self.todo.pop(0)
-            await action()
-        self.inbox.skip()  # what the requests answered in their own turn
-
-    def _react(self, received: Received) -> None:
-        member = BY_NAME.get(received.person)
-        if member is None:
-            return
-        if received.label == "check-in":
-            round_ = self.check_ins[member.name] = self.check_ins.get(member.name, 0) + 1
-            if round_ in member.answers:
-                answer = partial(self._answer, member, received)
-                self.later(received.at + member.answers[round_], answer)
-        confirms = member.confirms
-        if confirms and received.label == confirms[0] and member.name not in self.confirming:
-            self.confirming.add(member.name)  # once
-            self.later(received.at + confirms[1], partial(self._confirm, member, received))
-
-    async def _answer(self, member: Member, prompt: Received) -> None:
-        bot = self.serving()
-        if member.platform == "slack":
-            await answer_on_slack(bot.slack, member.id, prompt.payload)
-        else:
-            await answer_on_teams(bot.teams, member.id, prompt.payload, member.client_zone)
-
-    async def _confirm(self, member: Member, briefing: Received) -> None:
-        bot = self.serving()
-        if member.platform == "slack":
-            await confirm_on_slack(bot.slack, member.id, briefing.payload)
-        else:
-            await confirm_on_teams(bot.teams, member.id, briefing.payload, member.client_zone)
+UPDATES = {"Nora": 3, "Kenji": 4, "Rasa": 2, "Ned": 3, "Omar": 5, "Lena": 5}
 
 
 def database_url(engine: AsyncEngine) -> str:
@@ -299,10 +211,14 @@ async def journey(engine: AsyncEngine, *, replicas: int = 1) -> AsyncIterator[Jo
     async with mixed_platforms(
         slack_people=SLACK_PEOPLE, teams_people=TEAMS_PEOPLE, slack_zones=SLACK_ZONES
     ) as platforms:
-        lived = Journey(platforms, clock, database_url(engine), replicas)
+        lived = Journey(platforms, clock, database_url(engine), MEMBERS, {"UADA": "Ada"}, replicas)
         await lived.start_bots()
         try:
-            await lived.set_up()
+            await lived.introduce_teams_members()
+            for line in SETUP:
+                await lived.type_on_slack("UADA", line)
+            for when, who, line in SCRIPT:
+                lived.at(when, who, line)
             yield lived
         finally:
             await lived.stop_bots()
@@ -318,6 +234,12 @@ def in_working_hours(received: Received) -> bool:
     return at.weekday() < 5 and time(9) <= at.time() < time(17)
 
 
+def errors_in(logs: list[dict]) -> list[dict]:
+    """What went wrong on the way: a sweep or round that failed (one replica's work
+    colliding with another's, say) is retried and could go unseen in what people get."""
+    return [e for e in logs if e["log_level"] in ("error", "critical")]
+
+
 def assert_the_twelve_weeks(lived: Journey) -> None:
     received = lived.inbox.received
     assert {r.person for r in received} <= set(BY_NAME)  # Ada, a manager, got no prompt
@@ -327,12 +249,6 @@ def assert_the_twelve_weeks(lived: Journey) -> None:
         assert [(local(r), r.label) for r in in_order] == expected, name
     updates = {name: len(lived.inbox.updates_of(name)) for name in BY_NAME}
     assert updates == UPDATES
-
-
-def errors_in(logs: list[dict]) -> list[dict]:
-    """What went wrong on the way: a sweep or round that failed (one replica's work
-    colliding with another's, say) is retried and could go unseen in what people get."""
-    return [e for e in logs if e["log_level"] in ("error", "critical")]
 
 
 async def test_twelve_weeks_in_three_time_zones_with_a_restart_mid_way(engine) -> None:
