@@ -6,6 +6,7 @@ unanswered does not stop the cadence. A paused person is asked when their pause 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlmodel import col, func, select
@@ -159,6 +160,17 @@ async def ask(
     )
     log.info("checkin_asked", checkin=checkin.id, pair=pair.id, round=round_)
     return checkin
+
+
+async def remind_after(
+    work: Work, prompt_ids: list[int], goes_at: datetime, zone: ZoneInfo
+) -> None:
+    """The prompts `prompt_ids` now go out at `goes_at` (a pause ended early): each one's
+    reminder moves with it, 3 working days on."""
+    query = select(Checkin.id).where(col(Checkin.prompt_id).in_(prompt_ids))
+    keys = [f"{REMINDER}:{checkin_id}" for checkin_id in (await work.session.exec(query)).all()]
+    due_at = add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone)
+    await due.move(work.session, keys=keys, due_at=due_at)
 
 
 @on_due(REMINDER)

@@ -81,7 +81,11 @@ NOTIFICATIONS = {
     "greeting": re.compile(r"You have a new mentoring partner in .+\."),
     "check-in": re.compile(r"How is it going with your mentoring partner\?"),
     "check-in reminder": re.compile(r"A reminder: how is it going with your mentoring partner\?"),
+    # Answers to what someone typed (on Teams they come through the outbox): not prompts.
+    "answer: paused": re.compile(r"Your prompts are paused\."),
+    "answer: resumed": re.compile(r"Your prompts are back on\."),
 }
+PROMPTS = ("briefing", "briefing reminder", "greeting", "check-in", "check-in reminder")
 BRIEFING_REMINDER = "A reminder: please read your briefing and confirm it."
 
 

@@ -124,6 +124,7 @@ class Journey:
 
     def __post_init__(self) -> None:
         self.by_name = {m.name: m for m in self.members}
+        self.by_key = {m.id: m for m in self.members if m.platform == "teams"}
         on = {p: {m.id: m.name for m in self.members if m.platform == p} for p in PLATFORMS}
         slack = on["slack"] | self.slack_names
         self.inbox = Inbox(self.platforms, self.clock, slack, on["teams"])
@@ -155,9 +156,15 @@ class Journey:
         reply = await self.serving().slack.command(user, line)
         assert reply.status == 200 and "blocks" in reply.json, (line, reply)
 
-    def at(self, when: datetime, user: str, line: str) -> None:
-        """`user` types `line` on Slack at `when`."""
-        self.later(when, partial(self.type_on_slack, user, line))
+    async def type_on_teams(self, key: str, line: str) -> None:
+        """Answered through the outbox: what arrives is collected with the prompts."""
+        teams, member = self.serving().teams, self.by_key[key]
+        await teams.send(teams.message(key, line, timezone=member.client_zone))
+
+    def at(self, when: datetime, who: str, line: str) -> None:
+        """`who` (a Slack user id, or a Teams member's key) types `line` at `when`."""
+        typing = self.type_on_teams if who in self.by_key else self.type_on_slack
+        self.later(when, partial(typing, who, line))
 
     def later(self, at: datetime, action: Action) -> None:
         self.todo.append((at, next(self._order), action))
