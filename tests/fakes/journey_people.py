@@ -6,7 +6,7 @@ managers and people type at given times.
     journey = Journey(platforms, clock, url, MEMBERS, slack_names={"UADA": "Ada"})
     await journey.start_bots()
     journey.at(when, "UADA", 'checkin <@UOMAR|omar> program "Capped"')
-    await journey.live_until(end, restart_after=midway)
+    await journey.live_until(end, outages=[(down, up)])
     journey.inbox.of("Omar")                   # what reached Omar, and when"""
 
 from __future__ import annotations
@@ -170,24 +170,34 @@ class Journey:
         self.todo.append((at, next(self._order), action))
         self.todo.sort(key=lambda item: item[:2])
 
-    async def live_until(self, end: datetime, *, restart_after: datetime | None = None) -> None:
+    async def live_until(
+        self, end: datetime, *, outages: tuple[tuple[datetime, datetime], ...] = ()
+    ) -> None:
         """Step by step until `end`: people act, every bot ticks, people react to what came.
-        After the step at `restart_after`, the bots stop and new ones start."""
+        An outage (down, up): after the step at `down` the bots stop, and new ones start
+        at `up` (the next step: a restart); meanwhile nothing runs, and nobody acts."""
         while self.clock.now() <= end:
-            await self._act()
-            await self._tick()
-            for received in self.inbox.collect():
-                self._react(received)
-            if self.clock.now() == restart_after:
-                await self.stop_bots()  # what was in flight is only in the database now
+            if any(up == self.clock.now() for _, up in outages):
                 await self.start_bots()
+            if self.bots:
+                await self._act()
+                await self._tick()
+                for received in self.inbox.collect():
+                    self._react(received)
+            else:
+                assert not self._due(), "someone acts while no bot runs: move the outage"
+            if any(down == self.clock.now() for down, _ in outages):
+                await self.stop_bots()  # what was in flight is only in the database now
             self.clock.advance(STEP.total_seconds())
+
+    def _due(self) -> bool:
+        return bool(self.todo) and self.todo[0][0] <= self.clock.now()
 
     async def _tick(self) -> None:
         await asyncio.gather(*(bot.tick() for bot in self.bots))  # replicas at once
 
     async def _act(self) -> None:
-        while self.todo and self.todo[0][0] <= self.clock.now():
+        while self._due():
             _, _, action = self.todo.pop(0)
             await action()
         self.inbox.skip()  # what the requests answered in their own turn

@@ -12,7 +12,9 @@ from those rules, not by the code under test.
 
 "Twelve" has the default weekly cap (4), which this cadence never reaches. "Capped" has a
 cap of 1, and its manager sends check-ins of her own: what does not fit in a week waits for
-the next one's first working hours, reminders too.
+the next one's first working hours, reminders too. Two people pause for two weeks: what the
+pause holds comes when it ends, or in the next working hours after `resume`, and a
+check-in's reminder comes 3 working days after the check-in reached them.
 
 Time moves in steps of 30 minutes (every expected time falls on one); at each step every
 bot process runs its runner's jobs and dispatcher (tests/fakes/journey.py). People act on
@@ -22,8 +24,8 @@ the evening before their reminder goes out: decided at 17:00 his time, it waits 
 the next morning, and by then he has answered, so it must not come.
 
 The same sequence, with nothing twice and nothing failing on the way, when the bot is
-stopped mid-way and a new one started on the same database, and when two replicas sweep and
-dispatch one PostgreSQL database at once, taking requests in turn."""
+stopped (overnight, and mid-way) and a new one started on the same database, and when two
+replicas sweep and dispatch one PostgreSQL database at once, taking requests in turn."""
 
 from __future__ import annotations
 
@@ -47,10 +49,16 @@ NEW_YORK, VILNIUS, TOKYO = "America/New_York", "Europe/Vilnius", "Asia/Tokyo"
 START = datetime(2027, 2, 24, 14, 30, tzinfo=UTC)
 SECOND_PAIR = datetime(2027, 2, 26, 13, 30, tzinfo=UTC)
 END = datetime(2027, 5, 26, 18, 0, tzinfo=UTC)  # after the last reminder of week 12
-# Wednesday 21 April, 14:30 UTC: Nora's round-3 check-in has just gone out, Kenji's and
-# Omar's wait in the outbox for their morning, Nora is about to answer hers; the next
-# rounds are due items.
-RESTART_AFTER = datetime(2027, 4, 21, 14, 30, tzinfo=UTC)
+# The bot stops after one step and a new one starts at another, on the same database.
+OUTAGES = (
+    # Overnight, from Tuesday 16 March 20:00 UTC: the reminder of Ned's first check-in falls
+    # due at 17:00 his time (21:00 UTC) while nothing runs; it still goes at 09:00.
+    (datetime(2027, 3, 16, 20, 0, tzinfo=UTC), datetime(2027, 3, 17, 12, 0, tzinfo=UTC)),
+    # A restart: Wednesday 21 April, 14:30 UTC. Nora's round-3 check-in has just gone out,
+    # Kenji's and Omar's wait in the outbox for their morning, Nora is about to answer hers,
+    # Rasa has just paused; the next rounds are due items.
+    (datetime(2027, 4, 21, 14, 30, tzinfo=UTC), datetime(2027, 4, 21, 15, 0, tzinfo=UTC)),
+)
 SOON = timedelta(hours=2)
 NEXT_DAY = timedelta(days=1)
 # From 09:00 on a Thursday in Tokyo to 21:00 on the Monday after: after the reminder was
@@ -113,7 +121,7 @@ SETUP = [  # Ada, on Slack, at START; paired before their briefings are read
     'enrol <@ULENA|lena> mentee program "Capped"',
     'pair <@UOMAR|omar> <@ULENA|lena> confirm program "Capped"',
 ]
-SCRIPT = [  # (when, who, what they type on Slack)
+SCRIPT = [  # (when, who: a Slack user id or a Teams key, what they type)
     # Friday 26 February, 08:30 in New York, 15:30 in Vilnius.
     (SECOND_PAIR, "UADA", 'pair rasa@example.com ned@example.com confirm program "Twelve"'),
     # Monday 8 March, 11:00 in Vilnius: a check-in for Omar now, in the week of his first.
@@ -267,7 +275,7 @@ def assert_the_twelve_weeks(lived: Journey) -> None:
 async def test_twelve_weeks_in_three_time_zones_with_a_restart_mid_way(engine) -> None:
     async with journey(engine) as lived:
         with capture_logs() as logs:
-            await lived.live_until(END, restart_after=RESTART_AFTER)
+            await lived.live_until(END, outages=OUTAGES)
         assert_the_twelve_weeks(lived)
         assert errors_in(logs) == []
 
