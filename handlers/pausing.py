@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.context import Context
-from handlers.pause_release import release
+from handlers.pause_holds import hold, release
 from handlers.settings_commands import Pause
 from handlers.timefmt import when
 from handlers.views import CommandHint, MessageView, section
@@ -15,6 +15,7 @@ from handlers.views import CommandHint, MessageView, section
 async def pause(ctx: Context, command: Pause) -> MessageView:
     ctx.me.paused_until = ctx.now + timedelta(days=command.days)
     ctx.session.add(ctx.me)
+    await hold(ctx, ctx.me.paused_until)
     ctx.audit("person.pause", f"person:{ctx.me.id}")
     until = when(ctx.me.paused_until, ctx.me.timezone)
     return MessageView(
