@@ -41,7 +41,8 @@ URL = {"platform": "slack", "response_url": "http://127.0.0.1:9/response"}
 
 async def _rows(slack: SlackHarness, model: type) -> list:
     async with session_factory(slack.runtime.engine)() as session:
-        return list((await session.exec(select(model))).all())
+        query = select(model).order_by(model.id)  # PostgreSQL keeps no order of its own
+        return list((await session.exec(query)).all())
 
 
 async def _until_asked(slack: SlackHarness, method: str) -> None:
