@@ -60,9 +60,13 @@ async def _shift(ctx: Context, picks: Picks, slot_in: Callable[[ZoneInfo], datet
         if not moved:
             continue
         slot = slot_in(zone)
-        await _move(ctx, [row.id for row in moved], slot)  # type: ignore[misc]
-        prompts = [r.id for r in moved if r.subject == Subject.CHECKIN and r.replaces_id is None]
-        await remind_after(ctx, prompts, slot, zone)  # type: ignore[arg-type]
+        await _move(ctx, [row.id for row in moved if row.id is not None], slot)
+        prompts = [
+            row.id
+            for row in moved
+            if row.id is not None and row.subject == Subject.CHECKIN and row.replaces_id is None
+        ]
+        await remind_after(ctx, prompts, slot, zone)
 
 
 async def _routine_waiting(ctx: Context) -> dict[int | None, list[OutboxMessage]]:

@@ -1,7 +1,8 @@
 """Asking: each member of an active pair is asked on the program's cadence (due items of
-kind `checkin`, one per round and person), reminded once after 3 working days unanswered
-(`checkin-reminder`). The next round is scheduled when a round is asked, so a round left
-unanswered does not stop the cadence. A paused person is asked when their pause ends."""
+kind `checkin`, one per round and person), reminded once if unanswered 3 working days after
+the prompt reached them (`checkin-reminder`). The next round is scheduled when a round is
+asked, so a round left unanswered does not stop the cadence. A paused person is asked when
+their pause ends."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def round_key(pair_id: int, round_: int, person_id: int) -> str:
 def reminder_key(checkin_id: int | None) -> str:
     """The outbox key of a check-in's one reminder."""
     return f"checkin:{checkin_id}:reminder"
+
+
+def _reminder_due_key(checkin_id: int | None) -> str:
+    """The key of the due item that decides a check-in's reminder."""
+    return f"{REMINDER}:{checkin_id}"
 
 
 def cadence_of(program: Program) -> Cadence:
@@ -150,7 +156,7 @@ async def ask(
     # room under the weekly cap, and a reminder must not come before or with it.
     await due.schedule(
         work.session,
-        key=f"{REMINDER}:{checkin.id}",
+        key=_reminder_due_key(checkin.id),
         kind=REMINDER,
         due_at=add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone),
         now=work.now,
@@ -168,7 +174,7 @@ async def remind_after(
     """The prompts `prompt_ids` now go out at `goes_at` (a pause ended early): each one's
     reminder moves with it, 3 working days on."""
     query = select(Checkin.id).where(col(Checkin.prompt_id).in_(prompt_ids))
-    keys = [f"{REMINDER}:{checkin_id}" for checkin_id in (await work.session.exec(query)).all()]
+    keys = [_reminder_due_key(checkin_id) for checkin_id in (await work.session.exec(query)).all()]
     due_at = add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone)
     await due.move(work.session, keys=keys, due_at=due_at)
 
