@@ -23,7 +23,7 @@ from handlers.views import (
     section,
 )
 from handlers.working_time import add_working_days, zone_for
-from storage import due
+from storage import due, outbox
 from storage.models import (
     DueItem,
     Membership,
@@ -43,7 +43,7 @@ GONE = "That briefing is no longer current: you are not enrolled in that role an
 
 
 async def brief(ctx: Context, program: Program, person: Person, membership: Membership) -> None:
-    """Queue the briefing, and its one reminder for 3 working days later."""
+    """Queue the briefing, and its one reminder for 3 working days after it goes out."""
     assert membership.id is not None and person.id is not None
     await ctx.say(
         _key(membership),
@@ -53,11 +53,13 @@ async def brief(ctx: Context, program: Program, person: Person, membership: Memb
         program_id=program.id,
     )
     zone = zone_for(person.timezone, program.timezone)
+    # Counted from when the briefing reaches them (after a pause they are on, say).
+    _, goes_at = await outbox.queued_at(ctx.session, _key(membership))
     await due.schedule(
         ctx.session,
         key=f"{REMINDER}:{membership.id}",
         kind=REMINDER,
-        due_at=add_working_days(ctx.now, REMIND_AFTER_WORKING_DAYS, zone),
+        due_at=add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone),
         now=ctx.now,
         program_id=program.id,
         person_id=person.id,
@@ -66,6 +68,10 @@ async def brief(ctx: Context, program: Program, person: Person, membership: Memb
 
 def _key(membership: Membership) -> str:
     return f"briefing:{membership.id}"
+
+
+def _reminder_key(membership: Membership) -> str:
+    return f"{_key(membership)}:reminder"
 
 
 def briefing(program: Program, membership: Membership, *, reminder: bool = False) -> MessageView:
@@ -157,13 +163,17 @@ async def confirm_read(ctx: Context, value: str) -> MessageView:
 
 
 async def _show_confirmed(ctx: Context, program: Program, membership: Membership) -> None:
-    """The briefing (and any reminder) updated in place: rewritten if not sent yet,
-    else replaced by an update."""
+    """The briefing (and any reminder sent) updated in place: rewritten if not sent yet,
+    else replaced by an update. A reminder still waiting for the recipient's working hours
+    is not sent at all: it would be one more message about something done."""
     view = confirmed_view(program, membership, ctx.me)
-    keys = [_key(membership), f"{_key(membership)}:reminder"]
-    rows = (
-        await ctx.session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(keys)))
-    ).all()
+    reminder = _reminder_key(membership)
+    await outbox.cancel_unsent(ctx.session, [reminder])
+    keys = [_key(membership), reminder]
+    query = select(OutboxMessage).where(
+        col(OutboxMessage.dedupe_key).in_(keys), col(OutboxMessage.status) != outbox.CANCELLED
+    )
+    rows = (await ctx.session.exec(query)).all()
     for row in rows:
         if await _rewrite_unsent(ctx, row, view):
             continue
@@ -210,7 +220,7 @@ async def remind(work: Work, item: DueItem) -> None:
         return
     for membership in memberships:
         await work.say(
-            f"{_key(membership)}:reminder",
+            _reminder_key(membership),
             person,
             briefing(program, membership, reminder=True),
             subject=Subject.BRIEFING,

@@ -55,7 +55,8 @@ async def _one_batch(deps: Deps, batch: int) -> tuple[int, int]:
                     log.warning("due_item_unknown_kind", kind=item.kind, item=item.id)
                     continue
                 await use_case(work, item)
-            await due.finish(session, items, now=work.now)
+            if items:  # an idle sweep (most are) writes nothing: no write lock on SQLite
+                await due.finish(session, items, now=work.now)
             del held
             return len(items), work.queued
     raise AssertionError("attempts always runs once")  # pragma: no cover

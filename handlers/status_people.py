@@ -17,7 +17,7 @@ from handlers.timefmt import when
 from handlers.views import Inline, Mention, Section, bold, section, text
 from handlers.working_time import zone_for
 from storage import outbox
-from storage.models import Membership, OutboxMessage, OutboxStatus, Person, Program, Role
+from storage.models import Membership, OutboxMessage, Person, Program, Role
 
 MEMBER_ROLES = (Role.MENTOR, Role.MENTEE)
 
@@ -109,7 +109,7 @@ async def _capped(ctx: Context, program: Program, limit: int) -> list[int]:
             col(OutboxMessage.recipient_id).in_(_members(program)),
             col(OutboxMessage.priority) == outbox.ROUTINE,
             col(OutboxMessage.subject).not_in(list(weekly_cap.UNCAPPED)),
-            col(OutboxMessage.status) != OutboxStatus.FAILED,
+            col(OutboxMessage.status).in_(outbox.DELIVERING),
             col(OutboxMessage.replaces_id).is_(None),
             col(OutboxMessage.next_attempt_at) >= start,
             col(OutboxMessage.next_attempt_at) < end,

@@ -193,13 +193,14 @@ def not_on_its_way(now: datetime) -> tuple[ColumnElement[bool], ...]:
 def _counted(
     recipient_id: int, start: datetime, end: datetime, excluding: int | None = None
 ) -> list[ColumnElement[bool]]:
-    """Routine, counted messages to that person due in [start, end) and not failed; not
-    the row `excluding` (a row being moved is not counted against itself)."""
+    """Routine, counted messages to that person due in [start, end) that reach them (sent
+    or waiting: not failed, and not cancelled because they no longer held); not the row
+    `excluding` (a row being moved is not counted against itself)."""
     conditions = [
         col(OutboxMessage.recipient_id) == recipient_id,
         col(OutboxMessage.priority) == outbox.ROUTINE,
         col(OutboxMessage.subject).not_in(list(UNCAPPED)),
-        col(OutboxMessage.status) != OutboxStatus.FAILED,
+        col(OutboxMessage.status).in_(outbox.DELIVERING),
         col(OutboxMessage.replaces_id).is_(None),
         col(OutboxMessage.next_attempt_at) >= start,
         col(OutboxMessage.next_attempt_at) < end,

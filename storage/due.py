@@ -118,3 +118,33 @@ async def cancel(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
+
+
+async def move(session: AsyncSession, *, keys: list[str], due_at: datetime) -> int:
+    """The pending items of `keys` fall due at `due_at` instead; how many."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(DueItem)
+        .where(col(DueItem.key).in_(keys), DueItem.status == DueStatus.PENDING)
+        .values(due_at=due_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
+async def bring_forward(
+    session: AsyncSession, *, person_id: int, kind: str, deferred_to: datetime, now: datetime
+) -> int:
+    """A person's pending items of `kind` deferred to `deferred_to` (the end of a pause)
+    fall due now instead: that moment came early. How many."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(DueItem)
+        .where(
+            DueItem.person_id == person_id,
+            DueItem.kind == kind,
+            DueItem.status == DueStatus.PENDING,
+            DueItem.due_at == deferred_to,
+        )
+        .values(due_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)

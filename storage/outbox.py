@@ -19,6 +19,9 @@ from storage.models import OutboxMessage, OutboxStatus, Subject
 
 URGENT, ROUTINE = 0, 1  # priorities: lower is claimed first
 SUPERSEDED = "superseded"  # an update overtaken by a newer one for the same message
+CANCELLED = "cancelled"  # never sent: what it said no longer held (see cancel_unsent)
+# Rows that reach, or will reach, their recipient: what counts against a weekly cap.
+DELIVERING = (OutboxStatus.PENDING, OutboxStatus.SENT)
 # `claimed_until` of a free row whose last send has no known outcome: a claim long over,
 # which no dispatcher's lease can equal (see `finish`), and not NULL, so the next claimant
 # knows to look on the platform before sending the row again.
@@ -65,6 +68,16 @@ async def enqueue(
     )
     result = await session.exec(statement)  # type: ignore[call-overload]
     return bool(result.rowcount)
+
+
+async def queued_at(session: AsyncSession, key: str) -> tuple[int, datetime]:
+    """The id of the row queued under `key`, and when it is to be sent (its recipient's
+    working hours, the end of their pause, room under the weekly cap)."""
+    query = select(OutboxMessage.id, OutboxMessage.next_attempt_at).where(
+        OutboxMessage.dedupe_key == key
+    )
+    row_id, due_at = (await session.exec(query)).one()  # type: ignore[call-overload]
+    return int(row_id), due_at
 
 
 class Claimed(NamedTuple):
@@ -179,3 +192,21 @@ async def supersede_pending_updates(session: AsyncSession, replaces_id: int) -> 
         )
         .values(status=SUPERSEDED)
     )
+
+
+async def cancel_unsent(session: AsyncSession, keys: list[str]) -> int:
+    """Cancel the rows of `keys` that are waiting and not held by a dispatcher: a reminder
+    of something done meanwhile, waiting for its recipient's working hours or for room
+    under the weekly cap. A row being sent right now (or whose last send has no known
+    outcome) goes its way. How many were cancelled."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.in_(keys),  # type: ignore[attr-defined]
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_until.is_(None),  # type: ignore[union-attr]
+        )
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)

@@ -8,12 +8,14 @@ import structlog
 from sqlmodel import col, update
 
 from handlers.checkins.answers import answered_view, checkin_form, concern_kind
+from handlers.checkins.prompts import reminder_key
 from handlers.concerns.raising import receipt, record_concern
 from handlers.context import Context
 from handlers.forms import Answers, Form
 from handlers.people import mention
 from handlers.timefmt import when
 from handlers.views import MessageView, section, simple
+from storage import outbox
 from storage.models import Checkin, Concern, Pair, PairState, Person, Program, Subject
 
 log = structlog.get_logger("mentorbot.checkins")
@@ -71,6 +73,9 @@ async def accept(ctx: Context, form: Form, answers: Answers) -> MessageView:
     checkin.wants_contact = bool(answers.get("wants_contact"))
     ctx.session.add(checkin)
     await _update_prompt(ctx, checkin, pair)
+    # A reminder decided but still waiting (for the morning, or for room under the weekly
+    # cap) would now ask about a check-in that is answered: it never goes.
+    await outbox.cancel_unsent(ctx.session, [reminder_key(checkin.id)])
     ctx.audit("checkin.answer", f"checkin:{checkin.id}", pair.program_id)
     log.info("checkin_answered", checkin=checkin.id, pair=pair.id)
     kind = concern_kind(checkin)

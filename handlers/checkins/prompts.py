@@ -1,14 +1,15 @@
 """Asking: each member of an active pair is asked on the program's cadence (due items of
-kind `checkin`, one per round and person), reminded once after 3 working days unanswered
-(`checkin-reminder`). The next round is scheduled when a round is asked, so a round left
-unanswered does not stop the cadence. A paused person is asked when their pause ends."""
+kind `checkin`, one per round and person), reminded once if unanswered 3 working days after
+the prompt reached them (`checkin-reminder`). The next round is scheduled when a round is
+asked, so a round left unanswered does not stop the cadence. A paused person is asked when
+their pause ends."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from handlers.cadence import Cadence, parse_cadence
@@ -17,12 +18,10 @@ from handlers.context import Work
 from handlers.due_work import on_due
 from handlers.people import mention
 from handlers.working_time import add_working_days, zone_for
-from storage import due
+from storage import due, outbox
 from storage.models import (
     Checkin,
     DueItem,
-    DueStatus,
-    OutboxMessage,
     Pair,
     PairState,
     Person,
@@ -40,6 +39,16 @@ DEFAULT_CADENCE = parse_cadence("2w,4w,every 4w")
 
 def round_key(pair_id: int, round_: int, person_id: int) -> str:
     return f"checkin:{pair_id}:{round_}:{person_id}"
+
+
+def reminder_key(checkin_id: int | None) -> str:
+    """The outbox key of a check-in's one reminder."""
+    return f"checkin:{checkin_id}:reminder"
+
+
+def _reminder_due_key(checkin_id: int | None) -> str:
+    """The key of the due item that decides a check-in's reminder."""
+    return f"{REMINDER}:{checkin_id}"
 
 
 def cadence_of(program: Program) -> Cadence:
@@ -98,22 +107,6 @@ async def round_falls_due(work: Work, item: DueItem) -> None:
     await schedule_round(work, pair, round_ + 1, int(person_id))
 
 
-async def resume_held_rounds(work: Work, person: Person, paused_until: datetime) -> None:
-    """`resume`: the rounds that fell due in the pause wait for the moment it was to end
-    (see above); they fall due now instead, and are asked in the next working hours."""
-    await work.session.exec(  # type: ignore[call-overload]
-        update(DueItem)
-        .where(
-            col(DueItem.status) == DueStatus.PENDING,
-            col(DueItem.kind) == CHECKIN,
-            col(DueItem.person_id) == person.id,
-            col(DueItem.due_at) == paused_until,
-        )
-        .values(due_at=work.now)
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def _asked(work: Work, pair: Pair, person: Person, round_: int) -> bool:
     query = select(Checkin.id).where(
         Checkin.pair_id == pair.id, Checkin.person_id == person.id, Checkin.round == round_
@@ -156,15 +149,16 @@ async def ask(
         pair_id=pair.id,
         urgent=urgent,
     )
-    query = select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
-    checkin.prompt_id = (await work.session.exec(query)).first()
+    checkin.prompt_id, goes_at = await outbox.queued_at(work.session, key)
     program = await work.session.get(Program, pair.program_id)
     zone = zone_for(person.timezone, program.timezone if program else None)
+    # Counted from when the prompt reaches them: it may wait for the end of a pause or for
+    # room under the weekly cap, and a reminder must not come before or with it.
     await due.schedule(
         work.session,
-        key=f"{REMINDER}:{checkin.id}",
+        key=_reminder_due_key(checkin.id),
         kind=REMINDER,
-        due_at=add_working_days(work.now, REMIND_AFTER_WORKING_DAYS, zone),
+        due_at=add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone),
         now=work.now,
         program_id=pair.program_id,
         pair_id=pair.id,
@@ -172,6 +166,17 @@ async def ask(
     )
     log.info("checkin_asked", checkin=checkin.id, pair=pair.id, round=round_)
     return checkin
+
+
+async def remind_after(
+    work: Work, prompt_ids: list[int], goes_at: datetime, zone: ZoneInfo
+) -> None:
+    """The prompts `prompt_ids` now go out at `goes_at` (a pause ended early): each one's
+    reminder moves with it, 3 working days on."""
+    query = select(Checkin.id).where(col(Checkin.prompt_id).in_(prompt_ids))
+    keys = [_reminder_due_key(checkin_id) for checkin_id in (await work.session.exec(query)).all()]
+    due_at = add_working_days(goes_at, REMIND_AFTER_WORKING_DAYS, zone)
+    await due.move(work.session, keys=keys, due_at=due_at)
 
 
 @on_due(REMINDER)
@@ -188,7 +193,7 @@ async def remind(work: Work, item: DueItem) -> None:
         return
     partner = await mention(work.session, await _partner(work, pair, person))
     await work.say(
-        f"checkin:{checkin.id}:reminder",
+        reminder_key(checkin.id),
         person,
         prompt_view(checkin, partner, reminder=True),
         subject=Subject.CHECKIN_REMINDER,

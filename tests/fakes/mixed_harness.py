@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -47,6 +48,94 @@ TEAMS_PEOPLE = {
 }
 
 
+@dataclass
+class MixedPlatforms:
+    """Slack's Web API and Teams' Bot Connector, faked, with the people each knows: what
+    outlives a bot process (a restarted or second bot talks to the same ones)."""
+
+    slack_api: RecordingSlackApi
+    connector: FakeBotConnector
+    teams_people: dict[str, TeamsPerson]
+
+
+@asynccontextmanager
+async def mixed_platforms(
+    *,
+    slack_people: dict[str, tuple[str, str]] | None = None,
+    teams_people: dict[str, TeamsPerson] | None = None,
+    slack_zones: dict[str, str] | None = None,
+) -> AsyncIterator[MixedPlatforms]:
+    """`slack_zones`: user id -> the `tz` users.info gives (default Europe/London)."""
+    slack_people = SLACK_PEOPLE if slack_people is None else slack_people
+    teams_people = TEAMS_PEOPLE if teams_people is None else teams_people
+    async with RecordingSlackApi() as slack_api, FakeBotConnector() as connector:
+        for user_id, (name, email) in slack_people.items():
+            slack_api.add_user(user_id, name, email, tz=(slack_zones or {}).get(user_id, TZ))
+        add_people(connector, teams_people, TENANT)
+        yield MixedPlatforms(slack_api, connector, teams_people)
+
+
+@asynccontextmanager
+async def mixed_bot(
+    platforms: MixedPlatforms,
+    engine: AsyncEngine,
+    clock: Any,
+    *,
+    admins: str = "UADA",
+    teams_keys: BotFrameworkKeys | None = None,
+    **settings_changes: Any,
+) -> AsyncIterator[tuple[SlackHarness, TeamsHarness]]:
+    """One bot process on `platforms`: both edges on one runtime, served on a free port.
+    Leaving it stops the server (the engine is the caller's)."""
+    values: dict[str, Any] = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": platforms.slack_api.url,
+        "TEAMS_ALLOW_UNAUTHENTICATED": True,
+        # One organisation: its Teams e-mail addresses are believed.
+        "TEAMS_TENANT_ID": TENANT,
+        "MENTORBOT_ADMINS": admins,
+    }
+    settings = Settings(_env_file=None, **(values | settings_changes))  # type: ignore[call-arg]
+    slack_edge = build_slack_edge(settings, build_client(settings))
+    teams_edge = build_teams_edge(settings, teams_keys)
+    runtime = build_runtime(
+        settings,
+        engine,
+        {"slack": slack_edge.messenger, "teams": teams_edge.messenger},
+        clock=clock,
+        directories={"slack": slack_edge.directory},
+        open_platforms=frozenset(),
+    )
+    bolt = attach_slack(slack_edge, settings, runtime.deps)
+    web_app = build_web_app(runtime)
+    web_app.router.add_post(
+        "/slack/events",
+        slack_http_handler(bolt, SIGNING_SECRET, slack_edge.answering, runtime.repeats),
+    )
+    web_app.router.add_post("/api/messages", teams_http_handler(teams_edge, runtime.deps))
+    runner, port = await serve(web_app)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            slack = SlackHarness(
+                platforms.slack_api, runtime, slack_edge, f"{base}/slack/events", http
+            )
+            teams = TeamsHarness(
+                platforms.connector,
+                runtime,
+                teams_edge,
+                f"{base}/api/messages",
+                http,
+                platforms.teams_people,
+                TENANT,
+            )
+            yield slack, teams
+    finally:
+        await runner.cleanup()
+        await teams_edge.keys.close()
+
+
 @asynccontextmanager
 async def mixed_app(
     engine: AsyncEngine,
@@ -60,54 +149,10 @@ async def mixed_app(
 ) -> AsyncIterator[tuple[SlackHarness, TeamsHarness]]:
     """`settings_changes`: settings by name, over the ones below (e.g. TEAMS_APP_ID with
     TEAMS_ALLOW_UNAUTHENTICATED=False); `teams_keys`: as for `teams_app`."""
-    slack_people = SLACK_PEOPLE if slack_people is None else slack_people
-    teams_people = TEAMS_PEOPLE if teams_people is None else teams_people
-    async with RecordingSlackApi() as slack_api, FakeBotConnector() as connector:
-        for user_id, (name, email) in slack_people.items():
-            slack_api.add_user(user_id, name, email, tz=TZ)
-        add_people(connector, teams_people, TENANT)
-        values: dict[str, Any] = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack_api.url,
-            "TEAMS_ALLOW_UNAUTHENTICATED": True,
-            # One organisation: its Teams e-mail addresses are believed.
-            "TEAMS_TENANT_ID": TENANT,
-            "MENTORBOT_ADMINS": admins,
-        }
-        settings = Settings(_env_file=None, **(values | settings_changes))  # type: ignore[call-arg]
-        slack_edge = build_slack_edge(settings, build_client(settings))
-        teams_edge = build_teams_edge(settings, teams_keys)
-        runtime = build_runtime(
-            settings,
-            engine,
-            {"slack": slack_edge.messenger, "teams": teams_edge.messenger},
-            clock=clock,
-            directories={"slack": slack_edge.directory},
-            open_platforms=frozenset(),
-        )
-        bolt = attach_slack(slack_edge, settings, runtime.deps)
-        web_app = build_web_app(runtime)
-        web_app.router.add_post(
-            "/slack/events",
-            slack_http_handler(bolt, SIGNING_SECRET, slack_edge.answering, runtime.repeats),
-        )
-        web_app.router.add_post("/api/messages", teams_http_handler(teams_edge, runtime.deps))
-        runner, port = await serve(web_app)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            async with aiohttp.ClientSession() as http:
-                slack = SlackHarness(slack_api, runtime, slack_edge, f"{base}/slack/events", http)
-                teams = TeamsHarness(
-                    connector,
-                    runtime,
-                    teams_edge,
-                    f"{base}/api/messages",
-                    http,
-                    teams_people,
-                    TENANT,
-                )
-                yield slack, teams
-        finally:
-            await runner.cleanup()
-            await teams_edge.keys.close()
+    async with (
+        mixed_platforms(slack_people=slack_people, teams_people=teams_people) as platforms,
+        mixed_bot(
+            platforms, engine, clock, admins=admins, teams_keys=teams_keys, **settings_changes
+        ) as (slack, teams),
+    ):
+        yield slack, teams

@@ -66,6 +66,9 @@ PEOPLE = {
     "ULENA": ("Lena", "lena@example.com"),
 }
 TZ = "Europe/London"
+# Ids of what Slack sends (trigger ids, response ids), unique across harnesses: a bot
+# restarted on the same database must not take a new request for a replay of an old one.
+_IDS = itertools.count(1)
 
 
 @dataclass
@@ -147,7 +150,7 @@ class SlackHarness:
     ) -> None:
         self.fake, self.runtime, self.edge, self.url, self.http = fake, runtime, edge, url, http
         self.server = server  # bot.server's, when served as mentorbot serves (`limits`)
-        self._ids = itertools.count(1)
+        self._ids = _IDS
         # DMs sent before this harness existed (while a scenario's database was built):
         # user -> the (channel, ts) each chat.postMessage to them was answered with.
         self.earlier: dict[str, list[tuple[str, str]]] = {}
@@ -307,7 +310,7 @@ class SlackHarness:
             },
             "api_app_id": APP_ID,
             "token": "verification-token-unused",
-            "trigger_id": f"{next(self._ids)}.{next(self._ids)}.abcdef",
+            "trigger_id": self.trigger_id(),
             "view": {
                 **view,
                 "id": "V0000000001",

@@ -94,6 +94,9 @@ PEOPLE = {
 }
 ADMIN = PEOPLE["ada"].aad_object_id
 AT = re.compile(r"<at>(.*?)</at>")
+# Activity ids, unique across harnesses: a bot restarted on the same database must not
+# take a new activity for a replay of an old one.
+_ACTIVITY_IDS = itertools.count(1)
 
 
 @dataclass
@@ -120,7 +123,7 @@ class TeamsHarness:
     ) -> None:
         self.connector, self.runtime, self.edge, self.url = connector, runtime, edge, url
         self.http, self.people, self.tenant = http, people, tenant
-        self._ids = itertools.count(1)
+        self._ids = _ACTIVITY_IDS
 
     def person(self, key: str) -> TeamsPerson:
         return self.people[key]

@@ -34,7 +34,9 @@ ENROLLED = ephemeral(
 
 async def _rows(slack: SlackHarness, model: type) -> list:
     async with session_factory(slack.runtime.engine)() as session:
-        return list((await session.exec(select(model))).all())
+        order = model.received_at if model is ProcessedEvent else model.id
+        query = select(model).order_by(order)  # PostgreSQL keeps no order of its own
+        return list((await session.exec(query)).all())
 
 
 async def test_a_replayed_concern_is_raised_once_and_gets_the_first_answer(

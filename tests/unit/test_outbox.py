@@ -224,3 +224,30 @@ async def test_supersede_pending_updates_leaves_other_rows_alone(engine, clock):
         "update-pending": "superseded",
         "update-of-other": "pending",
     }
+
+
+async def test_cancel_unsent_cancels_only_waiting_rows_no_dispatcher_holds(engine, clock):
+    sessions = session_factory(engine)
+    maya = await person(sessions, clock)
+    now = clock.now()
+    for key in ("waiting", "being-sent", "in-doubt", "sent", "failed", "other"):
+        await enqueue(sessions, key, maya, now)
+    await change(sessions, "being-sent", claimed_until=now + LEASE)
+    await change(sessions, "in-doubt", claimed_until=outbox.UNKNOWN_OUTCOME)
+    await change(sessions, "sent", status=OutboxStatus.SENT)
+    await change(sessions, "failed", status=OutboxStatus.FAILED)
+
+    keys = ["waiting", "being-sent", "in-doubt", "sent", "failed", "not-queued"]
+    async with transaction(sessions) as session:
+        assert await outbox.cancel_unsent(session, keys) == 1
+
+    statuses = {m.dedupe_key: m.status for m in await all_rows(sessions)}
+    assert statuses == {
+        "waiting": "cancelled",
+        "being-sent": "pending",  # a dispatcher is sending it: it goes its way
+        "in-doubt": "pending",  # it may have arrived already: looked for first
+        "sent": "sent",
+        "failed": "failed",
+        "other": "pending",
+    }
+    assert await claim(sessions, now) == ["in-doubt", "other"]  # the cancelled one: never

@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 from conftest import FakeClock
 from sqlmodel import select
 
+from handlers import weekly_cap
+from handlers.checkins.prompts import REMINDER, ask
 from handlers.context import Deps, Work
 from handlers.views import simple
 from handlers.weekly_cap import first_slot, week_of
-from storage.db import session_factory
-from storage.models import OutboxMessage, Person, Program, Subject
+from storage import outbox
+from storage.db import session_factory, transaction
+from storage.models import DueItem, OutboxMessage, Pair, Person, Program, Subject
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 11:00 in Vilnius
@@ -119,3 +122,41 @@ async def test_a_paused_person_gets_routine_messages_after_the_pause_and_urgent_
         await session.commit()
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert [row.next_attempt_at for row in rows] == [paused_until, MONDAY]
+
+
+async def test_a_message_cancelled_before_it_was_sent_leaves_room_under_the_cap(engine) -> None:
+    program_id, person_id = await _people(engine, cap=1)
+    clock = FakeClock(MONDAY)
+    assert await _say(engine, clock, program_id, person_id, [Subject.CHECKIN]) == [MONDAY]
+    async with transaction(session_factory(engine)) as session:
+        assert await outbox.cancel_unsent(session, ["m0"]) == 1  # answered meanwhile, say
+    async with session_factory(engine)() as session:
+        counted = await weekly_cap.queued_in(session, person_id, MONDAY, MONDAY + timedelta(days=7))
+    assert counted == 0
+
+
+async def test_a_check_in_held_for_the_cap_is_reminded_3_working_days_after_it_goes_out(
+    engine,
+) -> None:
+    """Not 3 working days after it was decided: that reminder would come with the prompt
+    (or, for someone paused, be dropped during the pause)."""
+    program_id, ona_id = await _people(engine, cap=2)
+    clock = FakeClock(MONDAY)
+    await _say(engine, clock, program_id, ona_id, [Subject.OTHER, Subject.OTHER])  # week full
+    deps = Deps(sessions=session_factory(engine), clock=clock)
+    async with transaction(deps.sessions) as session:
+        partner = Person(display_name="Sam", created_at=MONDAY)
+        session.add(partner)
+        await session.flush()
+        pair = Pair(
+            program_id=program_id, mentor_id=ona_id, mentee_id=partner.id, created_at=MONDAY
+        )
+        session.add(pair)
+        await session.flush()
+        ona = await session.get(Person, ona_id)
+        checkin = await ask(Work(session=session, deps=deps), pair, ona, 1)
+    async with deps.sessions() as session:
+        prompt = await session.get(OutboxMessage, checkin.prompt_id)
+        reminder = (await session.exec(select(DueItem).where(DueItem.kind == REMINDER))).one()
+    assert prompt.next_attempt_at == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Mon 09:00
+    assert reminder.due_at == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wed 17:00 in Vilnius
