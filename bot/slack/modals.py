@@ -188,6 +188,8 @@ def malformed_submission(payload: Mapping[str, Any]) -> str | None:
         return "view"
     if not isinstance(view.get("callback_id"), str):
         return "view.callback_id"  # Bolt's matcher reads it before any listener runs
+    if not isinstance(view.get("type"), str):
+        return "view.type"  # so does Bolt's own check of what kind of request it is
     if not isinstance(view.get("private_metadata", ""), str):
         return "view.private_metadata"
     state = view.get("state")

@@ -262,6 +262,8 @@ MALFORMED = {
     "user an id": lambda p: p.update(user="USAM"),
     "view a string": lambda p: p.update(view="V1"),
     "no callback id": lambda p: p["view"].pop("callback_id"),
+    "no view type": lambda p: p["view"].pop("type"),
+    "view type a number": lambda p: p["view"].update(type=1),
     "metadata a number": lambda p: p["view"].update(private_metadata=7),
     "no state": lambda p: p["view"].pop("state"),
     "values a list": lambda p: p["view"]["state"].update(values=[]),
