@@ -22,7 +22,8 @@ log = structlog.get_logger("mentorbot.checkins")
 NOT_OPEN = "That check-in is not open to you. Nothing was changed."
 PAIR_ENDED = "That pair has ended, so this check-in is closed."
 THANKS = (
-    "Thank you: your check-in is recorded. Only you see your answers; your partner is never told."
+    "Thank you: your check-in is recorded. Your partner is never told; your program "
+    "managers see it only in a concern it raised, or as an at-risk note in their status."
 )
 
 

@@ -41,7 +41,7 @@ def checkin_form(checkin: Checkin, partner: str) -> Form:
         value=str(checkin.id),
         title="Check-in",
         intro=[
-            section(f"How is it going with {partner}? Only you see your answers."),
+            section(f"How is it going with {partner}? Your partner never sees your answers."),
             note(
                 "Your partner is never told. Your words reach the program manager only if "
                 "you choose to share them."

@@ -44,7 +44,8 @@ class Member:
 CHECKIN_ANSWER, CONFIRM_READ = "checkin.answer", "briefing.confirm"  # the buttons' actions
 GOING_WELL = {"feeling": "good", "obstacle": "nothing"}  # an answer that raises no concern
 THANKS = (
-    "Thank you: your check-in is recorded. Only you see your answers; your partner is never told."
+    "Thank you: your check-in is recorded. Your partner is never told; your program "
+    "managers see it only in a concern it raised, or as an at-risk note in their status."
 )
 
 

@@ -69,7 +69,7 @@ CHECKIN_MODAL = {
     "submit": plain("Send"),
     "close": plain("Cancel"),
     "blocks": [
-        section("How is it going with Omar? Only you see your answers."),
+        section("How is it going with Omar? Your partner never sees your answers."),
         context(
             "Your partner is never told. Your words reach the program manager only if you "
             "choose to share them."

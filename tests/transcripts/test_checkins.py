@@ -71,7 +71,7 @@ async def test_rounds_on_the_cadence_answers_reminders_and_in_place_updates(cons
         @sam › press 6
            @sam pressed [Answer]
         📝 Check-in (only you see this; `cancel` stops)
-           How is it going with Omar Haddad? Only you see your answers.
+           How is it going with Omar Haddad? Your partner never sees your answers.
            (Your partner is never told. Your words reach the program manager only if you choose to share them.)
            How is it going?
            1. Good  2. Okay  3. Struggling
@@ -86,7 +86,7 @@ async def test_rounds_on_the_cadence_answers_reminders_and_in_place_updates(cons
            I would like the program manager to contact me? (y/n)
         @sam › n
         🔒 mentorbot (only you see this):
-           Thank you: your check-in is recorded. Only you see your answers; your partner is never told.
+           Thank you: your check-in is recorded. Your partner is never told; your program managers see it only in a concern it raised, or as an at-risk note in their status.
         ✏️  DM to @sam updated (message 8)
            *Check-in*
            How is it going with @omar? Answered Mon 07 Dec 2026, 04:00 America/New_York.
