@@ -7,7 +7,7 @@ import re
 from sqlalchemy import ColumnElement
 from sqlmodel import col, update
 
-from handlers.commands import ActOnConcern
+from handlers.commands import USAGE, ActOnConcern
 from handlers.concerns.copies import refresh_dms
 from handlers.concerns.reporter import tell_reporter
 from handlers.concerns.view import person_by_id
@@ -81,7 +81,13 @@ async def resolve_concern(ctx: Context, concern_id: str, note: str | None = None
 async def act_by_command(ctx: Context, command: ActOnConcern) -> MessageView:
     """`concern ack 3 [note]`, `concern resolve 3 [note]`: what the DM's buttons do."""
     act = acknowledge if command.action == "ack" else resolve_concern
-    return await act(ctx, command.number, command.note)
+    try:
+        return await act(ctx, command.number, command.note)
+    except Refusal as refusal:
+        if refusal.problem != NOT_YOURS:
+            raise
+        # Typed, not clicked: the number may be a slip, so say where the numbers are.
+        raise Refusal(f"{NOT_YOURS} {WHERE_NUMBERS}", USAGE["concern act"]) from None
 
 
 async def _reporter_told(ctx: Context, concern: Concern, what: str, words: str | None) -> Note:
@@ -110,6 +116,7 @@ async def _move(
 # caller's own pair: a different answer would let a manager in a pair probe the
 # (sequential) ids and learn that a concern about their pair was raised.
 NOT_YOURS = "There is no concern with that number that you can act on."
+WHERE_NUMBERS = "`status` lists the open concerns you can act on, with their numbers."
 CONCERN_ID = re.compile(r"[0-9]{1,10}")  # str.isdigit() also takes "²", which int() refuses
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names no concern
 

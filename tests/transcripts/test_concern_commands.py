@@ -20,7 +20,8 @@ def said(transcript: str) -> str:
 
 NOT_YOURS = said("""
     🔒 mentorbot (only you see this):
-       There is no concern with that number that you can act on.
+       There is no concern with that number that you can act on. `status` lists the open concerns you can act on, with their numbers.
+       The form is: `concern ack|resolve <n> [note]`
 """)
 
 
