@@ -84,6 +84,7 @@ async def _plan_pairing(ctx: Context, command: PairUp) -> _Pairing:
     mentee = await resolve(ctx, command.mentee)
     if mentor.id == mentee.id:
         raise Refusal("A person cannot mentor themselves.", USAGE["pair"])
+    await _mentor_first(ctx, program, mentor, mentee)
     await _require_role(ctx, program, mentor, "mentor", command.program)
     await _require_role(ctx, program, mentee, "mentee", command.program)
     if await _active_pair(ctx, program, mentor, mentee):
@@ -196,6 +197,23 @@ def greeting(program: Program, role: str, partner: Mention) -> MessageView:
         title="Welcome to your mentoring pair",
         blocks=blocks,
     )
+
+
+async def _mentor_first(ctx: Context, program: Program, first: Person, second: Person) -> None:
+    """The two named the other way round: say so, rather than offer to enrol a mentee as a
+    mentor (a step that would then need confirming)."""
+    if await has_role(ctx, program, first, "mentor") or await has_role(
+        ctx, program, second, "mentee"
+    ):
+        return
+    if await has_role(ctx, program, first, "mentee") and await has_role(
+        ctx, program, second, "mentor"
+    ):
+        raise Refusal(
+            f"{second.display_name} is the mentor and {first.display_name} the mentee in "
+            f"{program.name}: the mentor comes first.",
+            USAGE["pair"],
+        )
 
 
 async def _require_role(

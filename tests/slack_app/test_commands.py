@@ -433,7 +433,10 @@ async def test_pair_refusals(demo) -> None:
         demo,
         "UADA",
         "pair <@USAM|sam> <@UOMAR|omar>",
-        refused("Sam is not enrolled as a mentor in Demo.", "enrol sam@example.com mentor"),
+        refused(
+            "Omar is the mentor and Sam the mentee in Demo: the mentor comes first.",
+            'pair @mentor @mentee [program "&lt;name&gt;"]',
+        ),
     )
     await _refused_and_unchanged(
         demo,

@@ -526,12 +526,18 @@ async def test_pair_refuses_people_not_enrolled_in_that_role_with_a_hint(console
     await console.setup(DEMO_SETUP)
     async with rows.unchanged():
         swapped = await console.say("maya", "pair @priya @lena")
+        no_mentor = await console.say("maya", "pair @zoe @priya")
         not_enrolled = await console.say("maya", "pair @lena @zoe")
-    # "@Priya Nair" would not parse: the hint is what can be typed as shown.
+    # Named the other way round: not an offer to make a mentee a mentor.
     assert swapped == said("""
         🔒 mentorbot (only you see this):
-           Priya Nair is not enrolled as a mentor in Demo Mentoring.
-           The form is: `enrol priya@example.com mentor`
+           Lena Fischer is the mentor and Priya Nair the mentee in Demo Mentoring: the mentor comes first.
+           The form is: `pair @mentor @mentee [program "<name>"]`
+    """)
+    assert no_mentor == said("""
+        🔒 mentorbot (only you see this):
+           Zoe is not enrolled as a mentor in Demo Mentoring.
+           The form is: `enrol @user mentor`
     """)
     assert not_enrolled == said("""
         🔒 mentorbot (only you see this):
