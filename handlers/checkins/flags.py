@@ -5,6 +5,8 @@ in (its other member would learn how their partner answered)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlmodel import col, func, select
 
 from handlers.context import Context
@@ -12,6 +14,9 @@ from handlers.flags import Flag
 from storage.models import Checkin, Feeling, Pair, PairState, Program
 
 UNANSWERED = "two check-ins in a row unanswered"
+# A check-in counts as unanswered once it has had its chance: the reminder goes 3 working
+# days after it, so two sent minutes apart (`checkin all` twice) flag nobody.
+GRACE = timedelta(days=3)
 STRUGGLING = "struggling twice in a row, no concern raised"
 
 
@@ -50,15 +55,17 @@ async def checkin_flags(ctx: Context, program: Program) -> list[Flag]:
     last_two: dict[tuple[int, int], list] = {}
     for row in rows:
         last_two.setdefault((row.pair_id, row.person_id), []).append(row)
-    return [flag for two in last_two.values() if (flag := _flag(two)) is not None]
+    missed_before = ctx.now - GRACE
+    return [flag for two in last_two.values() if (flag := _flag(two, missed_before)) is not None]
 
 
-def _flag(two: list) -> Flag | None:
+def _flag(two: list, missed_before: datetime) -> Flag | None:
     if len(two) < 2:
         return None
     latest, before = two
     partner = before.mentee_id if before.mentor_id == before.person_id else before.mentor_id
-    if latest.answered_at is None and before.answered_at is None:
+    unanswered = latest.answered_at is None and before.answered_at is None
+    if unanswered and _as_utc(latest.asked_at) <= missed_before:
         return Flag(before.pair_id, before.person_id, partner, UNANSWERED, before.asked_at)
     struggling = all(
         r.answered_at is not None and r.feeling == Feeling.STRUGGLING and r.concern_id is None
@@ -67,3 +74,8 @@ def _flag(two: list) -> Flag | None:
     if struggling:
         return Flag(before.pair_id, before.person_id, partner, STRUGGLING, before.answered_at)
     return None
+
+
+def _as_utc(at: datetime) -> datetime:
+    """A subquery's column comes back without the UTCDateTime type: naive on SQLite."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
