@@ -138,11 +138,21 @@ async def _stamp(
     viewer: Person,
 ) -> list[Section | Quote]:
     """Who did it and when, and their note (for the managers: only they see this view)."""
+    # Said to be a manager's note: quoted bare, it would read as the reporter's words.
+    noted = (
+        (
+            " · your note, for the managers only:"
+            if person_id == viewer.id
+            else " · their note, for the managers only:"
+        )
+        if words
+        else ""
+    )
     if person_id == viewer.id:
-        stamp = section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}")
+        stamp = section(bold(f"{verb} by you"), f" · {when(at, viewer.timezone)}{noted}")
     else:
         who = await mention(ctx.session, await person_by_id(ctx, person_id))
-        stamp = section(bold(f"{verb} by"), " ", who, f" · {when(at, viewer.timezone)}")
+        stamp = section(bold(f"{verb} by"), " ", who, f" · {when(at, viewer.timezone)}{noted}")
     return [stamp, Quote(text=words)] if words else [stamp]
 
 

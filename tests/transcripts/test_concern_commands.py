@@ -42,7 +42,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > He did not come twice
-           *Acknowledged by* @maya · Mon 23 Nov 2026, 10:10 Europe/Berlin
+           *Acknowledged by* @maya · Mon 23 Nov 2026, 10:10 Europe/Berlin · their note, for the managers only:
            > Called Omar; meeting on Friday
            [9: Resolve]
         ✏️  DM to @maya updated (message 8)
@@ -52,7 +52,7 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > He did not come twice
-           *Acknowledged by you* · Mon 23 Nov 2026, 09:10 Europe/London
+           *Acknowledged by you* · Mon 23 Nov 2026, 09:10 Europe/London · your note, for the managers only:
            > Called Omar; meeting on Friday
            [10: Resolve]
         📨 DM to @sam
@@ -72,9 +72,9 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            > He did not come twice
-           *Acknowledged by* @maya · Mon 23 Nov 2026, 10:10 Europe/Berlin
+           *Acknowledged by* @maya · Mon 23 Nov 2026, 10:10 Europe/Berlin · their note, for the managers only:
            > Called Omar; meeting on Friday
-           *Resolved by you* · Mon 23 Nov 2026, 11:10 Europe/Berlin
+           *Resolved by you* · Mon 23 Nov 2026, 11:10 Europe/Berlin · your note, for the managers only:
            > They met and agreed a plan
         ✏️  DM to @maya updated (message 8)
            *Concern: missed meeting*
@@ -83,9 +83,9 @@ async def test_acknowledge_and_resolve_by_command_with_notes_for_the_managers_on
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 09:00 Europe/London
            > He did not come twice
-           *Acknowledged by you* · Mon 23 Nov 2026, 09:10 Europe/London
+           *Acknowledged by you* · Mon 23 Nov 2026, 09:10 Europe/London · your note, for the managers only:
            > Called Omar; meeting on Friday
-           *Resolved by* @lena · Mon 23 Nov 2026, 10:10 Europe/London
+           *Resolved by* @lena · Mon 23 Nov 2026, 10:10 Europe/London · their note, for the managers only:
            > They met and agreed a plan
         📨 DM to @sam
            The concern you raised about your pair with @omar in *Demo Mentoring* (missed meeting, Mon 23 Nov 2026, 04:00 America/New_York) was resolved by @lena.
