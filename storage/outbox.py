@@ -179,3 +179,20 @@ async def supersede_pending_updates(session: AsyncSession, replaces_id: int) -> 
         )
         .values(status=SUPERSEDED)
     )
+
+
+async def drop_unsent(session: AsyncSession, row_id: int | None) -> bool:
+    """Never send a message that has not started on its way (no dispatcher holds it, none
+    tried it): it is superseded. False when it was sent, or may be on its way."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.claimed_until.is_(None),  # type: ignore[union-attr]
+        )
+        .values(status=SUPERSEDED)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)

@@ -336,11 +336,11 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
     [refused] = demo.since(mark, "create_conversation")
     assert refused.status == 403
     assert refused.answer["error"]["code"] == "MessageWritesBlocked"
-    row = await row_for(demo, "concern:1:manager:")
+    row = await row_for(demo, "escalation:1:level:1:reminder:0:")
     rows = {
         r.recipient_id: r
         for r in await demo.rows(OutboxMessage)
-        if r.dedupe_key.startswith("concern:")
+        if r.dedupe_key.startswith("escalation:1:level:1:reminder:0:")
     }
     assert sorted((r.status, r.last_error) for r in rows.values()) == [
         ("failed", BLOCKED),
