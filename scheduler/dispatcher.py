@@ -184,10 +184,7 @@ class Dispatcher:
         # stale one waiting on a row cannot deadlock with the row's current holder.
         finished = sorted(finished, key=lambda done: done[0].row.id or 0)
         async with transaction(self.sessions) as session:
-            held = [
-                await record(session, job.row.id, job.lease, outcome)  # type: ignore[arg-type]
-                for job, outcome in finished
-            ]
+            held = [await record(session, job.row, job.lease, outcome) for job, outcome in finished]
             now, claimed, found = self.clock.now(), [], {}
             if room > 0:
                 claimed = await outbox.claim_due(session, now=now, lease=self.lease, limit=room)

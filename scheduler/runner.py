@@ -10,7 +10,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers.briefings  # registers its due kinds with run_due
-import handlers.checkins.prompts  # noqa: F401  (registers the check-ins' due work)
+import handlers.checkins.prompts
+import handlers.escalation.walk  # noqa: F401  (registers the check-ins' and escalation's due work)
 from handlers import carried
 from handlers.context import Deps
 from handlers.due_work import run_due

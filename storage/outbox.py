@@ -67,6 +67,35 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+async def enqueue_urgent(
+    session: AsyncSession, messages: list[dict[str, Any]], *, now: datetime
+) -> int:
+    """Add many urgent messages in one statement, to be sent now, each once per key
+    (`dedupe_key`, `recipient_id`, `view`, `subject` and the program, pair and concern it is
+    about); how many were new."""
+    if not messages:
+        return 0
+    columns = ("program_id", "pair_id", "concern_id", "replaces_id", "reply_to")
+    rows = [
+        {
+            **dict.fromkeys(columns),
+            **message,
+            "priority": URGENT,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for message in messages
+    ]
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount)
+
+
 class Claimed(NamedTuple):
     row: OutboxMessage
     # Its last claim ended with no outcome recorded (the process died, or the send got no

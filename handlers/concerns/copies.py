@@ -145,11 +145,7 @@ async def refresh_dms(ctx: Context, concern: Concern) -> None:
     emptied when they were removed (`withdraw`)."""
     ctx.session.add(concern)
     # In the order they were sent, on every database (PostgreSQL returns an updated row last).
-    query = (
-        select(OutboxMessage)
-        .where(_copies_of(concern.id))
-        .order_by(col(OutboxMessage.id))
-    )
+    query = select(OutboxMessage).where(_copies_of(concern.id)).order_by(col(OutboxMessage.id))
     program = await ctx.session.get(Program, concern.program_id)
     assert program is not None
     facts = await facts_of(ctx, concern)

@@ -14,7 +14,7 @@ Friday evening is first reminded on Monday."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.working_time import DEFAULT_HOURS, WorkingHours, add_working_time, zone_for
@@ -44,8 +44,8 @@ class Policy:
 
     def due(self, severity: str, told_at: datetime, deadlines: int) -> datetime:
         """When `deadlines` deadlines have passed since a level was told at `told_at`."""
-        if severity == HIGH:
-            return told_at + self.high * deadlines
+        if severity == HIGH:  # in UTC: local wall-clock arithmetic would skip a DST hour
+            return told_at.astimezone(UTC) + self.high * deadlines
         return add_working_time(told_at, self.normal * deadlines, self.zone, self.hours)
 
 
