@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -117,6 +118,8 @@ class Dispatcher:
         self.platforms = Platforms(clock, backoff.delay)  # pauses and alarms, per platform
         self._wake = asyncio.Event()
         self._stopping = False
+        # A concern's copy failed: the escalation walk should look for someone else now.
+        self.on_undelivered_copy: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         self._wake.set()
@@ -193,6 +196,8 @@ class Dispatcher:
                 found = await recipients.targets(session, rows, self.messengers)
         for (job, outcome), was_held in zip(finished, held, strict=True):
             _log(job, outcome, was_held)
+        if any(o.status == OutboxStatus.FAILED and j.row.concern_id for j, o in finished):
+            self.on_undelivered_copy()
         return [
             Job(row, now + self.lease, found[row.id], in_doubt)  # type: ignore[index]
             for row, in_doubt in claimed

@@ -94,10 +94,8 @@ def render(
     title = f"{'Urgent concern' if urgent else 'Concern'}: {concern.kind.replace('-', ' ')}"
     notification = f"{title} in {program.name}. Open mentorbot to respond."
     if reminder:
-        title, notification = (
-            f"Reminder: {title[0].lower()}{title[1:]}",
-            f"Reminder: {notification}",
-        )
+        notification = f"Reminder: {title} in {program.name}, not acknowledged yet. Open mentorbot."
+        title = f"{title} (reminder)"
     blocks = [
         *([section(bold(lead))] if lead else []),
         Facts(

@@ -65,20 +65,21 @@ async def policy_blocks(ctx: Context, program: Program) -> list[Section | Facts]
     zone = program.timezone or "UTC"
     facts = Facts(
         facts=[
-            fact("Level 1", "the managers: ", *_names(levels.managers, people)),
-            fact("Level 2", "the backup managers: ", *_names(levels.backups, people)),
+            fact("Level 1 (managers)", *_names(levels.managers, people)),
+            fact("Level 2 (backup managers)", *_names(levels.backups, people)),
             fact(
-                "Urgent",
-                f"confidentiality and conduct: reminded after {high}, the next level told after "
-                f"{in_words(2 * program.ack_high_minutes, working=False)}; clock time, at any hour",
+                "Urgent (confidentiality, conduct)",
+                f"reminded after {high}, the next level told after "
+                f"{in_words(2 * program.ack_high_minutes, working=False)}, in clock time at any "
+                "hour",
             ),
             fact(
                 "Other kinds",
                 f"reminded after {normal}, the next level told after "
-                f"{in_words(2 * program.ack_normal_minutes, working=True)}; working hours, "
-                f"Monday to Friday 09:00 to 17:00 ({zone})",
+                f"{in_words(2 * program.ack_normal_minutes, working=True)}, in working hours "
+                f"(Monday to Friday, 09:00 to 17:00, {zone})",
             ),
-            fact("At the last level", f"an urgent concern is {_repeats(program)}; others once"),
+            fact("At the last level", _last_level(program, high)),
         ]
     )
     forms: list = []
@@ -101,6 +102,13 @@ def summary(program: Program) -> tuple[str, str]:
         f"urgent {high}, others {normal}",
         f"managers, then backup managers; urgent concerns {_repeats(program)} at the last level",
     )
+
+
+def _last_level(program: Program, high: str) -> str:
+    if program.repeat_high:
+        every = high.removeprefix("1 ")
+        return f"an urgent concern is reminded every {every} until acknowledged, any other once"
+    return "every concern is reminded once"
 
 
 def _repeats(program: Program) -> str:

@@ -1,0 +1,282 @@
+# ruff: noqa: E501  (a transcript line is as long as the console prints it)
+"""The escalation policy in the console, with the injected clock: a concern no one
+acknowledges is reminded to its managers once, then sent to its backup managers with its
+history, and an urgent one is repeated there every deadline; acknowledging at any step,
+by anyone at any level, stops the walk and updates every copy in place.
+
+Maya (Europe/London) manages Demo Mentoring, Priya (Asia/Kolkata) is its backup manager;
+Omar mentors Sam (America/New_York). The program has no time zone: its working hours are
+UTC's, Monday to Friday 09:00 to 17:00."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from textwrap import dedent
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.console.session import DEMO_SETUP
+from handlers import due_work
+from storage.models import DueItem, DueStatus
+
+HOUR, DAY = 3600, 24 * 3600
+WITH_BACKUP = [*DEMO_SETUP, ("maya", "managers add @priya backup")]
+NOT_TOLD = "   (The other member of the pair has not been told.)"
+ZONES = {"maya": "Europe/London", "priya": "Asia/Kolkata"}
+
+
+def said(transcript: str) -> str:
+    return dedent(transcript).strip("\n")
+
+
+async def sweep(console, clock, seconds: float) -> str:
+    """Time passes; the due sweep runs, as the schedule does every 30 s, and what it queued
+    is delivered."""
+    start = len(console.lines)
+    clock.advance(seconds)
+    await due_work.run_due(console.session.deps)
+    await console.session.drain()
+    return "\n".join(console.lines[start:])
+
+
+def at(who: str, utc: datetime) -> str:
+    """`utc` as `who` reads it."""
+    local = utc.astimezone(ZoneInfo(ZONES[who]))
+    return f"{local:%a %d %b %Y, %H:%M} {ZONES[who]}"
+
+
+def dm(
+    to: str,
+    buttons: int,
+    *,
+    raised: datetime,
+    kind: str = "Urgent concern: conduct",
+    words: str = "He shouts at me",
+    lead: str | None = None,
+    reminder: bool = False,
+    history: tuple[tuple[datetime, str], ...] = (),
+    ahead: str | None = None,
+) -> str:
+    """A manager's copy of Sam's concern about his pair with Omar, as the console prints it."""
+    lines = [f"📨 DM to @{to}", f"   *{kind}{' (reminder)' if reminder else ''}*"]
+    if lead:
+        lines.append(f"   *{lead}*")
+    lines += [
+        "   Program: Demo Mentoring",
+        "   Pair: @omar (mentor) and @sam (mentee)",
+        "   Raised by: @sam",
+        f"   Raised: {at(to, raised)}",
+        f"   > {words}",
+    ]
+    if history:
+        lines.append("   *History*")
+        lines += [f"   • {at(to, when)} · {what}" for when, what in history]
+    lines.append(f"   [{buttons}: Acknowledge]  [{buttons + 1}: Resolve]")
+    if ahead:
+        lines.append(f"   ({ahead})")
+    lines.append(NOT_TOLD)
+    return "\n".join(lines)
+
+
+MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the clock's start: a Monday morning
+
+
+def hours(n: float) -> datetime:
+    return MON_9 + timedelta(hours=n)
+
+
+STILL_OPEN = "No one has acknowledged this concern yet."
+
+
+async def test_an_urgent_concern_walks_the_levels_hour_by_hour_and_repeats_at_the_backups(
+    console, clock
+) -> None:
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')  # Maya told at 09:00
+    assert await sweep(console, clock, HOUR - 60) == ""
+    # 10:00: Maya is reminded, in a new DM, once.
+    assert await sweep(console, clock, 60) == dm(
+        "maya",
+        7,
+        raised=MON_9,
+        reminder=True,
+        lead=STILL_OPEN,
+        ahead="If no one acknowledges it by Mon 23 Nov 2026, 11:00 Europe/London, the backup managers will be told.",
+    )
+    assert await sweep(console, clock, HOUR - 60) == ""
+    # 11:00: Priya, the backup, is sent it with its history, in her own time zone.
+    assert await sweep(console, clock, 60) == dm(
+        "priya",
+        9,
+        raised=MON_9,
+        lead="Escalated to you, a backup manager: no manager has acknowledged it in time.",
+        history=((hours(0), "sent to @maya"), (hours(1), "reminder to @maya")),
+    )
+    # 12:00, 13:00, …: the last level is reminded every hour until someone acknowledges it.
+    history = (
+        (hours(0), "sent to @maya"),
+        (hours(1), "reminder to @maya"),
+        (hours(2), "sent to @priya"),
+    )
+    assert await sweep(console, clock, HOUR) == dm(
+        "priya",
+        11,
+        raised=MON_9,
+        reminder=True,
+        lead=STILL_OPEN,
+        history=history,
+        ahead="You will be reminded every hour until someone acknowledges it.",
+    )
+    assert await sweep(console, clock, HOUR - 60) == ""
+    assert await sweep(console, clock, 60) == dm(
+        "priya",
+        13,
+        raised=MON_9,
+        reminder=True,
+        lead=f"{STILL_OPEN[:-1]}: reminder 2.",
+        history=(*history, (hours(3), "reminder to @priya")),
+        ahead="You will be reminded every hour until someone acknowledges it.",
+    )
+
+
+def acknowledged(to: str, message: int, button: int, by: str, history: tuple) -> str:
+    lines = [
+        f"✏️  DM to @{to} updated (message {message})",
+        "   *Urgent concern: conduct*",
+        "   Program: Demo Mentoring",
+        "   Pair: @omar (mentor) and @sam (mentee)",
+        "   Raised by: @sam",
+        f"   Raised: {at(to, MON_9)}",
+        "   > He shouts at me",
+        "   *History*",
+        *(f"   • {at(to, when)} · {what}" for when, what in history),
+        f"   *Acknowledged by{' you*' if by == to else '* @' + by} · {at(to, hours(4))}",
+        f"   [{button}: Resolve]",
+    ]
+    return "\n".join(lines)
+
+
+async def test_the_backup_acknowledging_stops_the_walk_and_updates_every_copy_in_place(
+    console, clock
+) -> None:
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    for _ in range(4):  # reminded, escalated, repeated twice: 13:00
+        await sweep(console, clock, HOUR)
+    history = (
+        (hours(0), "sent to @maya"),
+        (hours(1), "reminder to @maya"),
+        (hours(2), "sent to @priya"),
+        (hours(3), "reminder to @priya"),
+        (hours(4), "reminder to @priya"),
+    )
+    # Every copy, the DMs that told them and each reminder, says who took it.
+    assert await console.say("priya", "press 13") == "\n".join(
+        [
+            "   @priya pressed [Acknowledge]",
+            "🔒 mentorbot (only you see this):",
+            "   You acknowledged the concern. The other managers can see that you have it.",
+            "   (@sam, who raised it, has been told that you acknowledged it.)",
+            acknowledged("maya", 7, 15, "priya", history),
+            acknowledged("maya", 8, 16, "priya", history),
+            acknowledged("priya", 9, 17, "priya", history),
+            acknowledged("priya", 10, 18, "priya", history),
+            acknowledged("priya", 11, 19, "priya", history),
+            "📨 DM to @sam",
+            "   The concern you raised about your pair with @omar in *Demo Mentoring* (conduct, Mon 23 Nov 2026, 04:00 America/New_York) was acknowledged by @priya.",
+            "   (I will tell you when it is resolved. Your partner has not been told.)",
+        ]
+    )
+    # Nothing more, ever: no step of the walk is left.
+    assert await sweep(console, clock, 7 * DAY) == ""
+    assert await pending_steps(console) == []
+
+
+async def pending_steps(console) -> list[str]:
+    async with console.session.deps.sessions() as session:
+        query = select(DueItem.key).where(
+            DueItem.status == DueStatus.PENDING,
+            DueItem.concern_id.is_not(None),  # type: ignore[union-attr]
+        )
+        return list((await session.exec(query)).all())
+
+
+@pytest.mark.parametrize(
+    ("steps", "who", "button"),
+    [
+        (0, "maya", "press 5"),  # before the reminder
+        (1, "maya", "press 7"),  # after it, on the reminder's own button
+        (2, "priya", "press 9"),  # the backup, once told
+        (2, "maya", "concern ack 1"),  # the manager, after the backup was told
+        (3, "priya", "press 11"),  # at the last level, after a repeat
+    ],
+)
+async def test_acknowledging_at_any_step_by_anyone_stops_the_walk(
+    console, clock, steps: int, who: str, button: str
+) -> None:
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    for _ in range(steps):
+        await sweep(console, clock, HOUR)
+    answer = await console.say(who, button)
+    assert "You acknowledged the concern." in answer
+    assert await pending_steps(console) == []
+    assert await sweep(console, clock, 7 * DAY) == ""
+
+
+async def test_a_normal_concern_waits_out_the_night_and_the_weekend_but_the_backup_is_told_in_her_night(
+    console, clock
+) -> None:
+    await console.setup(WITH_BACKUP)
+    friday_evening = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    clock.advance((friday_evening - clock.now()).total_seconds())
+    await console.say("sam", 'concern missed-meeting "He never comes"')
+    # No working hours until Monday 09:00: one working day has passed at Monday 17:00.
+    monday_17 = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    assert await sweep(console, clock, (monday_17 - clock.now()).total_seconds() - 60) == ""
+    assert await sweep(console, clock, 60) == dm(
+        "maya",
+        7,
+        raised=friday_evening,
+        kind="Concern: missed meeting",
+        words="He never comes",
+        reminder=True,
+        lead=STILL_OPEN,
+        ahead="If no one acknowledges it by Tue 01 Dec 2026, 17:00 Europe/London, the backup managers will be told.",
+    )
+    # Tuesday 17:00 in the program's hours is 22:30 for Priya: she is told at once all the same.
+    assert await sweep(console, clock, DAY - 60) == ""
+    told = await sweep(console, clock, 60)
+    assert told == dm(
+        "priya",
+        9,
+        raised=friday_evening,
+        kind="Concern: missed meeting",
+        words="He never comes",
+        lead="Escalated to you, a backup manager: no manager has acknowledged it in time.",
+        history=((friday_evening, "sent to @maya"), (monday_17, "reminder to @maya")),
+    )
+    assert "Tue 01 Dec" not in told  # the history is up to when she was told
+    # Wednesday 17:00: reminded once; a normal concern is not repeated.
+    assert (await sweep(console, clock, DAY)).startswith(
+        "📨 DM to @priya\n   *Concern: missed meeting (reminder)*"
+    )
+    assert await pending_steps(console) == []
+    assert "Concern" not in await sweep(console, clock, 14 * DAY)  # check-ins only
+
+
+async def test_an_urgent_concern_does_not_wait_for_the_morning(console, clock) -> None:
+    await console.setup(WITH_BACKUP)
+    saturday_2 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    clock.advance((saturday_2 - clock.now()).total_seconds())
+    await console.say("sam", 'concern confidentiality "He told the team what I said"')
+    assert await sweep(console, clock, HOUR - 60) == ""
+    assert (await sweep(console, clock, 60)).startswith(
+        "📨 DM to @maya\n   *Urgent concern: confidentiality (reminder)*"
+    )
+    assert (await sweep(console, clock, HOUR)).startswith(
+        "📨 DM to @priya\n   *Urgent concern: confidentiality*\n"
+        "   *Escalated to you, a backup manager: no manager has acknowledged it in time.*"
+    )
