@@ -10,16 +10,23 @@ UTC's, Monday to Friday 09:00 to 17:00."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from textwrap import dedent
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import Transcript
+from sqlalchemy import event, update
 from sqlmodel import select
 
-from bot.console.session import DEMO_SETUP
+from bot.app import build_runtime
+from bot.console.messenger import ConsoleMessenger
+from bot.console.people import PLATFORM, ConsoleDirectory
+from bot.console.session import DEMO_SETUP, ConsoleSession
+from bot.settings import Settings
 from handlers import due_work
-from storage.models import DueItem, DueStatus
+from storage.models import DueItem, DueStatus, OutboxMessage, Subject
 
 HOUR, DAY = 3600, 24 * 3600
 WITH_BACKUP = [*DEMO_SETUP, ("maya", "managers add @priya backup")]
@@ -280,3 +287,110 @@ async def test_an_urgent_concern_does_not_wait_for_the_morning(console, clock) -
         "📨 DM to @priya\n   *Urgent concern: confidentiality*\n"
         "   *Escalated to you, a backup manager: no manager has acknowledged it in time.*"
     )
+
+
+# ---------------------------------------------------------------------- restarts and replicas
+
+
+async def test_a_restart_between_steps_neither_repeats_nor_skips_a_step(
+    console, clock, engine
+) -> None:
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    await sweep(console, clock, HOUR)  # 10:00: Maya reminded
+    # The bot restarts: a new process on the same database, with nothing in memory.
+    lines: list[str] = []
+    restarted = Transcript(new_session(engine, clock, lines), lines)
+    assert await sweep(restarted, clock, 0) == ""  # the reminder is not sent again
+    told = await sweep(restarted, clock, HOUR)  # 11:00: Priya told, once
+    assert told.startswith("📨 DM to @priya\n   *Urgent concern: conduct*\n   *Escalated")
+    assert told.count("📨") == 1
+    assert await sweep(restarted, clock, 0) == ""
+    assert (await sweep(restarted, clock, HOUR)).startswith(  # 12:00: reminded, not skipped
+        "📨 DM to @priya\n   *Urgent concern: conduct (reminder)*"
+    )
+
+
+async def test_a_step_taken_again_sends_nothing_twice(console, clock) -> None:
+    """Whatever takes a step a second time (a replica whose claim outlived a crash) finds its
+    messages' keys taken and its next step scheduled already."""
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    await sweep(console, clock, HOUR)
+    async with console.session.deps.sessions() as session, session.begin():
+        await session.exec(
+            update(DueItem)
+            .where(DueItem.key == "escalation:1:level:1:reminder:1")  # type: ignore[arg-type]
+            .values(status=DueStatus.PENDING)
+        )
+    assert await sweep(console, clock, 0) == ""
+    assert await pending_steps(console) == ["escalation:1:level:2:reminder:0"]
+
+
+async def test_two_replicas_sweeping_at_once_take_each_step_once(
+    console, clock, engine, database
+) -> None:
+    if database != "postgres":
+        pytest.skip("replicas share a PostgreSQL database (SQLite is one process)")
+    await console.setup(WITH_BACKUP)
+    for n in range(12):
+        await console.say("sam", f'concern conduct "Number {n}"')
+    clock.advance(HOUR)
+    first, second = new_session(engine, clock, []), new_session(engine, clock, [])
+    await asyncio.gather(
+        due_work.run_due(first.deps, batch=5), due_work.run_due(second.deps, batch=5)
+    )
+    async with console.session.deps.sessions() as session:
+        reminders = (
+            await session.exec(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.subject == Subject.ESCALATION)
+            )
+        ).all()
+    assert sorted(reminders) == sorted(f"escalation:{n}:level:1:reminder:1:1" for n in range(1, 13))
+    assert sorted(await pending_steps(console)) == sorted(
+        f"escalation:{n}:level:2:reminder:0" for n in range(1, 13)
+    )
+
+
+def new_session(engine, clock, lines: list[str]) -> ConsoleSession:
+    """A console as a new process builds it on an existing database."""
+    messenger = ConsoleMessenger(write=lines.append)
+    runtime = build_runtime(
+        Settings(_env_file=None),  # type: ignore[call-arg]
+        engine,
+        {PLATFORM: messenger},
+        clock=clock,
+        directories={PLATFORM: ConsoleDirectory()},
+        open_platforms=frozenset({PLATFORM}),
+        routine_waits=False,
+        sends_at_once=1,
+    )
+    return ConsoleSession(runtime.deps, messenger, runtime.dispatcher, write=lines.append)
+
+
+async def test_a_sweep_reads_and_writes_in_the_same_number_of_queries_however_many_concerns(
+    console, clock, engine
+) -> None:
+    await console.setup(WITH_BACKUP)
+    for n in range(2):
+        await console.say("sam", f'concern conduct "Early {n}"')
+    clock.advance(HOUR / 2)
+    for n in range(6):
+        await console.say("sam", f'concern conduct "Late {n}"')
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", _record(statements))
+    clock.advance(HOUR / 2)
+    await due_work.run_due(console.session.deps)  # 10:00: two concerns reminded
+    for_two, statements[:] = len(statements), []
+    clock.advance(HOUR / 2)
+    await due_work.run_due(console.session.deps)  # 10:30: six concerns reminded
+    assert len(statements) == for_two, statements
+    # Claim, 7 reads (world.py), messages, next steps, finish: 10 whatever the number.
+    assert for_two == 10, statements
+
+
+def _record(statements: list[str]):
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        statements.append(statement)
+
+    return record
