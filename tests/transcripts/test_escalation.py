@@ -394,3 +394,166 @@ def _record(statements: list[str]):
         statements.append(statement)
 
     return record
+
+
+# ---------------------------------------------------------------------- hand-overs
+
+
+async def test_when_no_manager_outside_the_pair_is_left_the_walk_starts_over_at_the_backups(
+    console, clock
+) -> None:
+    await console.setup(
+        [*WITH_BACKUP, ("maya", "managers add @lena"), ("maya", "pair @lena @sam confirm")]
+    )
+    await console.say("sam", 'concern conduct @lena "He shouts at me"')  # Maya told at 09:00
+    clock.advance(HOUR / 2)
+    # 09:30: Lena, in the pair, removes Maya; Priya is sent it, and her hour starts now.
+    assert (await console.say("lena", "managers remove @maya")).endswith(
+        "📨 DM to @priya\n   *Urgent concern: conduct*\n   Program: Demo Mentoring\n"
+        "   Pair: @lena (mentor) and @sam (mentee)\n   Raised by: @sam\n"
+        "   Raised: Mon 23 Nov 2026, 14:30 Asia/Kolkata\n   > He shouts at me\n"
+        "   [7: Acknowledge]  [8: Resolve]\n" + NOT_TOLD
+    )
+    assert await sweep(console, clock, HOUR - 60) == ""  # no reminder to Maya at 10:00
+    reminded = await sweep(console, clock, 60)  # 10:30
+    assert reminded.startswith(
+        "📨 DM to @priya\n   *Urgent concern: conduct (reminder)*\n"
+        "   *No one has acknowledged this concern yet.*"
+    )
+    assert "(You will be reminded every hour until someone acknowledges it.)" in reminded
+    assert "@lena\n" not in reminded and "DM to @lena" not in reminded
+
+
+async def test_a_concern_no_one_could_be_told_starts_its_walk_when_a_backup_is_added(
+    console, clock
+) -> None:
+    await console.setup(
+        [*DEMO_SETUP, ("maya", "enrol @maya mentor"), ("maya", "pair @maya @priya confirm")]
+    )
+    await console.say("priya", 'concern conduct "She shouts at me"')  # Maya is in the pair
+    assert await sweep(console, clock, 3 * HOUR) == ""  # no one to walk to
+    assert (await console.say("maya", "managers add @lena backup")).endswith(
+        "📨 DM to @lena\n   *Urgent concern: conduct*\n   Program: Demo Mentoring\n"
+        "   Pair: @maya (mentor) and @priya (mentee)\n   Raised by: @priya\n"
+        "   Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin\n   > She shouts at me\n"
+        "   [6: Acknowledge]  [7: Resolve]\n" + NOT_TOLD
+    )
+    assert await sweep(console, clock, HOUR - 60) == ""
+    assert (await sweep(console, clock, 60)).startswith(
+        "📨 DM to @lena\n   *Urgent concern: conduct (reminder)*"
+    )
+
+
+# ---------------------------------------------------------------------- the policy's settings
+
+POLICY = """
+   Level 1 (managers): @maya
+   Level 2 (backup managers): @priya
+   Urgent (confidentiality, conduct): reminded after {high}, the next level told after {twice}, in clock time at any hour
+   Other kinds: reminded after 1 working day, the next level told after 2 working days, in working hours (Monday to Friday, 09:00 to 17:00, UTC)
+   At the last level: {last}
+   Acknowledging, by anyone at any level, stops it. A manager in the pair is never told.
+   To change it: `program set ack-deadline high 30m`, `program set ack-deadline normal 2d`, `program set escalation repeat-high off`."""
+
+
+def policy(high: str = "1 hour", twice: str = "2 hours", last: str | None = None) -> str:
+    every = high.removeprefix("1 ")
+    last = last or f"an urgent concern is reminded every {every} until acknowledged, any other once"
+    return POLICY.format(high=high, twice=twice, last=last)
+
+
+async def test_the_policy_shown_changed_and_applied_to_the_next_concern(console, clock) -> None:
+    await console.setup(WITH_BACKUP)
+    assert (
+        await console.say("maya", "program set escalation")
+        == said(
+            """
+        🔒 mentorbot (only you see this):
+           The escalation policy of *Demo Mentoring*:"""
+        )
+        + policy()
+    )
+    assert await console.say("maya", "program set ack-deadline high 30m") == said(
+        """
+        🔒 mentorbot (only you see this):
+           The urgent (high-severity) acknowledgement deadline of *Demo Mentoring* is now 30 minutes."""
+    ) + policy("30 minutes", "1 hour")
+    assert await console.say("maya", "program set escalation repeat-high off") == said(
+        """
+        🔒 mentorbot (only you see this):
+           At the last level of *Demo Mentoring*, an urgent concern is now reminded once."""
+    ) + policy("30 minutes", "1 hour", "every concern is reminded once")
+    assert await console.say("maya", "program set ack-deadline normal 2d") == said(
+        """
+        🔒 mentorbot (only you see this):
+           The normal acknowledgement deadline of *Demo Mentoring* is now 2 working days."""
+    ) + policy("30 minutes", "1 hour", "every concern is reminded once").replace(
+        "reminded after 1 working day, the next level told after 2 working days",
+        "reminded after 2 working days, the next level told after 4 working days",
+    )
+    # `program set` shows them with the other settings.
+    settings = await console.say("maya", "program set")
+    assert "   ack-deadline: urgent 30 minutes, others 2 working days\n" in settings
+    assert (
+        "   escalation: managers, then backup managers; urgent concerns reminded once at the "
+        "last level\n" in settings
+    )
+    # The next urgent concern: reminded after 30 minutes, escalated after an hour, and
+    # reminded once there, no more.
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    steps = [await sweep(console, clock, 30 * 60) for _ in range(4)]
+    assert [step.split("\n")[:2] for step in steps[:3]] == [
+        ["📨 DM to @maya", "   *Urgent concern: conduct (reminder)*"],
+        ["📨 DM to @priya", "   *Urgent concern: conduct*"],
+        ["📨 DM to @priya", "   *Urgent concern: conduct (reminder)*"],
+    ]
+    assert steps[3] == ""
+    assert "(You will be reminded" not in steps[2]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            "program set ack-deadline high 3d",
+            "A high-severity deadline is 5 minutes to 2 days of clock time (5m to 2d).",
+        ),
+        (
+            "program set ack-deadline soon 1h",
+            "Say which deadline, high or normal, as in `program set ack-deadline high 30m`.",
+        ),
+        (
+            "program set ack-deadline normal 2x",
+            "“2x” is not a deadline: give minutes, hours or days, as in 30m, 4h or 2d.",
+        ),
+        (
+            "program set escalation repeat-high sometimes",
+            "`program set escalation` shows the policy; `program set escalation repeat-high on` "
+            "or `off` says whether an urgent concern is reminded again every deadline at the "
+            "last level until someone acknowledges it.",
+        ),
+    ],
+)
+async def test_a_policy_setting_typed_wrong_is_explained_and_changes_nothing(
+    console, rows, line: str, problem: str
+) -> None:
+    await console.setup(WITH_BACKUP)
+    async with rows.unchanged():
+        answer = await console.say("maya", line)
+    assert answer == said(f"""
+        🔒 mentorbot (only you see this):
+           {problem}
+           The form is: `program set timezone|checkins|weekly-cap|ack-deadline|escalation <value> [program "<name>"]`
+    """)
+
+
+async def test_only_a_manager_sees_or_changes_the_policy(console, rows) -> None:
+    await console.setup(WITH_BACKUP)
+    async with rows.unchanged(contact_may_change=True):
+        shown = await console.say("sam", "program set escalation")
+        changed = await console.say("sam", "program set ack-deadline high 5m")
+    refusal = said("""
+        🔒 mentorbot (only you see this):
+           Only a program's managers can do that, and you don't manage a program.
+    """)
+    assert shown == changed == refusal
