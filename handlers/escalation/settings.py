@@ -100,7 +100,7 @@ def summary(program: Program) -> tuple[str, str]:
     normal = in_words(program.ack_normal_minutes, working=True)
     return (
         f"urgent {high}, others {normal}",
-        f"managers, then backup managers; urgent concerns {_repeats(program)} at the last level",
+        f"managers, then backup managers; at the last level {_last_level(program, high)}",
     )
 
 

@@ -495,8 +495,8 @@ async def test_the_policy_shown_changed_and_applied_to_the_next_concern(console,
     settings = await console.say("maya", "program set")
     assert "   ack-deadline: urgent 30 minutes, others 2 working days\n" in settings
     assert (
-        "   escalation: managers, then backup managers; urgent concerns reminded once at the "
-        "last level\n" in settings
+        "   escalation: managers, then backup managers; at the last level every concern is "
+        "reminded once\n" in settings
     )
     # The next urgent concern: reminded after 30 minutes, escalated after an hour, and
     # reminded once there, no more.
