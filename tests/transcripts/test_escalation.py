@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Transcript
-from sqlalchemy import event, update
+from sqlalchemy import delete, event, update
 from sqlmodel import select
 
 from bot.app import build_runtime
@@ -26,7 +26,8 @@ from bot.console.people import PLATFORM, ConsoleDirectory
 from bot.console.session import DEMO_SETUP, ConsoleSession
 from bot.settings import Settings
 from handlers import due_work
-from storage.models import DueItem, DueStatus, OutboxMessage, Subject
+from storage import due
+from storage.models import Concern, DueItem, DueStatus, OutboxMessage, Subject
 
 HOUR, DAY = 3600, 24 * 3600
 WITH_BACKUP = [*DEMO_SETUP, ("maya", "managers add @priya backup")]
@@ -557,3 +558,29 @@ async def test_only_a_manager_sees_or_changes_the_policy(console, rows) -> None:
            Only a program's managers can do that, and you don't manage a program.
     """)
     assert shown == changed == refusal
+
+
+async def test_a_concern_open_before_the_upgrade_starts_its_walk_without_a_second_copy(
+    console, clock
+) -> None:
+    """As migration 0008 leaves a concern raised by an older version: no level, no walk, and
+    its first step, telling level 1, due at once."""
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    clock.advance(3 * HOUR)  # the upgrade, three hours later
+    async with console.session.deps.sessions() as session, session.begin():
+        await session.exec(update(Concern).values(level=None, level_since=None))  # type: ignore[call-overload]
+        await session.exec(delete(DueItem))  # type: ignore[call-overload]
+        await due.schedule(
+            session,
+            key="escalation:1:level:1:reminder:0",
+            kind="escalation",
+            due_at=clock.now(),
+            now=clock.now(),
+            concern_id=1,
+        )
+    assert await sweep(console, clock, 0) == ""  # Maya has her copy: nothing new
+    assert await sweep(console, clock, HOUR - 60) == ""
+    assert (await sweep(console, clock, 60)).startswith(
+        "📨 DM to @maya\n   *Urgent concern: conduct (reminder)*"
+    )
