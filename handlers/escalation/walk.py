@@ -105,7 +105,7 @@ class Walker:
         next_due = self.policy.due(self.concern.severity, base, after.deadlines) if after else None
         facts, sent = self._facts(), []
         lead = texts.reminder_lead(step.reminder)
-        for person in self.levels.at(step.level, self.members):
+        for person in self._people(step.level):
             if self._unreachable(person):
                 continue
             if not self._holds_copy(person):
@@ -171,7 +171,17 @@ class Walker:
 
     def _out_of_reach(self, level: int) -> bool:
         """Everyone at the level tried, and the last message to each failed."""
-        return all(self._unreachable(p) for p in self.levels.at(level, self.members))
+        people = self._people(level)
+        return bool(people) and all(self._unreachable(p) for p in people)
+
+    def _people(self, level: int) -> list[Person]:
+        """Who is at the level; if it has emptied since the concern reached it (its backups
+        removed), the last level with anyone outside the pair stands in for it."""
+        people = self.levels.at(level, self.members)
+        last = self.levels.last_level(self.members)
+        if people or last is None or last > level:
+            return people
+        return self.levels.at(last, self.members)
 
     def _unreachable(self, person: Person) -> bool:
         theirs = [c for c in self.copies if c.recipient_id == person.id]
@@ -184,7 +194,7 @@ class Walker:
         """When the level's deadlines count from: when it was told, or when its copies were
         first delivered if that was later; None while none has been."""
         since = self.concern.level_since or self.now
-        ids = {p.id for p in self.levels.at(level, self.members)}
+        ids = {p.id for p in self._people(level)}
         fresh = [
             c for c in self.copies if c.told and c.recipient_id in ids and c.created_at >= since
         ]

@@ -584,3 +584,20 @@ async def test_a_concern_open_before_the_upgrade_starts_its_walk_without_a_secon
     assert (await sweep(console, clock, 60)).startswith(
         "📨 DM to @maya\n   *Urgent concern: conduct (reminder)*"
     )
+
+
+async def test_when_the_backups_are_removed_the_managers_are_reminded_in_their_place(
+    console, clock
+) -> None:
+    await console.setup(WITH_BACKUP)
+    await console.say("sam", 'concern conduct "He shouts at me"')
+    await sweep(console, clock, 2 * HOUR)  # 10:00 Maya reminded; 11:00 Priya told
+    await sweep(console, clock, 0)
+    assert "DM to @priya" in "\n".join(console.lines[-20:])
+    await console.say("maya", "managers remove @priya")
+    # 12:00: no one is left at the level the concern reached: Maya stands in, every hour.
+    for _ in range(2):
+        reminded = await sweep(console, clock, HOUR)
+        assert reminded.startswith("📨 DM to @maya\n   *Urgent concern: conduct (reminder)*")
+        assert "(You will be reminded every hour until someone acknowledges it.)" in reminded
+    assert "could not reach" not in "\n".join(console.lines)  # no one told Maya was gone
