@@ -124,7 +124,10 @@ class Walker:
         the level reached stays the last: a high concern is reminded on there."""
         target = next((n for n in LEVELS if n >= level and self.levels.at(n, self.members)), None)
         if target is not None:
-            self._tell_level(target, texts.escalated_lead(target))
+            # Escalated from a level before; a concern's first step (one raised before this
+            # version had walks) has no level before it.
+            escalated = self.concern.level is not None
+            self._tell_level(target, texts.escalated_lead(target) if escalated else None)
             return
         reached = self.concern.level
         if reached is None:
@@ -138,7 +141,7 @@ class Walker:
         if after is not None:
             self.take(after.step)
 
-    def _tell_level(self, level: int, lead: str) -> None:
+    def _tell_level(self, level: int, lead: str | None) -> None:
         facts = self._facts()
         sent = [
             self._tell(person, level, render(facts, person, lead=lead))
