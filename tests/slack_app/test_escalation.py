@@ -243,3 +243,26 @@ async def pending_steps(slack: SlackHarness) -> list[str]:
             DueItem.concern_id.is_not(None),  # type: ignore[union-attr]
         )
         return list((await session.exec(query)).all())
+
+
+async def test_a_normal_concern_walks_in_working_days_and_is_reminded_once_at_the_backup(
+    demo: SlackHarness, clock
+) -> None:
+    assert (await demo.command("UOMAR", "concern missed-meeting <@USAM|sam>")).status == 200
+    while await demo.deliver():
+        pass
+    managers = [("chat.postMessage", "UADA"), ("chat.postMessage", "UMAX")]
+    # Monday 09:00 + one working day (8 working hours) = Monday 17:00, and so on.
+    assert await step(demo, clock, 8 * HOUR - 60) == []
+    assert sorted(sent(await step(demo, clock, 60))) == managers
+    assert await step(demo, clock, 24 * HOUR - 60) == []
+    assert sent(await step(demo, clock, 60)) == [("chat.postMessage", "UBEA")]  # Tuesday 17:00
+    assert await step(demo, clock, 24 * HOUR - 60) == []
+    [reminder] = await step(demo, clock, 60)  # Wednesday 17:00, and no more
+    assert reminder.args["text"] == (
+        "Reminder: Concern: missed meeting in Demo, not acknowledged yet. Open mentorbot."
+    )
+    assert "You will be reminded" not in str(reminder.args["blocks"])
+    later = await step(demo, clock, 7 * 24 * HOUR)  # briefing reminders, check-ins: not to them
+    assert not {c.args.get("channel") for c in later} & {"UADA", "UMAX", "UBEA"}
+    assert await pending_steps(demo) == []
