@@ -243,6 +243,7 @@ async def _run_until_stopped(
     runtime.database_ready = True
     schedule = Schedule(runtime.dispatcher, runtime.deps)
     schedule.start()
+    runtime.dispatcher.on_undelivered_copy = schedule.sweep_due_now
     dispatching = asyncio.create_task(runtime.dispatcher.run_forever())
     log.info(
         "mentorbot_started",

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from handlers.checkin_command import USAGE_CHECKIN, CheckIn
+from handlers.escalation.commands import ShowEscalation
 from handlers.grammar import (
     Email,
     Handle,
@@ -181,6 +182,7 @@ Command = (
     | MyConcerns
     | ProgramSet
     | ProgramSettings
+    | ShowEscalation
     | Pause
     | Resume
     | CheckIn
@@ -193,6 +195,7 @@ READ_ONLY = (
     Status,
     MyConcerns,
     ProgramSettings,
+    ShowEscalation,
 )  # a replay of these is simply answered again
 
 

@@ -17,6 +17,10 @@ log = structlog.get_logger("mentorbot.due")
 
 DueUseCase = Callable[[Work, DueItem], Awaitable[None]]
 DUE: dict[str, DueUseCase] = {}  # kind → what to do when an item of that kind falls due
+# Kinds done a batch at a time: the use case gets all of a batch's items of its kinds at once,
+# so that it can read what they need in a fixed number of queries, not a few per item.
+BatchUseCase = Callable[[Work, list[DueItem]], Awaitable[None]]
+DUE_IN_BATCHES: dict[str, BatchUseCase] = {}
 BATCH = 200  # items per transaction: a round of 10,000 is 50 short transactions
 
 
@@ -25,6 +29,16 @@ def on_due(kind: str) -> Callable[[DueUseCase], DueUseCase]:
 
     def register(use_case: DueUseCase) -> DueUseCase:
         DUE[kind] = use_case
+        return use_case
+
+    return register
+
+
+def on_due_batch(*kinds: str) -> Callable[[BatchUseCase], BatchUseCase]:
+    """Register the use case for due items of `kinds`, given a batch's items at once."""
+
+    def register(use_case: BatchUseCase) -> BatchUseCase:
+        DUE_IN_BATCHES.update(dict.fromkeys(kinds, use_case))
         return use_case
 
     return register
@@ -49,12 +63,18 @@ async def _one_batch(deps: Deps, batch: int) -> tuple[int, int]:
             items = await due.claim_due(session, now=work.now, limit=batch)
             # Held until the batch is done: each item then finds them in the session.
             held = await due.load_subjects(session, items)
+            in_batches: dict[BatchUseCase, list[DueItem]] = {}
             for item in items:
+                if item.kind in DUE_IN_BATCHES:
+                    in_batches.setdefault(DUE_IN_BATCHES[item.kind], []).append(item)
+                    continue
                 use_case = DUE.get(item.kind)
                 if use_case is None:  # a kind this version no longer knows: done, said once
                     log.warning("due_item_unknown_kind", kind=item.kind, item=item.id)
                     continue
                 await use_case(work, item)
+            for batch_use_case, its_items in in_batches.items():
+                await batch_use_case(work, its_items)
             if items:  # an idle sweep (most are) writes nothing: no write lock on SQLite
                 await due.finish(session, items, now=work.now)
             del held

@@ -70,6 +70,16 @@ MANAGERS = [
         "`weekly-cap 4` (routine messages a person a week, check-ins before reminders); "
         "`program set` alone shows them",
     ),
+    (
+        "program set ack-deadline high|normal <30m|4h|2d>",
+        "how long a concern may wait for acknowledgement before its managers are reminded "
+        "and then its backup managers told",
+    ),
+    (
+        "program set escalation [repeat-high on|off]",
+        "show the escalation policy, or say whether an urgent concern is reminded every "
+        "deadline at the last level",
+    ),
     ("checkin @person|all", "send a check-in now, in each recipient's working hours"),
     (
         "concern ack|resolve <n> [note]",

@@ -97,11 +97,27 @@ class Levels:
     def outside(self, members: Collection[int | None]) -> Recipients:
         """Who is told of a concern about a pair of these members: never someone in it;
         the backups if no manager is left."""
-        for role, level in ((Role.MANAGER, self.managers), (Role.BACKUP_MANAGER, self.backups)):
-            people = [p for p in level if p.id not in members]
-            if people:
-                return Recipients(people, role)
-        return Recipients([], None)
+        first = self.first_level(members)
+        if first is None:
+            return Recipients([], None)
+        return Recipients(self.at(first, members), LEVEL_ROLES[first - 1])
+
+    def at(self, level: int, members: Collection[int | None]) -> list[Person]:
+        """Level 1 (the managers) or 2 (the backups), but whoever is in the pair."""
+        people = self.managers if level == 1 else self.backups if level == 2 else []
+        return [p for p in people if p.id not in members]
+
+    def first_level(self, members: Collection[int | None]) -> int | None:
+        """The first level with someone outside the pair: the concern's first to be told."""
+        return next((n for n in LEVELS if self.at(n, members)), None)
+
+    def last_level(self, members: Collection[int | None]) -> int | None:
+        """The last level with someone outside the pair: where an escalation stops."""
+        return next((n for n in reversed(LEVELS) if self.at(n, members)), None)
+
+
+LEVEL_ROLES = (Role.MANAGER, Role.BACKUP_MANAGER)  # the roles of levels 1 and 2
+LEVELS = (1, 2)
 
 
 async def levels_of(ctx: Context, program: Program) -> Levels:

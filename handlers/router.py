@@ -18,6 +18,7 @@ from typing import TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError
 
+import handlers.escalation.walk  # noqa: F401  (registers the escalation walk's due work)
 from handlers import (
     briefings,
     concerns,
@@ -56,6 +57,8 @@ from handlers.commands import (
 )
 from handlers.context import Caller, Context, Deps, Refusal
 from handlers.deadline import Deadline
+from handlers.escalation import settings as escalation_settings
+from handlers.escalation.commands import ShowEscalation
 from handlers.grammar import PersonRef
 from handlers.lookups import Profiles
 from handlers.people import caller_person, known_caller, storable
@@ -210,6 +213,8 @@ def _step_for(command: Command) -> Step:
             return lambda ctx: settings.program_set(ctx, command)
         case ProgramSettings():
             return lambda ctx: settings.show_settings(ctx, command)
+        case ShowEscalation():
+            return lambda ctx: escalation_settings.show_policy(ctx, command)
         case Pause():
             return lambda ctx: pausing.pause(ctx, command)
         case Resume():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.escalation import settings as escalation
+from handlers.escalation.commands import ACK_DEADLINE, ESCALATION
 from handlers.roles import managed_program
 from handlers.settings_commands import EXAMPLES, USAGE, ProgramSet, ProgramSettings
 from handlers.views import CommandHint, Facts, MessageView, bold, fact, section
@@ -12,6 +14,8 @@ UNSET_ZONE = "not set: UTC for people whose own is unknown"
 
 
 async def program_set(ctx: Context, command: ProgramSet) -> MessageView:
+    if command.setting in (ACK_DEADLINE, ESCALATION):
+        return await escalation.change(ctx, command)
     program = await managed_program(ctx, command.program)
     if command.setting == "timezone":
         program.timezone = command.value
@@ -55,11 +59,14 @@ def _examples() -> list:
 
 
 def _facts(program: Program) -> Facts:
+    deadlines, walk = escalation.summary(program)
     return Facts(
         facts=[
             fact("timezone", program.timezone or UNSET_ZONE),
             fact("checkins", program.checkin_cadence),
             fact("weekly-cap", f"{program.weekly_cap} routine messages a person a week"),
+            fact("ack-deadline", deadlines),
+            fact("escalation", walk),
         ]
     )
 

@@ -9,14 +9,19 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.cadence import parse_cadence
+from handlers.escalation import commands as escalation
+from handlers.escalation.commands import ACK_DEADLINE, ESCALATION, ShowEscalation
 from handlers.grammar import Token, quote
 
-SETTINGS = ("timezone", "checkins", "weekly-cap")
+SETTINGS = ("timezone", "checkins", "weekly-cap", ACK_DEADLINE, ESCALATION)
 CAP_RANGE = range(1, 21)
 MOST_PAUSE_DAYS = 28
 PAUSE = re.compile(r"([1-9][0-9]{0,2})([dw])")
 USAGE = {
-    "program set": 'program set timezone|checkins|weekly-cap <value> [program "<name>"]',
+    "program set": (
+        "program set timezone|checkins|weekly-cap|ack-deadline|escalation <value> "
+        '[program "<name>"]'
+    ),
     "pause": "pause <2w|10d>",
     "resume": "resume",
 }
@@ -24,6 +29,7 @@ EXAMPLES = {
     "timezone": "program set timezone Europe/Vilnius",
     "checkins": "program set checkins 2w,4w,every 4w",
     "weekly-cap": "program set weekly-cap 4",
+    **escalation.EXAMPLES,
 }
 
 
@@ -79,7 +85,7 @@ class Invalid:
 
 def parse_program_set(
     tokens: list[Token], program: str | None
-) -> ProgramSet | ProgramSettings | Invalid:
+) -> ProgramSet | ProgramSettings | ShowEscalation | Invalid:
     """`tokens` follow `program set`, with any `program "<name>"` option taken out."""
     if not tokens:
         return ProgramSettings(program)
@@ -90,6 +96,8 @@ def parse_program_set(
             program, f"I don't know the setting “{tokens[0].text[:40]}”: it is one of {known}."
         )
     words = " ".join(t.text for t in tokens[1:]).strip()
+    if setting == ESCALATION and not words:
+        return ShowEscalation(program)
     if not words or any(t.person is not None for t in tokens[1:]):
         return Invalid(f"Give the value, as in `{EXAMPLES[setting]}`.", USAGE["program set"])
     value = _checked(setting, words)
@@ -110,11 +118,11 @@ def _checked(setting: str, words: str) -> str | Invalid:
                 form,
             )
         return words
-    if setting == "checkins":
+    if setting in CHECKED:
         try:
-            return parse_cadence(words).to_text()
+            return CHECKED[setting](words)
         except ValueError as error:
-            problem = str(error)
+            problem = str(error).rstrip(".")
             return Invalid(f"{problem[0].upper()}{problem[1:]}.", form)
     if not words.isdigit() or int(words) not in CAP_RANGE:
         return Invalid(
@@ -122,6 +130,13 @@ def _checked(setting: str, words: str) -> str | Invalid:
             form,
         )
     return str(int(words))
+
+
+CHECKED = {
+    "checkins": lambda words: parse_cadence(words).to_text(),
+    ACK_DEADLINE: escalation.checked_ack_deadline,
+    ESCALATION: escalation.checked_escalation,
+}
 
 
 def parse_pause(tokens: list[Token]) -> Pause | Invalid:

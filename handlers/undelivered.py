@@ -30,6 +30,8 @@ def what(failed: Failed, to: Mention, pair: tuple[Mention, Mention] | None) -> l
         return ["greeting to ", to, " for the pair ", pair[0], " & ", pair[1]]
     if failed.subject == Subject.CONCERN:
         return [f"concern #{failed.concern_id} DM to manager ", to]
+    if failed.subject == Subject.ESCALATION:
+        return [f"concern #{failed.concern_id} reminder to manager ", to]
     if failed.subject == Subject.CONCERN_UPDATE:
         return [f"concern #{failed.concern_id} update to manager ", to]
     if failed.subject == Subject.BRIEFING:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -117,6 +118,8 @@ class Dispatcher:
         self.platforms = Platforms(clock, backoff.delay)  # pauses and alarms, per platform
         self._wake = asyncio.Event()
         self._stopping = False
+        # A concern's copy failed: the escalation walk should look for someone else now.
+        self.on_undelivered_copy: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         self._wake.set()
@@ -184,10 +187,7 @@ class Dispatcher:
         # stale one waiting on a row cannot deadlock with the row's current holder.
         finished = sorted(finished, key=lambda done: done[0].row.id or 0)
         async with transaction(self.sessions) as session:
-            held = [
-                await record(session, job.row.id, job.lease, outcome)  # type: ignore[arg-type]
-                for job, outcome in finished
-            ]
+            held = [await record(session, job.row, job.lease, outcome) for job, outcome in finished]
             now, claimed, found = self.clock.now(), [], {}
             if room > 0:
                 claimed = await outbox.claim_due(session, now=now, lease=self.lease, limit=room)
@@ -196,6 +196,8 @@ class Dispatcher:
                 found = await recipients.targets(session, rows, self.messengers)
         for (job, outcome), was_held in zip(finished, held, strict=True):
             _log(job, outcome, was_held)
+        if any(o.status == OutboxStatus.FAILED and j.row.concern_id for j, o in finished):
+            self.on_undelivered_copy()
         return [
             Job(row, now + self.lease, found[row.id], in_doubt)  # type: ignore[index]
             for row, in_doubt in claimed

@@ -10,9 +10,10 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.escalation.delivery import copy_undelivered
 from handlers.ports import Address, SentRef
 from storage import outbox
-from storage.models import Identity, OutboxStatus
+from storage.models import Identity, OutboxMessage, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,16 @@ class Outcome:
         return values
 
 
-async def record(session: AsyncSession, row_id: int, lease: datetime, outcome: Outcome) -> bool:
+async def record(
+    session: AsyncSession, row: OutboxMessage, lease: datetime, outcome: Outcome
+) -> bool:
     """Write `outcome` if `lease` is still the row's claim; False if another dispatcher took
-    the row after the lease ran out (its result stands)."""
+    the row after the lease ran out (its result stands). A manager's copy of a concern that
+    failed has the escalation walk look at once for someone else to tell."""
+    assert row.id is not None
     held = await outbox.finish(
         session,
-        row_id,
+        row.id,
         lease=lease,
         refund_attempt=not outcome.attempted,
         in_doubt=outcome.in_doubt,
@@ -52,6 +57,8 @@ async def record(session: AsyncSession, row_id: int, lease: datetime, outcome: O
     )
     if held and outcome.status == OutboxStatus.SENT:
         await _keep_new_address(session, outcome)
+    if held and outcome.status == OutboxStatus.FAILED:
+        await copy_undelivered(session, row, now=outcome.at)
     return held
 
 

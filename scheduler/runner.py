@@ -5,12 +5,15 @@ exactly one."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers.briefings  # registers its due kinds with run_due
-import handlers.checkins.prompts  # noqa: F401  (registers the check-ins' due work)
+import handlers.checkins.prompts
+import handlers.escalation.walk  # noqa: F401  (registers the check-ins' and escalation's due work)
 from handlers import carried
 from handlers.context import Deps
 from handlers.due_work import run_due
@@ -50,6 +53,11 @@ class Schedule:
     async def sweep_outbox(self) -> None:
         """The safety net: a wake-up lost to a crash or another replica's commit."""
         self.dispatcher.wake()
+
+    def sweep_due_now(self) -> None:
+        """Run the due sweep at once rather than at its next interval (a concern's copy
+        failed, and the escalation walk should tell someone else without waiting)."""
+        self.scheduler.modify_job("due-sweep", next_run_time=datetime.now(UTC))
 
     async def sweep_due(self) -> None:
         try:

@@ -8,6 +8,7 @@ twice. SQLite has one process, and its write lock serialises sweeps."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +29,7 @@ async def schedule(
     program_id: int | None = None,
     pair_id: int | None = None,
     person_id: int | None = None,
+    concern_id: int | None = None,
 ) -> bool:
     """Schedule `kind` at `due_at`, once per key. False: that key was scheduled before."""
     values = {
@@ -37,13 +39,27 @@ async def schedule(
         "program_id": program_id,
         "pair_id": pair_id,
         "person_id": person_id,
-        "status": DueStatus.PENDING,
-        "created_at": now,
+        "concern_id": concern_id,
     }
+    return bool(await schedule_many(session, [values], now=now))
+
+
+async def schedule_many(
+    session: AsyncSession, items: list[dict[str, Any]], *, now: datetime
+) -> int:
+    """Schedule many items in one statement, each once per key (`key`, `kind`, `due_at`, and
+    which program, pair, person or concern it is about); how many were new."""
+    if not items:
+        return 0
+    columns = ("program_id", "pair_id", "person_id", "concern_id")
+    rows = [
+        {**dict.fromkeys(columns), **item, "status": DueStatus.PENDING, "created_at": now}
+        for item in items
+    ]
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DueItem).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    statement = insert(DueItem).values(rows).on_conflict_do_nothing(index_elements=["key"])
     result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    return int(result.rowcount)
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[DueItem]:
@@ -145,6 +161,29 @@ async def bring_forward(
             DueItem.due_at == deferred_to,
         )
         .values(due_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
+async def cancel_concerns(session: AsyncSession, concern_ids: list[int], *, now: datetime) -> int:
+    """Cancel the pending items of these concerns (their escalation walks); how many. Items a
+    sweep holds right now are skipped, not waited for: that sweep finds each concern as it now
+    stands (it locks them), so waiting could only deadlock with it."""
+    if not concern_ids:
+        return 0
+    pending = select(DueItem.id).where(
+        col(DueItem.concern_id).in_(concern_ids), DueItem.status == DueStatus.PENDING
+    )
+    if session.bind.dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)
+    ids = list((await session.exec(pending)).all())
+    if not ids:
+        return 0
+    result = await session.exec(  # type: ignore[call-overload]
+        update(DueItem)
+        .where(col(DueItem.id).in_(ids))
+        .values(status=DueStatus.CANCELLED, done_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)

@@ -70,6 +70,7 @@ class Subject(StrEnum):
     CHECKIN_REMINDER = "checkin_reminder"  # to a pair member: a check-in still unanswered
     CONCERN = "concern"  # to a manager: a concern's DM, updated in place as it moves on
     CONCERN_UPDATE = "concern_update"  # an update in place of a concern DM
+    ESCALATION = "escalation"  # to a manager: a concern not yet acknowledged, a new reminder
     REPORTER_UPDATE = "reporter_update"  # to the reporter: their concern moved on
     ANSWER = "answer"  # the answer to what someone typed or clicked
     OTHER = "other"
@@ -96,6 +97,12 @@ class Program(SQLModel, table=True):
     )
     # Routine messages a person gets a week at most; the rest wait for the next week.
     weekly_cap: int = Field(default=4, sa_column_kwargs={"server_default": "4"})
+    # The escalation policy (handlers/escalation/policy.py): how long a concern may wait for
+    # acknowledgement, high severity in clock minutes, normal in working minutes; and whether
+    # a high one is repeated at the last level until someone acknowledges it.
+    ack_high_minutes: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
+    ack_normal_minutes: int = Field(default=480, sa_column_kwargs={"server_default": "480"})
+    repeat_high: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _required_ts()
 
@@ -164,6 +171,10 @@ class Concern(SQLModel, table=True):
     resolved_by_id: int | None = Field(default=None, foreign_key="person.id")
     resolved_at: datetime | None = _ts()
     resolved_note: str | None = Field(default=None, sa_column=Column(Text))
+    # How far the escalation walk has gone: the level last told (1 the managers, 2 the
+    # backups; None while no one outside the pair can be), and since when.
+    level: int | None = None
+    level_since: datetime | None = _ts()
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -256,6 +267,7 @@ class DueItem(SQLModel, table=True):
     program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
     pair_id: int | None = Field(default=None, foreign_key="pair.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    concern_id: int | None = Field(default=None, foreign_key="concern.id", index=True)
     due_at: datetime = _required_ts()
     status: str = Field(default=DueStatus.PENDING, max_length=16)
     created_at: datetime = _required_ts()

@@ -80,6 +80,35 @@ async def queued_at(session: AsyncSession, key: str) -> tuple[int, datetime]:
     return int(row_id), due_at
 
 
+async def enqueue_urgent(
+    session: AsyncSession, messages: list[dict[str, Any]], *, now: datetime
+) -> int:
+    """Add many urgent messages in one statement, to be sent now, each once per key
+    (`dedupe_key`, `recipient_id`, `view`, `subject` and the program, pair and concern it is
+    about); how many were new."""
+    if not messages:
+        return 0
+    columns = ("program_id", "pair_id", "concern_id", "replaces_id", "reply_to")
+    rows = [
+        {
+            **dict.fromkeys(columns),
+            **message,
+            "priority": URGENT,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for message in messages
+    ]
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount)
+
+
 class Claimed(NamedTuple):
     row: OutboxMessage
     # Its last claim ended with no outcome recorded (the process died, or the send got no
@@ -210,3 +239,20 @@ async def cancel_unsent(session: AsyncSession, keys: list[str]) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
+
+
+async def drop_unsent(session: AsyncSession, row_id: int | None) -> bool:
+    """Never send a message that has not started on its way (no dispatcher holds it, none
+    tried it): it is superseded. False when it was sent, or may be on its way."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.claimed_until.is_(None),  # type: ignore[union-attr]
+        )
+        .values(status=SUPERSEDED)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)

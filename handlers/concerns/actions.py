@@ -12,6 +12,7 @@ from handlers.concerns.copies import refresh_dms
 from handlers.concerns.reporter import tell_reporter
 from handlers.concerns.view import person_by_id
 from handlers.context import Context, Refusal
+from handlers.escalation.start import stop
 from handlers.people import mention
 from handlers.roles import role_of
 from handlers.views import (
@@ -41,6 +42,7 @@ async def acknowledge(ctx: Context, concern_id: str, note: str | None = None) ->
     )
     if not changed:
         return await _already(ctx, concern)
+    await stop(ctx, concern)  # the escalation walk ends here, at whatever level it was
     await refresh_dms(ctx, concern)
     await tell_reporter(ctx, concern)
     ctx.audit("concern.acknowledge", f"concern:{concern.id}", concern.program_id)
@@ -66,6 +68,7 @@ async def resolve_concern(ctx: Context, concern_id: str, note: str | None = None
     )
     if not changed:
         return await _already(ctx, concern)
+    await stop(ctx, concern)  # resolved without an acknowledgement: the walk ends too
     await refresh_dms(ctx, concern)
     await tell_reporter(ctx, concern)
     ctx.audit("concern.resolve", f"concern:{concern.id}", concern.program_id)

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from handlers.commands import USAGE, RaiseConcern
 from handlers.concerns.copies import send_dm
 from handlers.concerns.recipients import recipients_for
-from handlers.concerns.view import concern_view, pair_mentions
+from handlers.concerns.view import facts_of, pair_mentions, render
 from handlers.context import Context, Refusal
+from handlers.escalation.policy import policy_of, severity_of
+from handlers.escalation.start import begin, level_of
 from handlers.pairing import active_pairs_of
 from handlers.people import resolve
 from handlers.roles import Recipients, name_key
@@ -27,8 +29,6 @@ from storage.models import (
     Program,
     Role,
 )
-
-HIGH_SEVERITY = ("confidentiality", "conduct")
 
 
 async def raise_concern(ctx: Context, command: RaiseConcern) -> MessageView:
@@ -55,7 +55,7 @@ async def record_concern(
         pair_id=pair.id,
         reporter_id=ctx.me.id,
         kind=kind,
-        severity="high" if kind in HIGH_SEVERITY else "normal",
+        severity=severity_of(kind),
         words=words,
         created_at=ctx.now,
     )
@@ -65,10 +65,12 @@ async def record_concern(
         before_sending(concern)
         await ctx.session.flush()
     recipients = await recipients_for(ctx, program, pair)
-    people = await pair_mentions(ctx, pair)
+    level = level_of(recipients.role)
+    facts = await facts_of(ctx, concern, await pair_mentions(ctx, pair))
     for manager in recipients.people:
-        view = await concern_view(ctx, concern, manager, people)
-        await send_dm(ctx, concern, manager, view)
+        assert level is not None
+        await send_dm(ctx, concern, manager, render(facts, manager), level)
+    await begin(ctx, concern, level, policy_of(program))
     ctx.audit(f"concern.raise.{kind}", f"concern:{concern.id}", program.id)
     return concern, recipients
 

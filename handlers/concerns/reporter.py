@@ -14,6 +14,7 @@ from storage.models import (
     Concern,
     ConcernStatus,
     OutboxMessage,
+    OutboxStatus,
     Pair,
     Person,
     Program,
@@ -132,9 +133,12 @@ def _where_it_stands(
 
 
 async def _told(ctx: Context, concern_ids: list[int | None]) -> set[int]:
-    """Which of these concerns reached a manager (a DM was queued for one)."""
+    """Which of these concerns reached a manager: a DM was queued for one, and did not fail
+    (a DM that could not be delivered told no one)."""
     query = select(OutboxMessage.concern_id).where(
-        OutboxMessage.subject == Subject.CONCERN, col(OutboxMessage.concern_id).in_(concern_ids)
+        OutboxMessage.subject == Subject.CONCERN,
+        col(OutboxMessage.concern_id).in_(concern_ids),
+        OutboxMessage.status != OutboxStatus.FAILED,
     )
     return {i for i in (await ctx.session.exec(query)).all() if i is not None}
 

@@ -198,7 +198,7 @@ async def _manager_dm(store: Store) -> dict[str, Any] | None:
     """The outbox row of the concern DM to the manager, read the way an operator would."""
     query = text(
         "SELECT o.* FROM outbox o JOIN identity i ON i.person_id = o.recipient_id "
-        "WHERE i.platform = 'slack' AND i.external_id = :user AND o.dedupe_key LIKE 'concern:%'"
+        "WHERE i.platform = 'slack' AND i.external_id = :user AND o.subject = 'concern'"
     )
     async with store.engine.connect() as conn:
         rows = (await conn.execute(query, {"user": MANAGER[1]})).mappings().all()

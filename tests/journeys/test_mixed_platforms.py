@@ -20,7 +20,7 @@ from fakes.teams_harness import (
     rich,
 )
 
-from storage.models import Identity, OutboxMessage, Person
+from storage.models import Identity, OutboxMessage, Person, Subject
 
 RAISED = "Mon 23 Nov 2026, 09:00 UTC"  # as Max (no time zone from Teams) reads it
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -242,7 +242,7 @@ async def test_a_person_on_both_platforms_is_reached_where_they_were_last(mixed,
     await teams.say("lena", "status")
     assert await lenas_concern_dm("third") == "teams"
     rows = [r for r in await teams.rows(OutboxMessage) if r.recipient_id == lena.id]
-    concern_dms = [r for r in rows if r.dedupe_key.startswith("concern:")]
+    concern_dms = [r for r in rows if r.subject == Subject.CONCERN]
     assert [r.platform for r in concern_dms] == ["teams", "slack", "teams"]
     # Her Teams answers came through the outbox, into the conversation she wrote in.
     assert [r.platform for r in rows if r.dedupe_key.startswith("answer:")] == ["teams", "teams"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from fakes.teams_harness import TeamsHarness
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Subject
 
 CONCERN = 'concern missed-meeting "Sam missed two meetings."'
 
@@ -22,7 +22,7 @@ async def send_concern(teams: TeamsHarness) -> None:
 
 async def concern_rows(teams: TeamsHarness) -> list[tuple[str, str | None]]:
     rows = await teams.rows(OutboxMessage)
-    return sorted((r.status, r.last_error) for r in rows if r.dedupe_key.startswith("concern:"))
+    return sorted((r.status, r.last_error) for r in rows if r.subject == Subject.CONCERN)
 
 
 @pytest.mark.parametrize(

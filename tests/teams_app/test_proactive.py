@@ -4,8 +4,10 @@ on the stored reference, or creates the 1:1 conversation for someone who never w
 
 from __future__ import annotations
 
+import json
 import re
 
+from fakes.bot_connector import SENDS
 from fakes.teams_harness import (
     ACKNOWLEDGE,
     BOT_ID,
@@ -24,8 +26,9 @@ from fakes.teams_harness import (
     run_script,
 )
 
+from handlers import due_work
 from handlers.router import COULD_NOT
-from storage.models import Identity, OutboxMessage
+from storage.models import Identity, OutboxMessage, Person, Subject
 
 RAISED = "Mon 23 Nov 2026, 09:00 UTC"  # Teams gives no time zone: people see UTC
 WORDS = "Sam missed two meetings. [click](http://evil) **really**"
@@ -336,11 +339,11 @@ async def test_message_writes_blocked_fails_the_row_and_status_says_who_and_why(
     [refused] = demo.since(mark, "create_conversation")
     assert refused.status == 403
     assert refused.answer["error"]["code"] == "MessageWritesBlocked"
-    row = await row_for(demo, "concern:1:manager:")
+    row = await row_for(demo, "escalation:1:level:1:reminder:0:")
     rows = {
         r.recipient_id: r
         for r in await demo.rows(OutboxMessage)
-        if r.dedupe_key.startswith("concern:")
+        if r.dedupe_key.startswith("escalation:1:level:1:reminder:0:")
     }
     assert sorted((r.status, r.last_error) for r in rows.values()) == [
         ("failed", BLOCKED),
@@ -442,7 +445,7 @@ async def test_an_unreachable_connector_is_a_temporary_failure(demo: TeamsHarnes
         session.add(ada)
     await demo.send(demo.message("omar", CONCERN))
     assert await demo.deliver() == 3  # Omar's receipt and the two managers' cards
-    rows = [r for r in await demo.rows(OutboxMessage) if r.dedupe_key.startswith("concern:")]
+    rows = [r for r in await demo.rows(OutboxMessage) if r.subject == Subject.CONCERN]
     assert sorted((r.status, r.last_error) for r in rows) == [
         ("pending", "connection failed: ClientRequestError"),
         ("sent", None),
@@ -460,3 +463,28 @@ async def test_a_slow_member_lookup_is_not_waited_for(teams: TeamsHarness) -> No
     assert (
         len([c for c in teams.connector.calls_to("get_member") if c.member_id == "29:1omar"]) == 1
     )
+
+
+async def test_managers_who_blocked_the_bot_are_passed_over_for_the_backup_at_once(
+    demo: TeamsHarness,
+) -> None:
+    """Escalation: when no manager can be reached (403 MessageWritesBlocked for each), the
+    backup is sent the concern at once, not a deadline later, and the reporter is told."""
+    demo.connector.block("29:1ada")
+    demo.connector.block("29:1max")
+    await demo.send(demo.message("omar", CONCERN))
+    assert await demo.deliver() == 3  # Omar's receipt, and the two managers' cards: refused
+    mark = len(demo.connector.calls)
+    await due_work.run_due(demo.runtime.deps)  # the same moment: the failures were seen
+    while await demo.deliver():
+        pass
+    people = {p.display_name.split()[0]: p.id for p in await demo.rows(Person)}
+    told = {
+        r.recipient_id: r.status
+        for r in await demo.rows(OutboxMessage)
+        if r.subject == Subject.CONCERN
+    }
+    assert told == {people["Ada"]: "failed", people["Max"]: "failed", people["Bea"]: "sent"}
+    cards = json.dumps([c.body for c in demo.since(mark, *SENDS) if c.status == 200])
+    assert "Sent to you, a backup manager: no manager of the program could be reached." in cards
+    assert "could not reach the program's managers, so its backup managers have been told" in cards

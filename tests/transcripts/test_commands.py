@@ -46,6 +46,8 @@ FOR_MANAGERS = """\
    • `managers remove @person` remove a manager
    • `status` people, pairs, open concerns (with their numbers), who is at risk and why (two check-ins in a row unanswered, struggling twice with no concern, paired before confirming their briefing), unconfirmed briefings, who is paused or at the weekly cap, undelivered messages
    • `program set timezone|checkins|weekly-cap <value>` change a setting: `timezone Europe/Vilnius` (working hours for people whose own zone is unknown), `checkins 2w,4w,every 4w` (when pairs are asked how it is going), `weekly-cap 4` (routine messages a person a week, check-ins before reminders); `program set` alone shows them
+   • `program set ack-deadline high|normal <30m|4h|2d>` how long a concern may wait for acknowledgement before its managers are reminded and then its backup managers told
+   • `program set escalation [repeat-high on|off]` show the escalation policy, or say whether an urgent concern is reminded every deadline at the last level
    • `checkin @person|all` send a check-in now, in each recipient's working hours
    • `concern ack|resolve <n> [note]` acknowledge or resolve concern n, as its buttons do; a note is for the managers only"""
 FOR_ADMINS = """\

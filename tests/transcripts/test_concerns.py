@@ -677,7 +677,8 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
         "   *Messages that could not be delivered: 1*\n"
         "   • concern #1 DM to manager @maya: their account was not found (user_not_found)"
     )
-    # Acknowledging updates the copy that arrived; the undelivered one is left alone.
+    # Acknowledging updates the copy that arrived, which now says who could not be reached;
+    # the undelivered one is left alone.
     assert await console.say("lena", "press 5") == said("""
            @lena pressed [Acknowledge]
         🔒 mentorbot (only you see this):
@@ -690,6 +691,9 @@ async def test_a_concern_to_an_unreachable_manager_shows_in_status(console) -> N
            Raised by: @sam
            Raised: Mon 23 Nov 2026, 10:00 Europe/Berlin
            (They added no words.)
+           *History*
+           • Mon 23 Nov 2026, 10:00 Europe/Berlin · sent to @lena
+           • Mon 23 Nov 2026, 10:00 Europe/Berlin · could not reach @maya
            *Acknowledged by you* · Mon 23 Nov 2026, 10:00 Europe/Berlin
            [7: Resolve]
         📨 DM to @sam

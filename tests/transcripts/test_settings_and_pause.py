@@ -35,8 +35,10 @@ async def test_program_set_shows_changes_and_checks_each_setting(console, engine
            timezone: not set: UTC for people whose own is unknown
            checkins: 2w,4w,every 4w
            weekly-cap: 4 routine messages a person a week
-           To change one: `program set timezone|checkins|weekly-cap <value> [program "<name>"]`
-           For example `program set timezone Europe/Vilnius`, `program set checkins 2w,4w,every 4w`, `program set weekly-cap 4`.
+           ack-deadline: urgent 1 hour, others 1 working day
+           escalation: managers, then backup managers; at the last level an urgent concern is reminded every hour until acknowledged, any other once
+           To change one: `program set timezone|checkins|weekly-cap|ack-deadline|escalation <value> [program "<name>"]`
+           For example `program set timezone Europe/Vilnius`, `program set checkins 2w,4w,every 4w`, `program set weekly-cap 4`, `program set ack-deadline high 30m`, `program set escalation repeat-high off`.
     """)
     assert await console.say("maya", "program set timezone Europe/Vilnius") == said("""
         🔒 mentorbot (only you see this):
@@ -44,6 +46,8 @@ async def test_program_set_shows_changes_and_checks_each_setting(console, engine
            timezone: Europe/Vilnius
            checkins: 2w,4w,every 4w
            weekly-cap: 4 routine messages a person a week
+           ack-deadline: urgent 1 hour, others 1 working day
+           escalation: managers, then backup managers; at the last level an urgent concern is reminded every hour until acknowledged, any other once
     """)
     assert await console.say(
         "maya", 'program set checkins 1w, 3w, every 6w program "Pilot"'
@@ -53,6 +57,8 @@ async def test_program_set_shows_changes_and_checks_each_setting(console, engine
            timezone: Europe/Vilnius
            checkins: 1w,3w,every 6w
            weekly-cap: 4 routine messages a person a week
+           ack-deadline: urgent 1 hour, others 1 working day
+           escalation: managers, then backup managers; at the last level an urgent concern is reminded every hour until acknowledged, any other once
     """)
     assert (await console.say("maya", "program set weekly-cap 2")).splitlines()[1] == (
         "   The weekly cap of *Pilot* is now 2."
@@ -68,21 +74,21 @@ async def test_program_set_shows_changes_and_checks_each_setting(console, engine
         assert await console.say("maya", "program set timezone Mars/Olympus") == said("""
             🔒 mentorbot (only you see this):
                “Mars/Olympus” is not a time zone I know: use an IANA name, as in `program set timezone Europe/Vilnius`.
-               The form is: `program set timezone|checkins|weekly-cap <value> [program "<name>"]`
+               The form is: `program set timezone|checkins|weekly-cap|ack-deadline|escalation <value> [program "<name>"]`
         """)
         assert await console.say("maya", "program set weekly-cap 21") == said("""
             🔒 mentorbot (only you see this):
                The weekly cap is a whole number from 1 to 20.
-               The form is: `program set timezone|checkins|weekly-cap <value> [program "<name>"]`
+               The form is: `program set timezone|checkins|weekly-cap|ack-deadline|escalation <value> [program "<name>"]`
         """)
         assert await console.say("maya", "program set checkins 4w,2w") == said("""
             🔒 mentorbot (only you see this):
                The intervals must grow: a list of intervals such as `2w,4w,every 4w` (d: days, w: weeks).
-               The form is: `program set timezone|checkins|weekly-cap <value> [program "<name>"]`
+               The form is: `program set timezone|checkins|weekly-cap|ack-deadline|escalation <value> [program "<name>"]`
         """)
         assert (await console.say("maya", "program set colour blue")).splitlines()[:3] == [
             "🔒 mentorbot (only you see this):",
-            "   I don't know the setting “colour”: it is one of timezone, checkins, weekly-cap.",
+            "   I don't know the setting “colour”: it is one of timezone, checkins, weekly-cap, ack-deadline, escalation.",
             "   The settings of *Pilot*:",
         ]
         assert await console.say("sam", "program set weekly-cap 3") == said("""

@@ -154,3 +154,25 @@ async def test_without_a_zone_of_their_own_the_programs_working_hours_count(deps
     async with deps.sessions() as session:
         row = (await session.exec(select(OutboxMessage))).one()
     assert row.next_attempt_at == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
+
+
+async def test_the_due_sweep_can_be_run_at_once_instead_of_at_its_next_interval() -> None:
+    """A concern's copy that failed has the escalation walk look for someone else now."""
+    from datetime import UTC, datetime, timedelta
+
+    from handlers.context import Deps
+    from scheduler.runner import DUE_SWEEP_SECONDS, Schedule
+
+    class Idle:
+        def wake(self) -> None: ...
+
+    schedule = Schedule(Idle(), Deps(sessions=None, clock=None))  # type: ignore[arg-type]
+    schedule.start()
+    try:
+        job = schedule.scheduler.get_job("due-sweep")
+        later = datetime.now(UTC) + timedelta(seconds=DUE_SWEEP_SECONDS / 2)
+        assert job.next_run_time > later
+        schedule.sweep_due_now()
+        assert schedule.scheduler.get_job("due-sweep").next_run_time <= datetime.now(UTC)
+    finally:
+        schedule.shutdown()

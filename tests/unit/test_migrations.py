@@ -88,3 +88,57 @@ async def test_rows_written_before_typed_subjects_get_them_from_their_keys(tmp_p
         assert await schema_diff(engine) == []
     finally:
         await engine.dispose()
+
+
+async def test_concerns_open_before_the_escalation_policy_start_their_walk(tmp_path):
+    """0008 gives each open concern its walk's first step, due at once: tell level 1 (those
+    who hold a copy already are skipped), then remind on the program's deadline."""
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+    def upgrade_to(revision: str):
+        def run(sync_conn):
+            config = db.alembic_config(str(engine.url))
+            config.attributes["connection"] = sync_conn
+            command.upgrade(config, revision)
+
+        return run
+
+    now = "'2026-11-30 09:00:00'"
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to("0007"))
+            for statement in (
+                f"INSERT INTO person (id, display_name, created_at) VALUES (1, 'Maya', {now})",
+                "INSERT INTO program (id, name, name_key, created_at, checkin_cadence, weekly_cap)"
+                f" VALUES (1, 'P', 'p', {now}, '2w', 4)",
+                "INSERT INTO pair (id, program_id, mentor_id, mentee_id, state, created_at)"
+                f" VALUES (1, 1, 1, 1, 'active', {now})",
+                *(
+                    "INSERT INTO concern (id, program_id, pair_id, reporter_id, kind, severity,"
+                    f" status, created_at) VALUES ({n}, 1, 1, 1, 'other', 'normal', '{s}', {now})"
+                    for n, s in ((1, "open"), (2, "acknowledged"), (3, "resolved"), (4, "open"))
+                ),
+            ):
+                await conn.execute(text(statement))
+            await conn.run_sync(upgrade_to("head"))
+            steps = (
+                await conn.execute(
+                    text("SELECT key, kind, concern_id, status FROM due_item ORDER BY concern_id")
+                )
+            ).all()
+            program = (
+                await conn.execute(
+                    text("SELECT ack_high_minutes, ack_normal_minutes, repeat_high FROM program")
+                )
+            ).one()
+        assert [tuple(row) for row in steps] == [
+            ("escalation:1:level:1:reminder:0", "escalation", 1, "pending"),
+            ("escalation:4:level:1:reminder:0", "escalation", 4, "pending"),
+        ]
+        assert tuple(program) == (60, 480, 1)
+        assert await schema_diff(engine) == []
+    finally:
+        await engine.dispose()

@@ -35,6 +35,7 @@ from handlers.commands import (
     Usage,
     parse,
 )
+from handlers.escalation.commands import ShowEscalation, checked_ack_deadline
 from handlers.grammar import (
     BROADCASTS,
     CLOSING_QUOTES,
@@ -97,6 +98,12 @@ cadences = st.builds(
     st.none() | st.integers(1, 8).map(lambda n: timedelta(weeks=n)),
 ).filter(bool)
 
+# An acknowledgement deadline as stored: what checked_ack_deadline gives back.
+ack_deadlines = st.one_of(
+    st.integers(5, 2880).map(lambda n: checked_ack_deadline(f"high {n}m")),
+    st.integers(60, 4800).map(lambda n: checked_ack_deadline(f"normal {n}m")),
+)
+
 commands = st.one_of(
     st.just(Help()),
     st.just(Overview()),
@@ -126,6 +133,14 @@ commands = st.one_of(
     st.builds(ProgramSet, st.just("checkins"), cadences, programs),
     st.builds(ProgramSet, st.just("weekly-cap"), st.integers(1, 20).map(str), programs),
     st.builds(ProgramSettings, programs),
+    st.builds(ProgramSet, st.just("ack-deadline"), ack_deadlines, programs),
+    st.builds(
+        ProgramSet,
+        st.just("escalation"),
+        st.sampled_from(["repeat-high on", "repeat-high off"]),
+        programs,
+    ),
+    st.builds(ShowEscalation, programs),
     st.builds(Pause, st.integers(1, 28)),
     st.just(Resume()),
     st.builds(CheckIn, st.none() | people, st.just(False), programs).filter(
@@ -516,6 +531,14 @@ def _strings(value: object) -> list[str]:
         ('program set weekly-cap 07 program "X"', ProgramSet("weekly-cap", "7", "X")),
         ("program set", ProgramSettings()),
         ('program set program "X"', ProgramSettings("X")),
+        ("program set ack-deadline high 30m", ProgramSet("ack-deadline", "high 30m")),
+        ("program set ack-deadline HIGH 60m", ProgramSet("ack-deadline", "high 1h")),
+        ("program set ack-deadline normal 2d", ProgramSet("ack-deadline", "normal 2d")),
+        ("program set ack-deadline normal 8h", ProgramSet("ack-deadline", "normal 1d")),
+        ("program set ack-deadline normal 90m", ProgramSet("ack-deadline", "normal 90m")),
+        ("program set escalation", ShowEscalation()),
+        ('program set escalation program "X"', ShowEscalation("X")),
+        ("program set escalation repeat-high OFF", ProgramSet("escalation", "repeat-high off")),
         ("pause 2w", Pause(14)),
         ("pause 10d", Pause(10)),
         ("PAUSE 4W", Pause(28)),
@@ -544,6 +567,63 @@ def test_settings_and_pausing_parse(text: str, expected: Command) -> None:
             "Give the value, as in `program set timezone Europe/Vilnius`.",
             "program set",
         ),
+        (
+            "program set ack-deadline 30m",
+            "Say which deadline, high or normal, as in `program set ack-deadline high 30m`.",
+            "program set",
+        ),
+        (
+            "program set ack-deadline urgent 30m",
+            "Say which deadline, high or normal, as in `program set ack-deadline high 30m`.",
+            "program set",
+        ),
+        (
+            "program set ack-deadline normal",
+            "Give the deadline, as in `program set ack-deadline normal 2d`.",
+            "program set",
+        ),
+        (
+            "program set ack-deadline high soon",
+            "“soon” is not a deadline: give minutes, hours or days, as in 30m, 4h or 2d.",
+            "program set",
+        ),
+        (
+            "program set ack-deadline high 1.5h",
+            "“1.5h” is not a deadline: give minutes, hours or days, as in 30m, 4h or 2d.",
+            "program set",
+        ),
+        (
+            "program set ack-deadline high 2m",
+            "A high-severity deadline is 5 minutes to 2 days of clock time (5m to 2d).",
+            "program set",
+        ),
+        (
+            "program set ack-deadline high 3d",
+            "A high-severity deadline is 5 minutes to 2 days of clock time (5m to 2d).",
+            "program set",
+        ),
+        (
+            "program set ack-deadline normal 30m",
+            "A normal deadline is 1 working hour to 10 working days (1h to 10d).",
+            "program set",
+        ),
+        (
+            "program set ack-deadline normal 11d",
+            "A normal deadline is 1 working hour to 10 working days (1h to 10d).",
+            "program set",
+        ),
+        (
+            "program set ack-deadline",
+            "Give the value, as in `program set ack-deadline high 30m`.",
+            "program set",
+        ),
+        (
+            "program set escalation repeat-high maybe",
+            "`program set escalation` shows the policy; `program set escalation repeat-high on` "
+            "or `off` says whether an urgent concern is reminded again every deadline at the last "
+            "level until someone acknowledges it.",
+            "program set",
+        ),
         ("pause", "Say how long, in days or weeks: `pause 2w` or `pause 10d`.", "pause"),
         ("pause 29d", "A pause lasts at most 4 weeks (`pause 4w`).", "pause"),
         ("pause 2 weeks", "Say how long, in days or weeks: `pause 2w` or `pause 10d`.", "pause"),
@@ -559,5 +639,6 @@ def test_an_unknown_setting_shows_the_settings_and_says_why() -> None:
     assert parsed == ProgramSettings()
     assert isinstance(parsed, ProgramSettings)
     assert parsed.problem == (
-        "I don't know the setting “colour”: it is one of timezone, checkins, weekly-cap."
+        "I don't know the setting “colour”: it is one of timezone, checkins, weekly-cap, "
+        "ack-deadline, escalation."
     )

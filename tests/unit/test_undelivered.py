@@ -43,6 +43,8 @@ def test_which_message_as_inline_parts() -> None:
     ]
     dm = Failed(Subject.CONCERN, 1, None, pair_id=7, concern_id=3)
     assert what(dm, ada, None) == ["concern #3 DM to manager ", ada]
+    reminder = Failed(Subject.ESCALATION, 1, None, pair_id=7, concern_id=3)
+    assert what(reminder, ada, None) == ["concern #3 reminder to manager ", ada]
     update = Failed(Subject.CONCERN_UPDATE, 1, None, concern_id=3)
     assert what(update, ada, None) == ["concern #3 update to manager ", ada]
     receipt = Failed(Subject.REPORTER_UPDATE, 2, None, concern_id=3)
