@@ -9,7 +9,7 @@ from handlers.concerns import hand_over, withdraw
 from handlers.context import Context, Refusal
 from handlers.people import mention, resolve
 from handlers.roles import managed_program, managers_of, name_key, role_of
-from handlers.views import MessageView, Note, bold, note, section
+from handlers.views import CommandHint, MessageView, Note, bold, note, section
 from storage.models import MANAGER_ROLES, Membership, Person, Program, Role
 
 
@@ -50,8 +50,13 @@ async def create_program(ctx: Context, command: ProgramCreate) -> MessageView:
         blocks=[
             section("Created the program ", bold(command.name), ". You manage it."),
             section(
-                "Next: `enrol @person mentor` or `enrol @person mentee`, "
-                "then `pair @mentor @mentee`."
+                "Next: ",
+                CommandHint(text="enrol @person mentor"),
+                " or ",
+                CommandHint(text="enrol @person mentee"),
+                ", then ",
+                CommandHint(text="pair @mentor @mentee"),
+                ".",
             ),
         ],
     )

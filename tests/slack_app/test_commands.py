@@ -126,8 +126,8 @@ async def test_an_admin_creates_a_program_and_manages_it(slack) -> None:
         [
             section("Created the program *Demo*. You manage it."),
             section(
-                "Next: `enrol @person mentor` or `enrol @person mentee`, "
-                "then `pair @mentor @mentee`."
+                "Next: `/mentoring enrol @person mentor` or `/mentoring enrol @person mentee`, "
+                "then `/mentoring pair @mentor @mentee`."
             ),
         ],
     )
@@ -161,8 +161,8 @@ async def test_program_names_keep_what_was_typed_and_are_escaped_back(slack) -> 
         [
             section("Created the program *R&amp;D &lt;2027&gt;*. You manage it."),
             section(
-                "Next: `enrol @person mentor` or `enrol @person mentee`, "
-                "then `pair @mentor @mentee`."
+                "Next: `/mentoring enrol @person mentor` or `/mentoring enrol @person mentee`, "
+                "then `/mentoring pair @mentor @mentee`."
             ),
         ],
     )

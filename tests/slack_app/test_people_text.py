@@ -124,8 +124,8 @@ async def test_a_program_name_and_purpose_stay_text_in_the_ack_status_and_app_ho
         [
             section(f"Created the program *{name}*. You manage it."),
             section(
-                "Next: `enrol @person mentor` or `enrol @person mentee`, "
-                "then `pair @mentor @mentee`."
+                "Next: `/mentoring enrol @person mentor` or `/mentoring enrol @person mentee`, "
+                "then `/mentoring pair @mentor @mentee`."
             ),
         ],
     )
