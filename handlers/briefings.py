@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from handlers.context import Context, Refusal, Work
 from handlers.due_work import on_due
+from handlers.text import row_id
 from handlers.timefmt import when
 from handlers.views import (
     Actions,
@@ -133,7 +134,8 @@ def confirmed_view(program: Program, membership: Membership, reader: Person) -> 
 
 
 async def confirm_read(ctx: Context, value: str) -> MessageView:
-    membership = await ctx.session.get(Membership, int(value)) if value.isdigit() else None
+    number = row_id(value)
+    membership = await ctx.session.get(Membership, number) if number is not None else None
     if membership is None:
         raise Refusal(GONE)
     if membership.person_id != ctx.me.id:

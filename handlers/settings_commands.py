@@ -124,7 +124,7 @@ def _checked(setting: str, words: str) -> str | Invalid:
         except ValueError as error:
             problem = str(error).rstrip(".")
             return Invalid(f"{problem[0].upper()}{problem[1:]}.", form)
-    if not words.isdigit() or int(words) not in CAP_RANGE:
+    if not (words.isascii() and words.isdigit()) or int(words) not in CAP_RANGE:
         return Invalid(
             f"The weekly cap is a whole number from {CAP_RANGE.start} to {CAP_RANGE.stop - 1}.",
             form,

@@ -29,3 +29,16 @@ def _stand_in(found: re.Match[str]) -> str:
         return "\u2421"  # ␡
     code = ord(char)
     return chr(0x2400 + code) if code < 0x20 else "\ufffd"  # C0: ␀ ␛ ␍ …; C1: no pictures
+
+
+ROW_ID = re.compile(r"[0-9]{1,10}")  # str.isdigit() also takes "²", which int() refuses
+LARGEST_ROW_ID = 2**31 - 1  # ids are 32-bit integers: a larger number names no row
+
+
+def row_id(value: str) -> int | None:
+    """A button's value as a row id, or None: a crafted value names no row (and must not
+    reach the database, which refuses numbers beyond 32 bits)."""
+    if not ROW_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= LARGEST_ROW_ID else None

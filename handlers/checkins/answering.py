@@ -13,6 +13,7 @@ from handlers.concerns.raising import receipt, record_concern
 from handlers.context import Context
 from handlers.forms import Answers, Form
 from handlers.people import mention
+from handlers.text import row_id
 from handlers.timefmt import when
 from handlers.views import MessageView, section, simple
 from storage import outbox
@@ -38,7 +39,8 @@ async def open_form(ctx: Context, value: str) -> Form | MessageView:
 
 
 async def _open_checkin(ctx: Context, value: str) -> tuple[Checkin, Pair] | MessageView:
-    checkin = await ctx.session.get(Checkin, int(value)) if value.isdigit() else None
+    number = row_id(value)
+    checkin = await ctx.session.get(Checkin, number) if number is not None else None
     if checkin is None or checkin.person_id != ctx.me.id:
         return simple(NOT_OPEN)  # someone else's: say nothing of it
     if checkin.answered_at is not None:

@@ -108,3 +108,22 @@ async def test_a_mention_of_an_id_longer_than_any_platform_gives_is_refused(cons
     assert [b.content[0].text for b in answer.blocks] == [  # type: ignore[union-attr]
         "I can't find that person in this workspace."
     ]
+
+
+@pytest.mark.parametrize("value", ["²", "1²", str(2**40), str(2**63), "-1", " 1"])
+async def test_a_crafted_value_on_a_briefing_or_check_in_button_is_refused(
+    console_on, value
+) -> None:
+    from handlers.briefings import CONFIRM_READ, GONE
+    from handlers.checkins.answering import NOT_OPEN
+    from handlers.checkins.answers import ANSWER
+    from handlers.form_router import handle_open_form
+
+    await console_on.setup(DEMO_SETUP)
+    deps = console_on.session.deps
+    sam = Caller(platform=PLATFORM, external_id="sam")
+    answer = await handle_action(deps, sam, CONFIRM_READ, value)
+    assert [b.content[0].text for b in answer.blocks] == [GONE]  # type: ignore[union-attr]
+    opened = await handle_open_form(deps, sam, ANSWER, value)
+    assert isinstance(opened, MessageView)
+    assert [b.content[0].text for b in opened.blocks] == [NOT_OPEN]  # type: ignore[union-attr]
