@@ -593,3 +593,22 @@ async def test_status_with_several_programs_needs_the_program(demo) -> None:
         refused("You don't manage a program called “Pilot”."),
     )
     await _refused_and_unchanged(demo, "USAM", "status", refused(NOT_A_MANAGER))
+
+
+async def test_a_command_holding_the_word_payload_is_done_as_any_other(demo) -> None:
+    """Bolt reads a form body holding "payload" anywhere as an interactive payload, and one
+    starting with "{" as JSON: such commands were dropped, or answered 500."""
+    from urllib.parse import urlencode
+
+    from storage.models import Concern
+
+    form = demo.command_form("UOMAR", "concern other my payloads were ignored")
+    form["team_domain"] = "payloads-inc"
+    reply = await demo.post(urlencode(form), "application/x-www-form-urlencoded")
+    assert reply.status == 200 and reply.json["text"] == "Your concern was recorded."
+    odd = "{=1&" + urlencode(demo.command_form("UOMAR", "help"))
+    reply = await demo.post(odd, "application/x-www-form-urlencoded")
+    assert reply.status == 200 and reply.json["text"] == "What mentorbot can do"
+    async with session_factory(demo.runtime.engine)() as session:
+        [concern] = (await session.exec(select(Concern))).all()
+    assert concern.words == "my payloads were ignored"
