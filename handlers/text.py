@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 # C0 controls but line breaks and tabs (layout), DEL, C1 controls, direction controls.
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too (JSON may carry "\ud83d" alone): no database or platform takes them.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 DELETE = "\x7f"
 

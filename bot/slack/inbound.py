@@ -120,8 +120,10 @@ TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "trigger_id": TEXT,
     "api_app_id": TEXT,
     "event_id": TEXT,
+    "team_id": TEXT,
     "challenge": TEXT,
 }
+LONGEST_EVENT_ID = 100  # Slack's are ~12 characters; the once-key column holds 200
 IN_EVENT: dict[str, tuple[type, ...]] = {
     "type": TEXT,
     "user": ID_OR_OBJECT,  # an id in the events the bot subscribes to (see USER_ID_EVENTS)
@@ -162,6 +164,9 @@ def malformed_field(payload: Mapping[str, Any]) -> str | None:
     found = _wrong(payload, TOP_LEVEL, "") or _control_in_ids(payload)
     if found:
         return found
+    event_id = payload.get("event_id")
+    if isinstance(event_id, str) and len(event_id) > LONGEST_EVENT_ID:
+        return "event_id"
     kind = payload.get("type")
     if kind == "event_callback" and "event" not in payload:
         return "event"

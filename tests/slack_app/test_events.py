@@ -220,3 +220,13 @@ async def test_a_message_event_without_a_user_is_ignored(demo) -> None:
     before = await demo.counts()
     assert (await demo.event(event)).status == 200
     assert await demo.counts() == before
+
+
+async def test_a_lone_surrogate_in_a_dm_is_stored_as_a_stand_in(demo) -> None:
+    """JSON may carry half of an emoji ("\\ud83d"): no database takes it as it is."""
+    reply = await demo.event(demo.dm_event("UOMAR", "concern other half \ud83d an emoji"))
+    assert reply.status == 200
+    assert await demo.deliver() >= 1
+    async with session_factory(demo.runtime.engine)() as session:
+        [concern] = (await session.exec(select(Concern))).all()
+    assert concern.words == "half \ufffd an emoji"

@@ -78,6 +78,8 @@ async def test_a_json_command_with_odd_fields_is_a_400(
     reply = await slack.post_json(body)
     if body.get("text", "") is None:  # JSON null: as good as no text, the overview
         assert (reply.status, reply.json) == (200, NOT_IN_A_PROGRAM)
+    elif not isinstance(body.get("team_id"), str):  # refused by the edge, before Bolt
+        assert (reply.status, reply.json) == (400, {"error": "not a Slack request body"})
     else:
         assert (reply.status, reply.json) == (400, MALFORMED)
     assert _tracebacks(caplog, capsys) == []
@@ -230,6 +232,8 @@ def _set(path: str, value: Any) -> Any:
 # (which request, the change, the field the log names)
 SHAPES = [
     pytest.param(_event, _set("event", "message"), "event", id="event-a-string"),
+    pytest.param(_event, _set("team_id", 5), "team_id", id="team-id-a-number"),
+    pytest.param(_event, _set("event_id", "E" * 300), "event_id", id="event-id-300-long"),
     pytest.param(_event, _set("event", None), "event", id="event-null"),
     pytest.param(_event, _set("event", ["message"]), "event", id="event-a-list"),
     pytest.param(_event, lambda b: b.pop("event"), "event", id="event-missing"),
