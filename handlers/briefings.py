@@ -5,7 +5,6 @@ days, they get one reminder (a due item scheduled at enrolment)."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlmodel import col, select
 
 from handlers.context import Context, Refusal, Work
@@ -177,7 +176,7 @@ async def _show_confirmed(ctx: Context, program: Program, membership: Membership
     )
     rows = (await ctx.session.exec(query)).all()
     for row in rows:
-        if await _rewrite_unsent(ctx, row, view):
+        if await outbox.rewrite_unsent(ctx.session, row.id, view.to_json()):
             continue
         if row.status == OutboxStatus.SENT:
             await ctx.say(
@@ -189,21 +188,6 @@ async def _show_confirmed(ctx: Context, program: Program, membership: Membership
                 replaces_id=row.id,
                 urgent=True,  # the answer to their click
             )
-
-
-async def _rewrite_unsent(ctx: Context, row: OutboxMessage, view: MessageView) -> bool:
-    statement = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == row.id,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            col(OutboxMessage.attempts) == 0,
-            col(OutboxMessage.claimed_until).is_(None),
-        )
-        .values(view=view.to_json())
-    )
-    result = await ctx.session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
 
 
 @on_due(REMINDER)

@@ -241,6 +241,23 @@ async def cancel_unsent(session: AsyncSession, keys: list[str]) -> int:
     return int(result.rowcount)
 
 
+async def rewrite_unsent(session: AsyncSession, row_id: int | None, view: dict[str, Any]) -> bool:
+    """Give a message not yet on its way (no dispatcher holds it, none tried it) new
+    content, so it goes out as it stands. False when it was sent, or may be on its way
+    with the old content: then an update of the sent message has to follow it."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.claimed_until.is_(None),  # type: ignore[union-attr]
+        )
+        .values(view=view)  # and the session's copy of the row, as it now stands
+    )
+    return bool(result.rowcount)
+
+
 async def drop_unsent(session: AsyncSession, row_id: int | None) -> bool:
     """Never send a message that has not started on its way (no dispatcher holds it, none
     tried it): it is superseded. False when it was sent, or may be on its way."""

@@ -4,7 +4,7 @@ place as the concern moves on, emptied when a manager leaves."""
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement
-from sqlmodel import and_, col, select, update
+from sqlmodel import and_, col, select
 
 from handlers.concerns.view import ConcernFacts, facts_of, pair_mentions, person_by_id, render
 from handlers.context import Context
@@ -189,7 +189,7 @@ async def _show(
 ) -> None:
     """Make `original` (a concern DM) show `view`: rewritten if not sent yet, else updated
     in place by a newer message that supersedes any update still waiting."""
-    if await _rewrite_unsent(ctx, original, view):
+    if await outbox.rewrite_unsent(ctx.session, original.id, view.to_json()):
         return
     if original.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
         await outbox.supersede_pending_updates(ctx.session, original.id)
@@ -217,21 +217,3 @@ WITHDRAWN = MessageView(
     notification="A concern in a program you no longer manage.",
     blocks=[note("This concern is handled by the program's managers.")],
 )
-
-
-async def _rewrite_unsent(ctx: Context, original: OutboxMessage, view: MessageView) -> bool:
-    """Give a DM not yet sent its new content, so it goes out as it stands. Only while no
-    dispatcher holds it: a claimed row may be on its way with the old content, and then
-    an update of the sent message follows it instead."""
-    statement = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == original.id,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            col(OutboxMessage.attempts) == 0,
-            col(OutboxMessage.claimed_until).is_(None),
-        )
-        .values(view=view.to_json())
-    )
-    result = await ctx.session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
