@@ -5,6 +5,7 @@ exactly one."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -60,35 +61,32 @@ class Schedule:
         self.scheduler.modify_job("due-sweep", next_run_time=datetime.now(UTC))
 
     async def sweep_due(self) -> None:
-        try:
-            done = await run_due(self.deps)
-        except Exception as error:  # the database may be down: the next sweep tries again
-            log.error("due_sweep_failed", error=type(error).__name__)
-            return
-        if done:
-            log.info("due_sweep", done=done)
+        await _sweep("due_sweep", lambda: run_due(self.deps))
 
     async def sweep_carried(self) -> None:
-        try:
-            taken = await carried.run_left_behind(self.deps)
-        except Exception as error:  # the database may be down: the next sweep tries again
-            log.error("carried_sweep_failed", error=type(error).__name__)
-            return
-        if taken:
-            log.info("carried_sweep", taken=taken)
+        await _sweep("carried_sweep", lambda: carried.run_left_behind(self.deps))
 
     async def prune(self) -> None:
-        try:
-            async with self.deps.sessions() as session, session.begin():
-                pruned = await prune_requests(session, now=self.deps.clock.now())
-        except Exception as error:
-            log.error("prune_failed", error=type(error).__name__)
-            return
-        if pruned:
-            log.info("pruned", requests=pruned)
+        await _sweep("prune", self._prune_requests)
+
+    async def _prune_requests(self) -> int:
+        async with self.deps.sessions() as session, session.begin():
+            return await prune_requests(session, now=self.deps.clock.now())
 
     def start(self) -> None:
         self.scheduler.start()
 
     def shutdown(self) -> None:
         self.scheduler.shutdown(wait=False)
+
+
+async def _sweep(name: str, work: Callable[[], Awaitable[int]]) -> None:
+    """One run of a sweep, logged with how much it did. Failing (the database may be
+    down) is logged too, and the next run tries again."""
+    try:
+        done = await work()
+    except Exception as error:
+        log.error(f"{name}_failed", error=type(error).__name__)
+        return
+    if done:
+        log.info(name, done=done)
