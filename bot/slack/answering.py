@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import structlog
@@ -100,8 +100,8 @@ class Answering:
         request: str,
         context: Mapping[str, Any] | None = None,
         respond: AsyncRespond | None = None,
-        keep: Any = None,
-        forget: Any = None,
+        keep: Callable[[], Awaitable[None]] | None = None,
+        forget: Callable[[], Awaitable[None]] | None = None,
     ) -> T | None:
         """What `work` returns, if within the budget (or if the core has just chosen to
         answer inline, moments before its commit); else None at the budget, and `work`
@@ -116,9 +116,7 @@ class Answering:
             except Exception as error:
                 if not carried_on:
                     raise
-                log_failure(error, listener=listener, request=request)
-                if respond is not None:
-                    await apologise(respond)
+                await _failed_after_the_ack(error, listener, request, respond)
                 result = None
             # Done (or failed and apologised for): no longer kept. Cancelled (the process
             # stopping), it stays kept, to be run again.
@@ -162,9 +160,7 @@ class Answering:
             try:
                 await carried.run(deps, inbound, deadline)
             except Exception as error:
-                log_failure(error, listener=listener, request=request)
-                if respond is not None:
-                    await apologise(respond)
+                await _failed_after_the_ack(error, listener, request, respond)
             await _quietly(carried.forget(deps, inbound.key))
 
     async def _keep(self, deps: Deps, inbound: Inbound) -> None:
@@ -221,6 +217,16 @@ def _request_kind(inbound: Inbound) -> str:
     return {Kind.TEXT: "command", Kind.CLICK: "block_actions", Kind.DIRECT: "event:message"}[
         inbound.kind
     ]
+
+
+async def _failed_after_the_ack(
+    error: Exception, listener: str, request: str, respond: AsyncRespond | None
+) -> None:
+    """Logged as a listener's failure would be (Bolt's handler has answered already), and
+    apologised for through the request's response_url."""
+    log_failure(error, listener=listener, request=request)
+    if respond is not None:
+        await apologise(respond)
 
 
 async def _quietly(step: Awaitable[None]) -> None:
