@@ -574,3 +574,21 @@ def concern_message(
 ) -> dict[str, Any]:
     title = f"{'Urgent concern' if urgent else 'Concern'}: {kind}"
     return card_message(card, f"{title} in {program}. Open mentorbot to respond.")
+
+
+# `help`'s first section on Teams, as whoever is in no pair sees it.
+EVERYONE = (  # for whoever is in no pair: no concern, no checkin to offer them
+    "For everyone\n"
+    "• `help` what I can do for you\n"
+    "• (nothing) your pairs and programs\n"
+    "• `concern status` where the concerns you raised stand, and who acknowledged or "
+    "resolved them\n"
+    "• `pause 2w` pause your check-ins, reminders and other routine messages for up to 4 "
+    "weeks (or `pause 10d`); concerns still go at once, and your program managers see the "
+    "pause\n"
+    "• `resume` end your pause early: what waited comes in your next working hours\n"
+    "• I also write to you privately, in your working hours and a few times a week at most: "
+    "a role briefing when you are enrolled (press I've read it), and a check-in on your "
+    "program's schedule. Struggling with something in the way, confidentiality, or asking to "
+    "be contacted reaches the program manager at once"
+)

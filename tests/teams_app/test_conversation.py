@@ -13,7 +13,7 @@ from botbuilder.schema import (
     ConversationAccount,
     Entity,
 )
-from fakes.teams_harness import ADMIN, TENANT, teams_settings
+from fakes.teams_harness import ADMIN, EVERYONE, TENANT, teams_settings
 from sqlmodel import select
 
 from bot.app import Runtime, build_runtime
@@ -22,22 +22,7 @@ from bot.teams.messenger import TeamsMessenger
 from handlers.ports import Messenger
 from storage.models import Identity, OutboxMessage, Program
 
-HELP = (
-    "mentorbot\n\n"
-    "For everyone\n"
-    "• `help` what I can do for you\n"
-    "• (nothing) your pairs and programs\n"
-    "• `concern status` where the concerns you raised stand, and who acknowledged or "
-    "resolved them\n"
-    "• `pause 2w` pause your check-ins, reminders and other routine messages for up to 4 "
-    "weeks (or `pause 10d`); concerns still go at once, and your program managers see the "
-    "pause\n"
-    "• `resume` end your pause early: what waited comes in your next working hours\n"
-    "• I also write to you privately, in your working hours and a few times a week at most: "
-    "a role briefing when you are enrolled (press I've read it), and a check-in on your "
-    "program's schedule. Struggling with something in the way, confidentiality, or asking to "
-    "be contacted reaches the program manager at once"
-)
+HELP = "mentorbot\n\n" + EVERYONE
 NOT_ADMIN = (
     "Only the people named in MENTORBOT_ADMINS can create programs. "
     "Ask whoever runs mentorbot here to add you."
